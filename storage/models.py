@@ -1,0 +1,98 @@
+"""SQLModel tables for respondents, interviews, answers and processed updates.
+
+The interview row holds the engine's state (JSON) and a version number: each answer is
+written together with the new state in one transaction, and the version check stops two
+workers from applying answers to the same interview at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_interview_id() -> str:
+    """Opaque, unguessable, URL-safe id (stable across exports)."""
+    return secrets.token_urlsafe(12)
+
+
+class Respondent(SQLModel, table=True):
+    """A Telegram user who opened the bot. Deleted outright on /delete."""
+
+    __tablename__ = "respondent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    username: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, sa_column=Column(Text))
+    telegram_language: str | None = Field(default=None, max_length=16)
+    language: str | None = Field(default=None, max_length=16)
+    unreachable: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Interview(SQLModel, table=True):
+    """One run through the questionnaire. `state` is the pure engine's JSON state."""
+
+    __tablename__ = "interview"
+    __table_args__ = (
+        Index("ix_interview_status_updated", "status", "updated_at"),
+        Index("ix_interview_respondent", "respondent_id"),
+    )
+
+    id: str = Field(default_factory=new_interview_id, primary_key=True, max_length=32)
+    respondent_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey("respondent.id", ondelete="SET NULL")),
+    )
+    questionnaire_id: str = Field(max_length=64)
+    questionnaire_version: str = Field(max_length=64)
+    language: str = Field(max_length=16)
+    status: str = Field(default="in_progress", max_length=16, index=True)
+    source: str | None = Field(default=None, max_length=128)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=0)
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+class Answer(SQLModel, table=True):
+    """The current answer to one question (or repeat item) of an interview."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("interview_id", "key", name="uq_answer_interview_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    key: str = Field(max_length=128)
+    question_id: str = Field(max_length=64)
+    repeat_item: str | None = Field(default=None, max_length=64)
+    position: int = Field(default=0)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    language: str = Field(max_length=16)
+    question_text: str = Field(sa_column=Column(Text, nullable=False))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    answered_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already applied, so a redelivered update changes nothing."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=utcnow)

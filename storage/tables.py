@@ -1,0 +1,11 @@
+"""Every module that defines tables, listed explicitly so Alembic and tests see them all."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from storage import models
+
+TABLE_MODULES = [models]
+
+metadata = SQLModel.metadata
