@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import models
+from storage import mentions, models
 
-TABLE_MODULES = [models]
+TABLE_MODULES = [models, mentions]
 
 metadata = SQLModel.metadata
