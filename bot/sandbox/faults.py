@@ -1,0 +1,99 @@
+"""Fault injection: make the emulator fail the way Telegram and networks fail, on demand.
+
+Reliability tests need 429s, 5xx, timeouts and dropped connections at chosen moments (``inject``) or
+at a random share of requests (``rate``, seeded so a failing run can be replayed).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+#: kinds understood by the emulator besides plain HTTP status codes ("429", "500", ...)
+TIMEOUT = "timeout"  # hang longer than the client's read timeout; the request has no effect
+TIMEOUT_AFTER = "timeout_after"  # perform the request, then hang (a delivered-but-timed-out send)
+DROP = "drop"  # close the connection without any response
+
+
+@dataclass
+class Fault:
+    """What to do instead of (or after) answering one request."""
+
+    kind: str  # an HTTP status as text, or TIMEOUT / TIMEOUT_AFTER / DROP
+    retry_after: int | None = None
+    description: str | None = None
+
+    @property
+    def status(self) -> int | None:
+        return int(self.kind) if self.kind.isdigit() else None
+
+
+@dataclass
+class _Rule:
+    method: str | None
+    fault: Fault
+    times: int | None  # None = forever
+
+
+@dataclass
+class FaultInjector:
+    """Holds injected faults; the emulator asks ``take(method)`` before handling each request."""
+
+    timeout_seconds: float = 30.0
+    rules: list[_Rule] = field(default_factory=list)
+    injected: list[tuple[str, str]] = field(default_factory=list)  # (method, kind) actually used
+    _rate: float = 0.0
+    _kinds: list[str] = field(default_factory=list)
+    _methods: set[str] | None = None
+    _random: random.Random = field(default_factory=random.Random)
+
+    def inject(
+        self,
+        method: str | None = None,
+        *,
+        status: int | None = None,
+        kind: str | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Fail the next ``times`` calls of ``method`` (any method if None) with a status or kind."""
+        chosen = kind or str(status or 500)
+        if retry_after is not None and chosen == "500":
+            chosen = "429"
+        self.rules.append(_Rule(method, Fault(chosen, retry_after, description), times))
+
+    def rate(
+        self,
+        share: float,
+        kinds: list[str] | None = None,
+        *,
+        seed: int | None = None,
+        methods: list[str] | None = None,
+    ) -> None:
+        """Fail a random ``share`` of calls (optionally only ``methods``) with one of ``kinds``."""
+        self._rate = share
+        self._kinds = list(kinds or ["429", "500", TIMEOUT, DROP])
+        self._methods = set(methods) if methods else None
+        self._random = random.Random(seed)
+
+    def clear(self) -> None:
+        self.rules.clear()
+        self._rate = 0.0
+
+    def take(self, method: str) -> Fault | None:
+        """The fault to apply to this call, consuming one use of a matching rule."""
+        for rule in self.rules:
+            if rule.method in (None, method):
+                if rule.times is not None:
+                    rule.times -= 1
+                    if rule.times <= 0:
+                        self.rules.remove(rule)
+                self.injected.append((method, rule.fault.kind))
+                return rule.fault
+        if self._rate and (self._methods is None or method in self._methods):
+            if self._random.random() < self._rate:
+                kind = self._random.choice(self._kinds)
+                self.injected.append((method, kind))
+                return Fault(kind, retry_after=1 if kind == "429" else None)
+        return None
