@@ -1,0 +1,199 @@
+"""Finding an ISO 3166-1 country from what a respondent types, in English or Welsh.
+
+Wales, Scotland, England and Northern Ireland are not ISO 3166-1 countries: typing any of them
+(or Cymru, Yr Alban, ...) finds GB, and GB is what is stored. The unit's own name (asked in the
+same section) says which nation; subdivision codes would split the export's country column.
+"""
+
+from __future__ import annotations
+
+import gettext
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+from rapidfuzz import fuzz, process
+
+# The review's example countries, one tap away.
+EXAMPLES: tuple[str, ...] = ("GB", "US", "CA", "AU", "EE", "AR", "KR")
+
+_DISPLAY: dict[str, dict[str, str]] = {
+    "en": {
+        "GB": "United Kingdom",
+        "US": "United States",
+        "KR": "South Korea",
+        "KP": "North Korea",
+        "RU": "Russia",
+        "IR": "Iran",
+        "TW": "Taiwan",
+        "VN": "Vietnam",
+        "BO": "Bolivia",
+        "VE": "Venezuela",
+        "TZ": "Tanzania",
+        "SY": "Syria",
+        "LA": "Laos",
+        "MD": "Moldova",
+        "CZ": "Czechia",
+    },
+    "cy": {
+        "GB": "Y Deyrnas Unedig",
+        "US": "Unol Daleithiau America",
+        "KR": "De Corea",
+        "KP": "Gogledd Corea",
+        "RU": "Rwsia",
+        "EE": "Estonia",
+        "TW": "Taiwan",
+        "VN": "Fietnam",
+        "IR": "Iran",
+        "CZ": "Tsiecia",
+        "MD": "Moldofa",
+    },
+}
+
+_ALIASES: dict[str, str] = {
+    # United Kingdom and its nations
+    "uk": "GB",
+    "u k": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "cymru": "GB",
+    "lloegr": "GB",
+    "yr alban": "GB",
+    "alban": "GB",
+    "gogledd iwerddon": "GB",
+    "prydain": "GB",
+    "prydain fawr": "GB",
+    "y du": "GB",
+    # United States
+    "usa": "US",
+    "us": "US",
+    "u s a": "US",
+    "america": "US",
+    "united states of america": "US",
+    "unol daleithiau": "US",
+    "uda": "US",
+    # Korea
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "de corea": "KR",
+    "corea": "KR",
+    "north korea": "KP",
+    # others commonly typed
+    "holland": "NL",
+    "uae": "AE",
+    "emirates": "AE",
+    "czech republic": "CZ",
+    "ivory coast": "CI",
+    "burma": "MM",
+    "eesti": "EE",
+    "new zealand": "NZ",
+    "aotearoa": "NZ",
+    "russia": "RU",
+    "vatican": "VA",
+    "siapan": "JP",
+    "tsieina": "CN",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    code: str
+    score: float
+
+
+def normalise(text: str) -> str:
+    """Case-, accent- and punctuation-blind form used for matching."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return " ".join(kept.split())
+
+
+@lru_cache(maxsize=4)
+def _translator(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+def is_code(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+def name(code: str, lang: str = "en") -> str:
+    """Display name of an alpha-2 code in `lang` (falls back to the code for unknown codes)."""
+    code = code.upper()
+    override = _DISPLAY.get(lang, {}).get(code)
+    if override:
+        return override
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    english = getattr(country, "common_name", None) or country.name
+    if lang == "en":
+        return _DISPLAY["en"].get(code, str(english))
+    translated = _translator(lang).gettext(str(country.name))
+    return translated if translated != country.name else str(english)
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, str], list[str], list[str]]:
+    """normalised name -> code, plus parallel lists for fuzzy search."""
+    names: dict[str, str] = {}
+
+    def add(text: str, code: str) -> None:
+        key = normalise(text)
+        if key and key not in names:
+            names[key] = code
+        for article in ("the ", "y ", "yr "):
+            if key.startswith(article):
+                names.setdefault(key[len(article) :], code)
+
+    cy = _translator("cy")
+    for alias, code in _ALIASES.items():
+        add(alias, code)
+    for lang_names in _DISPLAY.values():
+        for code, text in lang_names.items():
+            add(text, code)
+    for country in pycountry.countries:
+        code = str(country.alpha_2)
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                add(str(value), code)
+                add(cy.gettext(str(value)), code)
+        add(str(country.alpha_3), code)
+    keys = list(names)
+    return names, keys, [names[k] for k in keys]
+
+
+def search(query: str, limit: int = 5) -> list[Match]:
+    """Best matches for a typed country name, best first; an exact name gives one match."""
+    text = normalise(query)
+    if not text:
+        return []
+    names, keys, codes = _index()
+    if text in names:
+        return [Match(names[text], 100.0)]
+    if len(text) < 3:
+        return []
+    found: list[Match] = []
+    seen: set[str] = set()
+    for _key, score, idx in process.extract(
+        text, keys, scorer=fuzz.WRatio, limit=limit * 6, score_cutoff=75
+    ):
+        code = codes[idx]
+        if code not in seen:
+            seen.add(code)
+            found.append(Match(code, float(score)))
+        if len(found) >= limit:
+            break
+    best = found[0].score if found else 0.0
+    return [m for m in found if m.score >= best - 12]

@@ -1,0 +1,214 @@
+"""The loaded questionnaire: questions in order plus every text in every enabled language."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from bot.interview import countries
+from bot.interview.schema import ConditionModel
+
+Value = str | list[str] | int | float | bool | None
+REPEAT_SEPARATOR = "@"
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def fingerprint(text: str) -> str:
+    """Short hash of an English source text, stored beside each translation to detect staleness."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:12]
+
+
+def placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+class _Params(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def format_text(text: str, params: Mapping[str, object]) -> str:
+    """`str.format_map` that leaves unknown placeholders alone and never raises."""
+    if not params and "{" not in text:
+        return text
+    try:
+        return text.format_map(_Params(params))
+    except (ValueError, IndexError, AttributeError, KeyError):
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question as the engine needs it; texts live in the catalog under `q.<id>.*`."""
+
+    id: str
+    kind: str
+    section_id: str
+    optional: bool
+    when: ConditionModel | None
+    repeat_over: str | None
+    choice_ids: tuple[str, ...]
+    min_choices: int | None
+    max_choices: int | None
+    min_length: int | None
+    max_length: int | None
+    probe_below: int | None
+    collect: bool
+    minimum: int | None
+    maximum: int | None
+    quick_picks: tuple[str, ...]
+    has_hint: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    question_ids: tuple[str, ...]
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """`outcome@platforms` -> ("outcome", "platforms"); `role` -> ("role", None)."""
+    qid, sep, item = key.partition(REPEAT_SEPARATOR)
+    return qid, (item if sep else None)
+
+
+class Questionnaire:
+    """Immutable after loading; shared by every interview in the process."""
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        version: str,
+        default_language: str,
+        languages: tuple[str, ...],
+        language_names: Mapping[str, str],
+        sections: tuple[Section, ...],
+        questions: tuple[Question, ...],
+        texts: Mapping[str, Mapping[str, str]],
+        ui_texts: Mapping[str, Mapping[str, str]],
+        merge_window_seconds: float,
+        max_attempts: int,
+    ) -> None:
+        self.id = id
+        self.version = version
+        self.default_language = default_language
+        self.languages = languages
+        self.language_names = dict(language_names)
+        self.sections = sections
+        self.questions = questions
+        self.merge_window_seconds = merge_window_seconds
+        self.max_attempts = max_attempts
+        self._by_id = {q.id: q for q in questions}
+        self._section_no = {s.id: n for n, s in enumerate(sections, 1)}
+        self._texts = {lang: dict(t) for lang, t in texts.items()}
+        self._ui = {lang: dict(t) for lang, t in ui_texts.items()}
+
+    # --- lookups -----------------------------------------------------------------------------
+    def question(self, question_id: str) -> Question:
+        return self._by_id[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._by_id
+
+    def section_index(self, section_id: str) -> int:
+        return self._section_no[section_id]
+
+    def language_name(self, lang: str) -> str:
+        return self.language_names.get(lang, lang)
+
+    def resolve_language(self, lang: str | None) -> str:
+        """An enabled language for a hint such as Telegram's `language_code` ("cy-GB" -> "cy")."""
+        if lang:
+            base = lang.lower().replace("_", "-").split("-")[0]
+            if base in self.languages:
+                return base
+        return self.default_language
+
+    def text(self, lang: str, key: str, **params: object) -> str:
+        """A questionnaire text (`q.role.text`, `section.you.title`, ...) in `lang`."""
+        found = self._texts.get(lang, {}).get(key)
+        if found is None:
+            found = self._texts[self.default_language].get(key, key)
+        return format_text(found, params)
+
+    def has_text(self, key: str) -> bool:
+        return key in self._texts[self.default_language]
+
+    def ui(self, lang: str, key: str, **params: object) -> str:
+        """A bot UI string in `lang`; English only when the key is missing (check reports that)."""
+        found = self._ui.get(lang, {}).get(key)
+        if found is None:
+            found = self._ui.get(self.default_language, {}).get(key, key)
+        return format_text(found, params)
+
+    def title(self, lang: str) -> str:
+        return self.text(lang, "title")
+
+    # --- questions for exports and review ------------------------------------------------------
+    def iter_questions(self) -> Iterator[Question]:
+        return iter(self.questions)
+
+    def answer_keys(self) -> list[str]:
+        """Every key an answer can have, in questionnaire order (repeat items expanded)."""
+        keys: list[str] = []
+        for q in self.questions:
+            if q.repeat_over is None:
+                keys.append(q.id)
+            else:
+                over = self._by_id[q.repeat_over]
+                keys.extend(f"{q.id}{REPEAT_SEPARATOR}{c}" for c in over.choice_ids)
+        return keys
+
+    def section_title(self, section_id: str, lang: str) -> str:
+        return self.text(lang, f"section.{section_id}.title")
+
+    def question_text(self, key: str, lang: str) -> str:
+        """Text of a question by answer key, with the repeat item's label put in for `{item}`."""
+        qid, item = split_key(key)
+        q = self._by_id[qid]
+        label = ""
+        if item is not None and q.repeat_over is not None:
+            label = self.choice_label(q.repeat_over, item, lang)
+        return self.text(lang, f"q.{qid}.text", item=label)
+
+    def hint(self, question_id: str, lang: str) -> str | None:
+        q = self._by_id[question_id]
+        return self.text(lang, f"q.{question_id}.hint") if q.has_hint else None
+
+    def probe_text(self, question_id: str, lang: str) -> str:
+        return self.text(lang, f"q.{question_id}.probe")
+
+    def choice_label(self, question_id: str, choice_id: str, lang: str) -> str:
+        q = self._by_id[question_id]
+        if q.kind in ("single", "multi"):
+            return self.text(lang, f"q.{question_id}.choice.{choice_id}")
+        if q.kind == "yesno":
+            return self.ui(lang, "answer.yes" if choice_id in ("yes", "true") else "answer.no")
+        if q.kind == "country":
+            return countries.name(choice_id, lang)
+        return choice_id
+
+    def scale_label(self, question_id: str, end: str, lang: str) -> str:
+        """End label of a scale ("low"/"high"): the question's own, or the UI default."""
+        key = f"q.{question_id}.{end}"
+        if self.has_text(key):
+            return self.text(lang, key)
+        return self.ui(lang, f"scale.{end}")
+
+    def display(self, key: str, value: Value, lang: str) -> str:
+        """An answer as a respondent reads it back (review summary, 'your answer was')."""
+        qid, _ = split_key(key)
+        q = self._by_id[qid]
+        if value is None:
+            return self.ui(lang, "review.skipped")
+        if isinstance(value, bool):
+            return self.ui(lang, "answer.yes" if value else "answer.no")
+        if isinstance(value, list):
+            labels = [self.choice_label(qid, c, lang) for c in value]
+            return ", ".join(labels) if labels else self.ui(lang, "review.none_selected")
+        if q.kind in ("single", "country"):
+            return self.choice_label(qid, str(value), lang)
+        return str(value)
