@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.faults import DROP, TIMEOUT, TIMEOUT_AFTER, FaultInjector
@@ -384,7 +385,7 @@ class BotApiEmulator:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             while (part := await reader.next()) is not None:
-                if not isinstance(part, web.BodyPartReader) or part.name is None:
+                if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
                     continue
                 data = await part.read()
                 if part.filename is not None:
