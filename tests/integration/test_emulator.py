@@ -10,7 +10,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from chatkit import polling, ptb_builder, running_emulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -110,7 +118,7 @@ async def test_spec_violation_is_400_and_recorded():
             await bot.send_message(5, "hi", reply_markup=kb)
         with pytest.raises(BadRequest, match="(?i)can.t parse entities"):
             await bot.send_message(5, "<p>hi</p>", parse_mode="HTML")
-        with pytest.raises(InvalidToken):
+        with pytest.raises(EndPointNotFound):
             await bot.do_api_request("noSuchMethod")
         assert len(emu.violations) == 3
 
