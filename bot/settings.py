@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     x_auto_reply: bool = False
     x_auto_reply_daily_cap: int = Field(default=10, ge=0)
     x_dry_run: bool = False
+    x_lead_announce_score: int = 5
+    x_backfill_days: float = Field(default=7, ge=0)
+    x_backfill_pages: int = Field(default=3, ge=0)
 
     questionnaire: Path = Path("prompts/dgu_landscape.yaml")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

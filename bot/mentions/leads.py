@@ -1,0 +1,369 @@
+"""Lead lifecycle: new → invited → started → completed (or dismissed), invitations, contributions.
+
+The deep link `https://t.me/<bot>?start=lead-<id>` carries the lead id into the interview's
+`source`; the Telegram handlers call `on_interview_started` / `on_interview_completed`, and
+`sync_from_interviews` repairs anything those calls missed (a crash between two commits).
+
+Invitations are replies to the lead's own mention of us: X only allows programmatic replies
+to people who summoned the account, and a lead exists only for such a mention. They are sent
+on a staff action, or automatically (X_AUTO_REPLY) within X_AUTO_REPLY_DAILY_CAP per UTC day.
+In X_DRY_RUN the reply is recorded (x_reply.dry_run) but not sent, and the lead keeps its
+status so a real invitation can follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from storage.database import Database
+from storage.mentions import LEAD_STATUSES, Lead, XReply
+from storage.models import Interview
+
+if TYPE_CHECKING:
+    from bot.mentions.client import XApi
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PAYLOAD = re.compile(r"^lead-([0-9]{1,18})$")
+TWEET_LIMIT = 280
+URL_WEIGHT = 23
+_URL = re.compile(r"https?://\S+")
+_ORDER = {"new": 0, "invited": 1, "started": 2, "completed": 3}
+_invite_lock = asyncio.Lock()
+
+
+def payload(lead_id: int) -> str:
+    """The /start payload for a lead (matches Telegram's ^[A-Za-z0-9_-]{1,64}$)."""
+    return f"lead-{lead_id}"
+
+
+def lead_id_from_source(source: str | None) -> int | None:
+    match = PAYLOAD.match(source or "")
+    return int(match.group(1)) if match else None
+
+
+def deep_link(bot_username: str | None, lead_id: int) -> str:
+    return f"https://t.me/{bot_username or 'bot'}?start={payload(lead_id)}"
+
+
+def x_length(text: str) -> int:
+    """Length as X counts it: NFC, URLs count 23, most scripts 1, CJK and emoji 2."""
+    text = unicodedata.normalize("NFC", text)
+    total = 0
+    rest = _URL.sub("", text)
+    total += URL_WEIGHT * len(_URL.findall(text))
+    for ch in rest:
+        cp = ord(ch)
+        light = (
+            cp <= 0x10FF
+            or 0x2000 <= cp <= 0x200D
+            or 0x2010 <= cp <= 0x201F
+            or 0x2032 <= cp <= 0x2037
+        )
+        total += 1 if light else 2
+    return total
+
+
+INVITATION = (
+    "Diolch am gysylltu! Hoffech chi rannu eich profiad o uned llywodraeth ddigidol mewn "
+    "sgwrs fer ar Telegram? / Thanks for getting in touch! Would you share your experience "
+    "of a digital government unit in a short Telegram chat? {link}"
+)
+"""Welsh first, then English, one link: fits in a reply (see `x_length`)."""
+
+
+def invitation_text(lead: Lead, bot_username: str | None) -> str:
+    """The default, editable invitation for a lead."""
+    return INVITATION.format(link=deep_link(bot_username, lead.id or 0))
+
+
+def announcement_html(lead: Lead, bot_username: str | None) -> str:
+    """Telegram HTML for staff: who, what, score and why; every value escaped."""
+    who = f"@{lead.username}" if lead.username else (lead.name or lead.author_id)
+    reasons = "\n".join(f"• {html.escape(r)}" for r in lead.reasons)
+    return (
+        f"<b>New lead {lead.id}</b> (score {lead.score}) from {html.escape(who)}\n"
+        f"{html.escape(lead.text)}\n{reasons}\n"
+        f'<a href="{html.escape(lead.link)}">tweet</a> · deep link: '
+        f"<code>{html.escape(deep_link(bot_username, lead.id or 0))}</code>"
+    )
+
+
+# ------------------------------------------------------------------ lifecycle
+
+
+async def _advance(db: Database, source: str | None, interview_id: str, status: str) -> bool:
+    lead_id = lead_id_from_source(source)
+    if lead_id is None:
+        return False
+    async with db.transaction() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None:
+            return False
+        changed = False
+        if _ORDER.get(lead.status, -1) < _ORDER[status] or lead.status == "dismissed":
+            lead.status = status
+            changed = True
+        if lead.interview_id != interview_id:
+            lead.interview_id = interview_id
+            changed = True
+        if changed:
+            lead.updated_at = _utcnow()
+        return changed
+
+
+async def on_interview_started(db: Database, source: str | None, interview_id: str) -> bool:
+    """Called when an interview starts; moves lead-<id> to `started`. True if it changed."""
+    return await _advance(db, source, interview_id, "started")
+
+
+async def on_interview_completed(db: Database, source: str | None, interview_id: str) -> bool:
+    """Called when an interview completes; moves lead-<id> to `completed`."""
+    return await _advance(db, source, interview_id, "completed")
+
+
+async def sync_from_interviews(db: Database) -> int:
+    """Catch-up: align lead statuses with interviews whose source is lead-<id>. Returns changes."""
+    async with db.reading() as session:
+        rows = await session.execute(
+            select(Interview.id, Interview.source, Interview.status).where(
+                Interview.source.like("lead-%")  # type: ignore[union-attr]
+            )
+        )
+        interviews = list(rows.all())
+    changed = 0
+    for interview_id, source, status in interviews:
+        if status == "completed":
+            changed += await on_interview_completed(db, source, interview_id)
+        elif status in ("in_progress", "abandoned"):
+            changed += await on_interview_started(db, source, interview_id)
+    return changed
+
+
+async def set_status(db: Database, lead_id: int, status: str) -> bool:
+    """Staff triage (dismiss, or back to new)."""
+    if status not in LEAD_STATUSES:
+        raise ValueError(f"unknown lead status {status!r}")
+    async with db.transaction() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None:
+            return False
+        lead.status, lead.updated_at = status, _utcnow()
+        return True
+
+
+async def dismiss(db: Database, lead_id: int) -> bool:
+    return await set_status(db, lead_id, "dismissed")
+
+
+async def get_lead(db: Database, lead_id: int) -> Lead | None:
+    async with db.reading() as session:
+        return await session.get(Lead, lead_id)
+
+
+async def list_leads(
+    db: Database,
+    *,
+    status: str | None = None,
+    min_score: int | None = None,
+    lang: str | None = None,
+    contribution: bool | None = None,
+    q: str | None = None,
+    limit: int = 200,
+) -> list[Lead]:
+    """Leads for the staff list, best first within each day."""
+    stmt = select(Lead)
+    if status:
+        stmt = stmt.where(Lead.status == status)
+    if min_score is not None:
+        stmt = stmt.where(Lead.score >= min_score)
+    if lang:
+        stmt = stmt.where(Lead.lang == lang)
+    if contribution is not None:
+        stmt = stmt.where(Lead.contribution == contribution)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            func.lower(Lead.text).like(like)
+            | func.lower(func.coalesce(Lead.username, "")).like(like)
+            | func.lower(func.coalesce(Lead.note, "")).like(like)
+        )
+    stmt = stmt.order_by(Lead.fetched_at.desc(), Lead.score.desc()).limit(limit)  # type: ignore[attr-defined]
+    async with db.reading() as session:
+        return list((await session.execute(stmt)).scalars())
+
+
+async def replies(db: Database, lead_id: int) -> list[XReply]:
+    async with db.reading() as session:
+        stmt = select(XReply).where(XReply.lead_id == lead_id).order_by(XReply.id)  # type: ignore[arg-type]
+        return list((await session.execute(stmt)).scalars())
+
+
+# ------------------------------------------------------------------ contributions
+
+
+async def mark_contribution(
+    db: Database,
+    lead_id: int,
+    flag: bool,
+    *,
+    tags: list[str] | None = None,
+    note: str | None = None,
+) -> bool:
+    """Mark (or unmark) a mention as a contribution in itself; optionally set tags and a note."""
+    async with db.transaction() as session:
+        lead = await session.get(Lead, lead_id)
+        if lead is None:
+            return False
+        lead.contribution = flag
+        if tags is not None:
+            lead.tags = sorted({t.strip() for t in tags if t.strip()})
+        if note is not None:
+            lead.note = note.strip() or None
+        lead.updated_at = _utcnow()
+        return True
+
+
+async def contributions(
+    db: Database, *, q: str | None = None, tag: str | None = None
+) -> list[dict[str, Any]]:
+    """Contributions as plain dicts, for the staff app beside interviews and for exports."""
+    rows = await list_leads(db, contribution=True, q=q, limit=10_000)
+    out = []
+    for lead in rows:
+        if tag and tag not in lead.tags:
+            continue
+        out.append(
+            {
+                "kind": "x_contribution",
+                "lead_id": lead.id,
+                "tweet_id": lead.tweet_id,
+                "link": lead.link,
+                "author_id": lead.author_id,
+                "username": lead.username,
+                "name": lead.name,
+                "text": lead.text,
+                "lang": lead.lang,
+                "created_at": lead.tweet_created_at.isoformat() if lead.tweet_created_at else None,
+                "tags": list(lead.tags),
+                "note": lead.note,
+                "score": lead.score,
+                "status": lead.status,
+                "interview_id": lead.interview_id,
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------ invitations
+
+
+@dataclass
+class InviteResult:
+    ok: bool
+    dry_run: bool = False
+    reply_tweet_id: str | None = None
+    error: str | None = None
+
+
+async def auto_replies_today(db: Database, now: datetime) -> int:
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    async with db.reading() as session:
+        stmt = (
+            select(func.count())
+            .select_from(XReply)
+            .where(
+                XReply.automatic == True,  # noqa: E712
+                XReply.sent_at >= start,  # type: ignore[operator]
+                XReply.sent_at < start + timedelta(days=1),  # type: ignore[operator]
+                XReply.error.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def invite(
+    services: Services,
+    lead_id: int,
+    text: str,
+    *,
+    staff_user: str,
+    automatic: bool = False,
+    api: XApi | None = None,
+) -> InviteResult:
+    """Reply to the lead's mention with `text` (at most once per lead); never raises XError."""
+    from bot.mentions.client import XApi, XError
+
+    settings, db = services.settings, services.db
+    text = text.strip()
+    if not text:
+        return InviteResult(False, error="the invitation is empty")
+    if x_length(text) > TWEET_LIMIT:
+        return InviteResult(False, error=f"the invitation is {x_length(text)} characters (max 280)")
+    async with _invite_lock:
+        lead = await get_lead(db, lead_id)
+        if lead is None:
+            return InviteResult(False, error="no such lead")
+        if lead.invitation_tweet_id:
+            return InviteResult(False, error="this lead was already invited")
+        if lead.status == "dismissed" and automatic:
+            return InviteResult(False, error="lead dismissed")
+        now = services.clock()
+        if automatic:
+            if not settings.x_auto_reply:
+                return InviteResult(False, error="automatic replies are off")
+            if await auto_replies_today(db, now) >= settings.x_auto_reply_daily_cap:
+                return InviteResult(False, error="daily cap of automatic replies reached")
+        record = XReply(
+            lead_id=lead_id,
+            in_reply_to_tweet_id=lead.tweet_id,
+            text=text,
+            dry_run=settings.x_dry_run,
+            automatic=automatic,
+            staff_user=staff_user[:64],
+            sent_at=now,
+        )
+        result = InviteResult(True, dry_run=settings.x_dry_run)
+        if not settings.x_dry_run:
+            own = api is None and services.extras.get("mentions.x_api") is None
+            client = api or services.extras.get("mentions.x_api") or XApi(settings)
+            try:
+                result.reply_tweet_id = await client.reply(text, lead.tweet_id)
+            except XError as exc:
+                record.error = str(exc)[:500]
+                result = InviteResult(False, error=str(exc))
+            finally:
+                if own:
+                    await client.close()
+        record.reply_tweet_id = result.reply_tweet_id
+        async with db.transaction() as session:
+            session.add(record)
+            row = await session.get(Lead, lead_id)
+            if row is not None and result.ok:
+                row.invitation_text = text
+                if not settings.x_dry_run:
+                    row.invitation_tweet_id = result.reply_tweet_id
+                    row.invited_at = now
+                    row.invited_by = staff_user[:64]
+                    if row.status in ("new", "dismissed"):
+                        row.status = "invited"
+                row.updated_at = now
+        if result.ok:
+            log.info("lead %s invited%s", lead_id, " (dry run)" if result.dry_run else "")
+        return result
+
+
+def _utcnow() -> datetime:
+    from storage.mentions import utcnow
+
+    return utcnow()
