@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC109  -- the timeout= parameters are the test-facing API (wait_reply(timeout=5))
 """A local Telegram Bot API: the real PTB Application talks HTTP to it as it would to Telegram.
 
 It is deliberately as strict as Telegram: every request is checked against the Bot API spec
@@ -7,7 +8,8 @@ survive: "message is not modified", 409 on getUpdates during a webhook, flood 42
 blocked users (403), injected faults, latency and webhook retries.
 
 Mount ``make_app()`` anywhere (a sub-app at ``/botapi`` in local mode, or a ``TestServer`` in tests)
-and point PTB at it: ``ApplicationBuilder().base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")``.
+and point PTB at it:
+``ApplicationBuilder().base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from bot.sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain
 from bot.sandbox.users import BotMessage, Chat, SentDocument, buttons_of
 from bot.sandbox.webhook import WebhookAttempt, WebhookConfig, WebhookDelivery
 
-DEFAULT_TOKEN = "123456789:AAEmulatorLocalTokenNotSecret_abcdefg"
+DEFAULT_TOKEN = "123456789:AAEmulatorLocalTokenNotSecret_abcdefg"  # noqa: S105 (fake)
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _DEFAULT_ALLOWED = {"chat_member", "message_reaction", "message_reaction_count"}
@@ -106,7 +108,7 @@ class StoredMessage:
 
 
 class BotApiEmulator:
-    """The emulated Bot API for one bot, with a users' side (``chat()``) for tests and the simulator."""
+    """The emulated Bot API for one bot, plus a users' side (``chat()``) for tests and simulator."""
 
     def __init__(
         self,
@@ -627,7 +629,8 @@ class BotApiEmulator:
             if (parts.port or 443) not in _WEBHOOK_PORTS:
                 raise ApiError(
                     400,
-                    "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+                    "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 "
+                    "or 8443",
                 )
         elif parts.scheme not in ("http", "https"):
             raise ApiError(400, "Bad Request: bad webhook: Wrong URL scheme")

@@ -57,7 +57,7 @@ class FaultInjector:
         description: str | None = None,
         times: int | None = 1,
     ) -> None:
-        """Fail the next ``times`` calls of ``method`` (any method if None) with a status or kind."""
+        """Fail the next ``times`` calls of ``method`` (None: any) with a status or kind."""
         chosen = kind or str(status or 500)
         if retry_after is not None and chosen == "500":
             chosen = "429"
@@ -91,9 +91,9 @@ class FaultInjector:
                         self.rules.remove(rule)
                 self.injected.append((method, rule.fault.kind))
                 return rule.fault
-        if self._rate and (self._methods is None or method in self._methods):
-            if self._random.random() < self._rate:
-                kind = self._random.choice(self._kinds)
-                self.injected.append((method, kind))
-                return Fault(kind, retry_after=1 if kind == "429" else None)
+        wanted = self._methods is None or method in self._methods
+        if self._rate and wanted and self._random.random() < self._rate:
+            kind = self._random.choice(self._kinds)
+            self.injected.append((method, kind))
+            return Fault(kind, retry_after=1 if kind == "429" else None)
         return None

@@ -1,8 +1,8 @@
-"""Flood limits like Telegram's: about 30 messages/s overall, 1/s per private chat, 20/min per group.
+"""Flood limits like Telegram's: ~30 messages/s overall, 1/s per private chat, 20/min per group.
 
-Telegram allows short bursts, so each limit is a token bucket. A request that finds its bucket empty is
-refused with 429 and ``retry_after`` = whole seconds until a token is back, which is what makes a bot
-that ignores RetryAfter (or a per-chat message storm) visible in benchmarks.
+Telegram allows short bursts, so each limit is a token bucket. A request that finds its bucket
+empty is refused with 429 and ``retry_after`` = whole seconds until a token is back, which makes a
+bot that ignores RetryAfter (or a per-chat message storm) visible in benchmarks.
 """
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC109  -- the timeout= parameters are the test-facing API (wait_reply(timeout=5))
 """The users' side of the emulator: a private chat that sends updates and reads the bot's replies.
 
 Tests read like conversations::
@@ -137,7 +138,7 @@ class Chat:
 
     # -- sending ----------------------------------------------------------------------------
     async def send(self, text: str, *, wait: bool = True, timeout: float = 5.0) -> int:
-        """Send a text message; ``/command`` at the start gets a bot_command entity like Telegram."""
+        """Send a text; a leading ``/command`` gets a bot_command entity, as in Telegram."""
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -205,7 +206,7 @@ class Chat:
         wait: bool = True,
         timeout: float = 5.0,
     ) -> str:
-        """Press an inline button (by label or callback_data) on the newest bot message having it."""
+        """Press an inline button (label or callback_data) on the newest bot message having it."""
         stored, button = self._find_button(label_or_data, message_id)
         if button.callback_data is None:
             raise ValueError(f"button {str(button)!r} opens {button.url!r}; it sends no callback")

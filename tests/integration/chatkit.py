@@ -12,7 +12,7 @@ A conversation test reads like the chat it checks::
         assert emulator.violations == []             # Telegram would have accepted every request
 
 ``running_emulator(...)`` starts ``BotApiEmulator`` on 127.0.0.1 (a real TCP port) and sets
-``emulator.root``; ``ptb_builder(emulator)`` returns an ``ApplicationBuilder`` already pointed at it;
+``emulator.root``; ``ptb_builder(emulator)`` returns an ``ApplicationBuilder`` pointed at it;
 ``polling(application)`` runs that Application with long polling the way production does.
 What "the bot has reacted" means is documented in ``bot.sandbox.users``.
 """

@@ -12,8 +12,8 @@ from chatkit import polling, ptb_builder, running_emulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
-    EndPointNotFound,
     Conflict,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -103,9 +103,9 @@ async def test_not_modified_and_missing_message():
         msg = await bot.send_message(5, "same")
         with pytest.raises(BadRequest, match="not modified"):
             await bot.edit_message_text("same", chat_id=5, message_id=msg.message_id)
-        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+        with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=5, message_id=999)
-        with pytest.raises(BadRequest, match="(?i)chat not found"):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await bot.send_message(6, "nobody here")
     assert emu.violations == []
 
@@ -114,9 +114,9 @@ async def test_spec_violation_is_400_and_recorded():
     async with running_emulator() as emu, bot_for(emu) as bot:
         emu.chat(5, "Cat")
         kb = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
-        with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+        with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
             await bot.send_message(5, "hi", reply_markup=kb)
-        with pytest.raises(BadRequest, match="(?i)can.t parse entities"):
+        with pytest.raises(BadRequest, match=r"(?i)can.t parse entities"):
             await bot.send_message(5, "<p>hi</p>", parse_mode="HTML")
         with pytest.raises(EndPointNotFound):
             await bot.do_api_request("noSuchMethod")

@@ -1,13 +1,12 @@
-"""The spec checker flags each kind of request Telegram refuses, and nothing that PTB sends validly."""
+"""The spec checker flags each kind of request Telegram refuses, and nothing PTB sends validly."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-
 from aiohttp.test_utils import TestServer
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.spec import SpecChecker
