@@ -6,8 +6,7 @@ core.telegram.org/bots/api#html-style: only the supported tags, properly nested 
 every ``<``, ``>`` and ``&`` that is not part of a tag or entity escaped (only ``&lt; &gt; &amp;
 &quot;`` and numeric entities exist). The result is the visible text plus a tree of formatting
 nodes, which the checker uses for length limits, the emulator for ``Message.entities`` and the
-simulator for safe
-rendering (the tree, never the raw HTML, reaches the browser).
+simulator for safe rendering (the tree, never the raw HTML, reaches the browser).
 """
 
 from __future__ import annotations
@@ -127,7 +126,9 @@ def _node_for(tag: str, attrs: dict[str, str], parent: Node | None, at: int) -> 
     if tag == "tg-time":
         if not attrs.get("unix", "").isdigit():
             raise HtmlParseError(f'Tag "tg-time" must have attribute "unix" at byte offset {at}')
-        return Node("date_time", {"unix_time": attrs["unix"], "format": attrs.get("format", "")})
+        return Node(
+            "date_time", {"unix_time": attrs["unix"], "date_time_format": attrs.get("format", "")}
+        )
     if tag == "blockquote":
         if parent is not None and _inside(parent, "blockquote"):
             raise HtmlParseError(f"Blockquotes can't be nested (byte offset {at})")
