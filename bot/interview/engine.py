@@ -455,6 +455,9 @@ def _current_question(q: Questionnaire, state: State) -> tuple[Slot, list[Slot]]
     return (slot, slots) if slot is not None else None
 
 
+SPLIT_PASTE_MIN = 3500
+
+
 def _merge_split_message(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step | None:
     """Telegram splits a long paste into several messages: glue a quick follow-up to its answer."""
     key, at = state.last_text_key, state.last_text_at
@@ -468,6 +471,10 @@ def _merge_split_message(q: Questionnaire, state: State, inp: Text, now: datetim
         return None
     previous = state.answers.get(key)
     if not 0 <= gap <= q.merge_window_seconds or not isinstance(previous, str):
+        return None
+    # Only a message near Telegram's 4096-character cut is the first part of a split paste; a
+    # quick short reply is an answer to the question now on screen.
+    if len(previous) < SPLIT_PASTE_MIN:
         return None
     if q.question(split_key(key)[0]).kind != "text":
         return None

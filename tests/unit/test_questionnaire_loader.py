@@ -70,7 +70,7 @@ def test_shipped_questionnaire_shape() -> None:
     q = load_questionnaire(SHIPPED)
     assert q.languages == ("en", "cy")
     assert q.version and q.id == "dgu_landscape"
-    assert [s.id for s in q.sections][0] == "you"
+    assert q.sections[0].id == "you"
     assert len(q.sections) == 6
     keys = q.answer_keys()
     assert "outcome@platforms" in keys and "difference@own_data" in keys

@@ -1,4 +1,4 @@
-"""The translation gate: a missing or stale Welsh string fails the check until fixed or confirmed."""
+"""The translation gate: a missing or stale Welsh string fails the check until fixed."""
 
 from __future__ import annotations
 
