@@ -63,6 +63,9 @@ class Interview(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    consented_at: datetime | None = None
+    consent_version: str | None = Field(default=None, max_length=32)
+    quote_consent: str | None = Field(default=None, max_length=16)
 
 
 class Answer(SQLModel, table=True):
@@ -96,3 +99,12 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(default_factory=utcnow)
+
+
+class Counter(SQLModel, table=True):
+    """Anonymous tallies (declined consent, withdrawals): numbers, never people."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = Field(default=0)

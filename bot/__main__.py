@@ -1,0 +1,190 @@
+"""The `dgu-bot` command line (also `python -m bot`): it only parses arguments and calls in.
+
+Every command exits non-zero with one readable line on bad configuration or input; a
+traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="dgu-bot", description="CDPS DGU landscape interview bot")
+    top.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the bot, staff web app, monitor and jobs")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    export = sub.add_parser("export", help="write the collected interviews")
+    export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
+    export.add_argument("--out", type=Path, help="file to write (JSON/CSV: stdout when absent)")
+    export.add_argument("--status", default="completed", help="completed (default), all, or a status")
+    staff = sub.add_parser("staff", help="staff accounts for the web app")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create or reset a staff account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["viewer", "editor", "admin"], default="viewer")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    q = sub.add_parser("questionnaire", help="questionnaire files")
+    q_sub = q.add_subparsers(dest="q_command", required=True)
+    check = q_sub.add_parser("check", help="validate files, including translations")
+    check.add_argument("path", nargs="?", type=Path)
+    confirm = q_sub.add_parser("confirm", help="mark stale translations as reviewed")
+    confirm.add_argument("--language", required=True)
+    confirm.add_argument("keys", nargs="*")
+    confirm.add_argument("--path", type=Path)
+    mentions = sub.add_parser("mentions", help="X mentions of the review account")
+    m_sub = mentions.add_subparsers(dest="m_command", required=True)
+    poll = m_sub.add_parser("poll", help="poll mentions")
+    poll.add_argument("--once", action="store_true", required=True)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ConfigError, ValueError, FileNotFoundError, PermissionError) as exc:
+        if args.debug:
+            raise
+        print(f"dgu-bot: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"dgu-bot: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "questionnaire":
+        return _questionnaire(args)
+    settings = load_settings()
+    from bot import logs
+
+    logs.configure(settings)
+    if args.command == "serve":
+        from bot.serve import serve
+
+        serve(settings)
+        return 0
+    if args.command == "migrate":
+        from storage.migrate import upgrade
+
+        upgrade(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "export":
+        return asyncio.run(_export(settings, args))
+    if args.command == "staff":
+        return asyncio.run(_staff_add(settings, args))
+    if args.command == "mentions":
+        return asyncio.run(_mentions_poll(settings))
+    return 2
+
+
+def _questionnaire(args: argparse.Namespace) -> int:
+    from bot.interview import check_questionnaire, confirm_translations
+
+    default = Path("prompts/dgu_landscape.yaml")
+    if args.q_command == "confirm":
+        path = args.path or default
+        done = confirm_translations(path, args.language, args.keys or None)
+        print(f"confirmed {len(done)} translation(s) in {args.language}")
+        return 0
+    path = args.path or _settings_questionnaire(default)
+    problems = check_questionnaire(path)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    print(f"{path}: ok")
+    return 0
+
+
+def _settings_questionnaire(default: Path) -> Path:
+    try:
+        return load_settings().questionnaire
+    except ConfigError:
+        return default
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import exports
+    from storage.database import Database
+    from storage.migrate import upgrade_async
+
+    await upgrade_async(settings.database_url)
+    db = Database(settings.database_url)
+    selection = exports.ExportFilter(status=args.status)
+    try:
+        if args.format == "xlsx":
+            if args.out is None:
+                raise ValueError("--format xlsx needs --out FILE")
+            await exports.write_xlsx(db, selection, str(args.out))
+            return 0
+        chunks = exports.json_chunks if args.format == "json" else exports.csv_chunks
+        if args.out is None:
+            async for chunk in chunks(db, selection):
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        else:
+            with args.out.open("w", encoding="utf-8", newline="") as handle:
+                async for chunk in chunks(db, selection):
+                    handle.write(chunk)
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.database import Database
+    from storage.migrate import upgrade_async
+
+    try:
+        from bot.web.accounts import add_staff
+    except ImportError as exc:
+        raise ValueError("the staff web app is not installed") from exc
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise ValueError("the passwords differ")
+    if len(password) < 10:
+        raise ValueError("the password must have at least 10 characters")
+    await upgrade_async(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        await add_staff(db, args.username, password, args.role)
+    finally:
+        await db.dispose()
+    print(f"staff account {args.username!r} ({args.role}) saved")
+    return 0
+
+
+async def _mentions_poll(settings: Settings) -> int:
+    if not settings.x_enabled:
+        raise ValueError("X credentials are not set (X_BEARER_TOKEN or the four X_API_* keys)")
+    from bot.wiring import poll_mentions_once
+
+    result: Any = await poll_mentions_once(settings)
+    print(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

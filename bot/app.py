@@ -1,0 +1,124 @@
+"""The composition root: `create_app()` builds the one aiohttp application that owns
+everything (database, Telegram bot, staff web app, mention monitor, periodic jobs), tied to
+aiohttp's `cleanup_ctx` lifecycle. Tests call the same factory with overrides.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot import health, jobs
+from bot.interview import Questionnaire, load_questionnaire
+from bot.services import SERVICES, Services, system_clock
+from bot.settings import Settings
+from bot.telegram import telegram_context, webhook
+from storage.database import Database
+from storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+EMULATOR = web.AppKey("emulator", object)
+
+
+def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> web.Application:
+    """Build the process. `overrides` (tests): clock, questionnaire, telegram_api_url,
+    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool)."""
+    overrides = overrides or {}
+    questionnaire: Questionnaire = overrides.get("questionnaire") or load_questionnaire(
+        settings.questionnaire
+    )
+    clock: Callable[[], datetime] = overrides.get("clock", system_clock)
+    db = Database(settings.database_url)
+    services = Services(settings=settings, db=db, questionnaire=questionnaire, clock=clock)
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app[SERVICES] = services
+
+    app.cleanup_ctx.append(_database_ctx(migrate=overrides.get("migrate", True)))
+    token, api_url_of = _telegram_endpoint(app, settings, overrides)
+    app.cleanup_ctx.append(telegram_context(token, api_url_of))
+    if overrides.get("jobs", True):
+        app.cleanup_ctx.append(jobs.context)
+    setup_routes(app, settings)
+    _setup_optional_parts(app, settings)
+    return app
+
+
+def setup_routes(app: web.Application, settings: Settings) -> None:
+    """Every URL of the process outside the staff app's own list."""
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_post("/telegram/webhook", webhook)
+
+
+def _setup_optional_parts(app: web.Application, settings: Settings) -> None:
+    """The staff app and the mention monitor join when their packages are present."""
+    try:
+        from bot.web import setup_staff_app
+    except ImportError:
+        log.debug("staff web app not installed")
+    else:
+        setup_staff_app(app)
+    with contextlib.suppress(ImportError):
+        from bot.wiring import setup_mentions
+
+        setup_mentions(app, settings)
+
+
+def _database_ctx(*, migrate: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        services = app[SERVICES]
+        if migrate:
+            await upgrade_async(services.settings.database_url)
+        yield
+        await services.db.dispose()
+
+    return ctx
+
+
+def _telegram_endpoint(
+    app: web.Application, settings: Settings, overrides: dict[str, Any]
+) -> tuple[str, Callable[[web.Application], str]]:
+    """The token and Bot API root: the real settings, or the local emulator in local mode."""
+    if settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+        api = overrides.get("telegram_api_url", settings.telegram_api_url)
+        return token, lambda _app: api
+
+    from bot.sandbox.emulator import BotApiEmulator
+    from bot.sandbox.simulator import setup_simulator_routes
+
+    emulator = overrides.get("emulator")
+    if emulator is None:
+        token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(16)}"
+        emulator = BotApiEmulator(token)
+    app[EMULATOR] = emulator
+    app.cleanup_ctx.append(_emulator_ctx(emulator))
+    setup_simulator_routes(app, emulator)
+    return emulator.token, lambda _app: emulator.root.rstrip("/")
+
+
+def _emulator_ctx(emulator: Any) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Serve the emulator on its own loopback port before the bot starts talking to it."""
+
+    async def ctx(_app: web.Application) -> AsyncIterator[None]:
+        if emulator.root is not None:  # already served by a test
+            yield
+            return
+        runner = web.AppRunner(emulator.make_app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        emulator.root = f"http://127.0.0.1:{port}"
+        try:
+            yield
+        finally:
+            await runner.cleanup()
+
+    return ctx

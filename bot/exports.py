@@ -1,0 +1,249 @@
+"""Interview exports (JSON, CSV, XLSX) streamed from the database in batches.
+
+Used by `dgu-bot export` and by the staff web app's downloads, so both honour consent the
+same way: only interviews whose respondent allowed attribution carry who they are.
+Memory stays flat: interviews are read a page at a time by keyset, never all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+
+from storage.database import Database
+from storage.models import Answer, Interview, Respondent
+
+BATCH = 500
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BASE_COLUMNS = [
+    "interview_id",
+    "questionnaire_id",
+    "questionnaire_version",
+    "language",
+    "status",
+    "source",
+    "started_at",
+    "completed_at",
+    "telegram_user_id",
+    "username",
+    "name",
+    "consented_at",
+    "quote_consent",
+]
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which interviews: a status ('completed', 'all', or any status), ids, or a custom query."""
+
+    status: str = "completed"
+    interview_ids: Sequence[str] | None = None
+    where: Any = None  # extra SQLAlchemy criteria (staff app filters)
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.status != "all":
+            query = query.where(Interview.status == self.status)  # type: ignore[arg-type]
+        else:
+            query = query.where(Interview.status != "withdrawn")  # type: ignore[arg-type]
+        if self.interview_ids is not None:
+            query = query.where(Interview.id.in_(list(self.interview_ids)))  # type: ignore[attr-defined]
+        if self.where is not None:
+            query = query.where(self.where)
+        return query
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.isoformat() + "Z"
+    return value.astimezone().isoformat().replace("+00:00", "Z")
+
+
+def attributable(interview: Interview) -> bool:
+    return interview.quote_consent == "attributable"
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (prefix a single quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+async def iter_interviews(
+    db: Database, selection: ExportFilter
+) -> AsyncIterator[tuple[Interview, Respondent | None, list[Answer]]]:
+    """Interviews with their respondent and answers, a batch at a time, oldest first."""
+    last: tuple[datetime, str] | None = None
+    while True:
+        async with db.reading() as session:
+            query = selection.apply(select(Interview, Respondent)).outerjoin(
+                Respondent, Respondent.id == Interview.respondent_id  # type: ignore[arg-type]
+            )
+            if last is not None:
+                query = query.where(
+                    (Interview.started_at > last[0])  # type: ignore[operator]
+                    | ((Interview.started_at == last[0]) & (Interview.id > last[1]))  # type: ignore[operator]
+                )
+            query = query.order_by(Interview.started_at, Interview.id).limit(BATCH)  # type: ignore[arg-type]
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return
+            ids = [row[0].id for row in rows]
+            answers: dict[str, list[Answer]] = {i: [] for i in ids}
+            result = await session.execute(
+                select(Answer)
+                .where(Answer.interview_id.in_(ids))  # type: ignore[attr-defined]
+                .order_by(Answer.interview_id, Answer.position, Answer.id)  # type: ignore[arg-type]
+            )
+            for answer in result.scalars():
+                answers[answer.interview_id].append(answer)
+        for interview, respondent in rows:
+            yield interview, respondent, answers[interview.id]
+        last = (rows[-1][0].started_at, rows[-1][0].id)
+        if len(rows) < BATCH:
+            return
+
+
+def interview_json(
+    interview: Interview, respondent: Respondent | None, answers: Iterable[Answer]
+) -> dict[str, Any]:
+    """One interview in the INTERFACE.md schema; identity only with attributable consent."""
+    who: dict[str, Any] = {"telegram_user_id": None, "username": None, "name": None}
+    if respondent is not None and attributable(interview):
+        who = {
+            "telegram_user_id": respondent.telegram_user_id,
+            "username": respondent.username,
+            "name": respondent.name,
+        }
+    return {
+        "interview_id": interview.id,
+        "questionnaire": {"id": interview.questionnaire_id, "version": interview.questionnaire_version},
+        "language": interview.language,
+        "status": interview.status,
+        "source": interview.source,
+        "started_at": iso(interview.started_at),
+        "completed_at": iso(interview.completed_at),
+        "respondent": who,
+        "consent": {
+            "privacy_notice": interview.consent_version,
+            "given_at": iso(interview.consented_at),
+            "quote": interview.quote_consent,
+        },
+        "answers": [
+            {
+                "question_id": a.question_id,
+                "key": a.key,
+                "repeat_item": a.repeat_item,
+                "question_text": a.question_text,
+                "value": a.value,
+                "language": a.language,
+                "answered_at": iso(a.answered_at),
+            }
+            for a in answers
+        ],
+    }
+
+
+async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str]:
+    """A JSON array, one interview per line, produced incrementally."""
+    yield "["
+    first = True
+    async for interview, respondent, answers in iter_interviews(db, selection):
+        body = json.dumps(interview_json(interview, respondent, answers), ensure_ascii=False)
+        yield ("\n" if first else ",\n") + body
+        first = False
+    yield "\n]\n"
+
+
+async def answer_columns(db: Database, selection: ExportFilter) -> list[str]:
+    """Every answer key present, in questionnaire order (for one column per answer)."""
+    async with db.reading() as session:
+        ids = selection.apply(select(Interview.id)).subquery()
+        query = (
+            select(Answer.key, func.min(Answer.position))
+            .where(Answer.interview_id.in_(select(ids.c.id)))  # type: ignore[attr-defined]
+            .group_by(Answer.key)
+        )
+        rows = (await session.execute(query)).all()
+    return [key for key, _pos in sorted(rows, key=lambda r: (r[1], r[0]))]
+
+
+def row_values(
+    interview: Interview, respondent: Respondent | None, answers: Iterable[Answer], columns: list[str]
+) -> list[Any]:
+    data = interview_json(interview, respondent, [])
+    who = data["respondent"]
+    by_key = {a.key: a.value for a in answers}
+    base = [
+        interview.id,
+        interview.questionnaire_id,
+        interview.questionnaire_version,
+        interview.language,
+        interview.status,
+        interview.source,
+        data["started_at"],
+        data["completed_at"],
+        who["telegram_user_id"],
+        who["username"],
+        who["name"],
+        data["consent"]["given_at"],
+        interview.quote_consent,
+    ]
+    return [safe_cell(flat(v)) for v in [*base, *(by_key.get(c) for c in columns)]]
+
+
+async def csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str]:
+    columns = await answer_columns(db, selection)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*BASE_COLUMNS, *columns])
+    async for interview, respondent, answers in iter_interviews(db, selection):
+        writer.writerow(row_values(interview, respondent, answers, columns))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None:
+    """XLSX via openpyxl's write-only mode (rows go to a temp file, not memory)."""
+    from openpyxl import Workbook
+
+    columns = await answer_columns(db, selection)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("interviews")
+    sheet.append([*BASE_COLUMNS, *columns])
+    async for interview, respondent, answers in iter_interviews(db, selection):
+        sheet.append([_xlsx_cell(v) for v in row_values(interview, respondent, answers, columns)])
+    workbook.save(target)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if len(value) > 32767:
+            return value[:32766] + "…"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value

@@ -1,0 +1,78 @@
+"""Logging set-up: one line per event, and secrets redacted whatever the level.
+
+httpx logs every request URL, and Telegram URLs contain the bot token, so the redacting
+filter sits on the root handler rather than trusting each library to be careful.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+from bot.settings import Settings
+
+
+class Redactor(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "[redacted]")
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            text = record.exc_text
+            for secret in self.secrets:
+                text = text.replace(secret, "[redacted]")
+            record.exc_text = text
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True
+
+
+def secret_values(settings: Settings) -> list[str]:
+    values = []
+    for field in (
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.x_bearer_token,
+        settings.x_api_key,
+        settings.x_api_secret,
+        settings.x_access_token,
+        settings.x_access_token_secret,
+        settings.session_secret,
+    ):
+        if field is not None:
+            values.append(field.get_secret_value())
+    return values
+
+
+def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor:
+    """Install one stderr handler with the redactor; quieten chatty libraries."""
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    redactor = Redactor([*secret_values(settings), *extra_secrets])
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    if settings.log_level != "DEBUG":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    return redactor
+
+
+def add_secret(redactor: Redactor, value: str) -> None:
+    """For secrets made at run time (the local-mode token)."""
+    if value and value not in redactor.secrets:
+        redactor.secrets = sorted([*redactor.secrets, value], key=len, reverse=True)

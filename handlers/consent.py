@@ -1,0 +1,121 @@
+"""Privacy notice and consent, before the first question, and how words may be quoted.
+
+Nothing about a person is stored until they agree: a "not now" only bumps an anonymous
+counter. Agreeing creates the respondent and the interview (with the consent time and
+the notice version), then asks how their words may be used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import interview as engine
+from handlers import render
+from storage import counters
+from storage.interviews import ACTIVE_STATUSES, InterviewStore
+
+if TYPE_CHECKING:
+    from handlers.conversation import Turn
+
+NOTICE_VERSION = "2026-11"
+QUOTE_LEVELS = ("attributable", "anonymised", "background")
+_SHORT = {"a": "attributable", "n": "anonymised", "b": "background"}
+
+
+async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
+    settings = turn.services.settings
+    text = turn.ui(
+        lang,
+        "consent.notice",
+        notice_url=settings.privacy_notice_url,
+        retention=settings.retention_days,
+    )
+    buttons = [
+        [
+            (turn.ui(lang, "consent.agree"), render.carry(("C", "y", lang), source)),
+            (turn.ui(lang, "consent.decline"), render.pack("C", "n", lang)),
+        ]
+    ]
+    await turn.send([render.simple(text, buttons)])
+
+
+def quote_question(turn: Turn, lang: str) -> render.Outgoing:
+    rows = [
+        [(turn.ui(lang, f"consent.quote.{level}"), render.pack("Q", level[0]))]
+        for level in QUOTE_LEVELS
+    ]
+    return render.simple(turn.ui(lang, "consent.quote.question"), rows)
+
+
+async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
+    from handlers.conversation import ensure_respondent, language_of
+
+    agreed = len(parts) > 1 and parts[1] == "y"
+    lang = parts[2] if len(parts) > 2 and parts[2] in turn.q.languages else turn.q.default_language
+    source = parts[3] if len(parts) > 3 else None
+    store = InterviewStore(turn.services.db)
+    existing = await store.respondent(turn.user.id)
+    if not agreed:
+        if existing is None and await store.claim_update(turn.update_id, turn.now):
+            await counters.bump(turn.services.db, counters.DECLINED)
+        await turn.send([render.simple(turn.ui(lang, "consent.declined"))])
+        return
+    if existing is not None and existing.id is not None:
+        interview = await store.current_interview(existing.id)
+        if interview is not None and interview.status in ACTIVE_STATUSES:
+            state = engine.State.from_json(interview.state)
+            result = engine.current(turn.q, state)
+            await turn.send(render.events(turn.q, language_of(turn.q, existing), result.events))
+            return
+    respondent = await ensure_respondent(turn)
+    assert respondent.id is not None
+    await store.set_language(respondent.id, lang)
+    step = engine.begin(turn.q, lang, turn.now)
+    from handlers.conversation import _change
+
+    try:
+        interview = await store.create(
+            respondent_id=respondent.id,
+            questionnaire_id=turn.q.id,
+            questionnaire_version=turn.q.version,
+            language=lang,
+            source=source,
+            change=_change(turn.q, step, lang, None, turn.now),
+            update_id=turn.update_id,
+            now=turn.now,
+            consented_at=turn.now,
+            consent_version=NOTICE_VERSION,
+        )
+    except Exception as exc:
+        from storage.interviews import DuplicateUpdate
+
+        if isinstance(exc, DuplicateUpdate):
+            return
+        raise
+    from handlers import hooks
+
+    await hooks.interview_started(turn.services, interview)
+    await turn.send([render.simple(turn.ui(lang, "consent.thanks")), quote_question(turn, lang)])
+
+
+async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
+    from handlers.conversation import language_of
+
+    level = _SHORT.get(parts[1] if len(parts) > 1 else "", "")
+    store = InterviewStore(turn.services.db)
+    respondent = await store.respondent(turn.user.id)
+    if respondent is None or respondent.id is None or not level:
+        return
+    lang = language_of(turn.q, respondent)
+    interview = await store.current_interview(respondent.id)
+    if interview is None:
+        return
+    first_choice = interview.quote_consent is None
+    await store.set_quote_consent(interview.id, level, turn.now)
+    confirm = render.simple(turn.ui(lang, "consent.quote.saved", level=turn.ui(lang, f"consent.quote.{level}")))
+    if first_choice and interview.status in ACTIVE_STATUSES:
+        state = engine.State.from_json(interview.state)
+        result = engine.current(turn.q, state)
+        await turn.send([confirm, *render.events(turn.q, lang, result.events)])
+    else:
+        await turn.send([confirm])

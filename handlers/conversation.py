@@ -1,0 +1,253 @@
+"""The respondent's side of the interview: Telegram update in, engine step, store, reply.
+
+Every step follows the same order, which is what makes a crash or a restart harmless:
+load the interview row, run the pure engine, write the answers and the new position in
+one transaction (claiming the update id), and only then send the reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import Message, Update, User
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot import interview as engine
+from bot.interview import Questionnaire, State
+from bot.services import Services
+from handlers import render
+from handlers.render import Outgoing
+from storage.interviews import AnswerWrite, Change, DuplicateUpdate, InterviewStore, StaleVersion
+from storage.models import Interview, Respondent
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+
+
+@dataclass
+class Turn:
+    """What one update is about: who, when, and how to reply."""
+
+    services: Services
+    update: Update
+    bot: Any
+
+    @property
+    def user(self) -> User:
+        user = self.update.effective_user
+        assert user is not None
+        return user
+
+    @property
+    def chat_id(self) -> int:
+        chat = self.update.effective_chat
+        return chat.id if chat is not None else self.user.id
+
+    @property
+    def q(self) -> Questionnaire:
+        return self.services.questionnaire
+
+    @property
+    def store(self) -> InterviewStore:
+        return InterviewStore(self.services.db)
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def update_id(self) -> int:
+        return self.update.update_id
+
+    async def send(self, messages: list[Outgoing]) -> list[Message]:
+        sent = []
+        for message in messages:
+            try:
+                sent.append(
+                    await self.bot.send_message(
+                        chat_id=self.chat_id,
+                        text=message.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=message.markup(),
+                        disable_web_page_preview=True,
+                    )
+                )
+            except Forbidden:
+                await self.mark_unreachable()
+                return sent
+        return sent
+
+    async def edit(self, message: Message | None, text: str) -> None:
+        """Freeze an answered question's message (drop its keyboard, show the answer)."""
+        if message is None:
+            return
+        try:
+            await self.bot.edit_message_text(
+                chat_id=self.chat_id,
+                message_id=message.message_id,
+                text=text,
+                parse_mode=ParseMode.HTML,
+                disable_web_page_preview=True,
+            )
+        except BadRequest as exc:  # not modified, or too old to edit: harmless
+            log.debug("edit skipped: %s", exc.message)
+        except Forbidden:
+            await self.mark_unreachable()
+
+    async def mark_unreachable(self) -> None:
+        from storage.respondents import mark_unreachable
+
+        await mark_unreachable(self.services.db, self.user.id)
+
+    def ui(self, lang: str, key: str, **params: Any) -> str:
+        return self.q.ui(lang, key, **params)
+
+
+async def ensure_respondent(turn: Turn) -> Respondent:
+    user = turn.user
+    name = " ".join(p for p in (user.first_name, user.last_name) if p) or None
+    return await turn.store.upsert_respondent(
+        user.id, username=user.username, name=name, telegram_language=user.language_code
+    )
+
+
+def suggested_language(q: Questionnaire, code: str | None) -> str | None:
+    base = (code or "").split("-")[0].lower()
+    return base if base in q.languages else None
+
+
+def language_of(q: Questionnaire, respondent: Respondent) -> str:
+    if respondent.language in q.languages:
+        return respondent.language  # type: ignore[return-value]
+    return suggested_language(q, respondent.telegram_language) or q.default_language
+
+
+async def ask_language(turn: Turn) -> None:
+    await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+
+
+async def start_interview(
+    turn: Turn, respondent: Respondent, source: str | None, previous: Interview | None = None
+) -> None:
+    """Start again after an earlier interview: consent carries over, the old one is set aside."""
+    assert respondent.id is not None
+    lang = language_of(turn.q, respondent)
+    step = engine.begin(turn.q, lang, turn.now)
+    try:
+        interview = await turn.store.create(
+            respondent_id=respondent.id,
+            questionnaire_id=turn.q.id,
+            questionnaire_version=turn.q.version,
+            language=lang,
+            source=source,
+            change=_change(turn.q, step, lang, None, turn.now),
+            update_id=turn.update_id,
+            now=turn.now,
+            consented_at=previous.consented_at if previous else turn.now,
+            consent_version=previous.consent_version if previous else None,
+            supersede=previous.id if previous is not None else None,
+        )
+    except DuplicateUpdate:
+        return
+    if previous is not None and previous.quote_consent:
+        await turn.store.set_quote_consent(interview.id, previous.quote_consent, turn.now)
+    from handlers import hooks
+
+    await hooks.interview_started(turn.services, interview)
+    await turn.send(render.events(turn.q, lang, step.events))
+
+
+async def step(
+    turn: Turn,
+    interview: Interview,
+    make_input: Any,
+    *,
+    message_id: int | None = None,
+    frozen: tuple[Message | None, str] | None = None,
+) -> None:
+    """Advance an interview by one input, with optimistic retries on a concurrent change.
+
+    `make_input` is an engine input, or a function (q, state) -> Step for set_language/current.
+    `frozen` is an answered question's message and its new text, edited after the write.
+    """
+    q = turn.q
+    for _attempt in range(MAX_RETRIES):
+        state = State.from_json(interview.state)
+        if callable(make_input):
+            result = make_input(q, state)
+        else:
+            result = engine.advance(q, state, make_input, turn.now)
+        lang = result.state.language
+        change = _change(q, result, lang, message_id, turn.now)
+        try:
+            await turn.store.apply(
+                interview.id, interview.version, change, update_id=turn.update_id, now=turn.now
+            )
+        except DuplicateUpdate:
+            log.info("update %s already applied", turn.update_id)
+            return
+        except StaleVersion:
+            fresh = await turn.store.get(interview.id)
+            if fresh is None:
+                return
+            interview = fresh
+            continue
+        if change.status == "completed" and interview.status != "completed":
+            from handlers import hooks
+
+            await hooks.interview_completed(turn.services, interview)
+        if frozen is not None:
+            await turn.edit(*frozen)
+        await turn.send(render.events(q, lang, result.events))
+        return
+    log.warning("interview %s: gave up after %d concurrent changes", interview.id, MAX_RETRIES)
+    await turn.send([render.simple(turn.ui(interview.language, "error.generic"))])
+
+
+def _change(
+    q: Questionnaire, result: Any, lang: str, message_id: int | None, now: datetime
+) -> Change:
+    state: State = result.state
+    status = "completed" if state.status == "completed" else "in_progress"
+    records = [
+        AnswerWrite(
+            key=r.key,
+            question_id=r.question_id,
+            repeat_item=r.repeat_item,
+            value=r.value,
+            language=r.language,
+            question_text=r.question_text,
+            position=_position(q, r.key),
+            message_id=message_id if isinstance(r.value, str) else None,
+        )
+        for r in result.records
+    ]
+    completed_at = now if status == "completed" else None
+    return Change(
+        state=state.to_json(),
+        status=status,
+        language=lang,
+        records=records,
+        cleared=list(result.cleared),
+        completed_at=completed_at,
+    )
+
+
+_POSITIONS: dict[int, dict[str, int]] = {}
+
+
+def _position(q: Questionnaire, key: str) -> int:
+    """Questionnaire order of an answer key, so transcripts and exports read in order."""
+    positions = _POSITIONS.get(id(q))
+    if positions is None:
+        positions = {k: i * 10 for i, k in enumerate(q.answer_keys())}
+        _POSITIONS[id(q)] = positions
+    if key in positions:
+        return positions[key]
+    base = next((positions[k] for k in positions if key.startswith(k)), 0)
+    return base + 5

@@ -1,0 +1,249 @@
+"""How the interview looks in Telegram: message text (HTML, escaped), keyboards, limits.
+
+The only module that knows Telegram's formatting rules: every piece of user or
+questionnaire text is escaped for parse_mode HTML, every message fits in 4096
+characters (counted in UTF-16 code units, as Telegram counts), and every
+`callback_data` fits in 64 bytes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.interview import (
+    Ask,
+    Collecting,
+    Completed,
+    Invalid,
+    Notice,
+    Probe,
+    Questionnaire,
+    QuestionView,
+    ReviewSummary,
+)
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+SEP = "|"
+
+Buttons = list[list[tuple[str, str]]]
+
+
+@dataclass
+class Outgoing:
+    """One message to send: HTML text and inline buttons as (label, callback_data) rows."""
+
+    text: str
+    buttons: Buttons = field(default_factory=list)
+
+    def markup(self) -> InlineKeyboardMarkup | None:
+        if not self.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons]
+        )
+
+
+def esc(text: str) -> str:
+    """Escape text for Telegram's HTML parse mode (only &, < and > are special)."""
+    return html.escape(text, quote=False)
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def pack(*parts: str) -> str:
+    """callback_data from parts; refuses anything Telegram would reject."""
+    data = SEP.join(parts)
+    if not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback_data of {len(data.encode())} bytes: {data[:20]}…")
+    return data
+
+
+def unpack(data: str | None) -> list[str]:
+    return (data or "").split(SEP)
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten plain text to at most `limit` UTF-16 units, marking the cut."""
+    if utf16_len(text) <= limit:
+        return text
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        size = utf16_len(ch)
+        if used + size > limit - 1:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out) + "…"
+
+
+def visible_len(html_text: str) -> int:
+    """Length Telegram counts: the text after entity parsing (tags removed, entities decoded)."""
+    import re
+
+    return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", html_text)))
+
+
+def chunks(blocks: Iterable[str], limit: int = MAX_TEXT) -> list[str]:
+    """Join HTML blocks (each complete in itself) into as few messages as fit the limit."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if visible_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = block if visible_len(block) <= limit else block[: limit // 2]
+    if current:
+        messages.append(current)
+    return messages
+
+
+def question(q: Questionnaire, view: QuestionView, lang: str, notice: str | None = None) -> Outgoing:
+    """A question as a message: progress, text, hint, previous answer, and its buttons."""
+    lines: list[str] = []
+    if notice:
+        lines.append(f"<i>{esc(notice)}</i>")
+    progress = getattr(view.progress, "label", None)
+    if progress:
+        lines.append(f"<i>{esc(progress)}</i>")
+    lines.append(f"<b>{esc(view.text)}</b>")
+    if view.hint:
+        lines.append(esc(view.hint))
+    if view.previous:
+        lines.append(esc(q.ui(lang, "answer.previous", value=clip(view.previous, 500))))
+    text = "\n".join(lines)
+    text = text if visible_len(text) <= MAX_TEXT else clip(text, MAX_TEXT)
+    return Outgoing(text, _buttons(q, view, lang))
+
+
+def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
+    rows: Buttons = []
+    kind = view.kind
+    key = view.key
+    if kind == "multi":
+        for choice in view.choices:
+            mark = "☑" if choice.selected else "☐"
+            rows.append([(f"{mark} {choice.label}", pack("t", key, choice.id))])
+        rows.append([(q.ui(lang, "button.done"), pack("d", key))])
+    elif kind == "scale":
+        rows.append([(c.label, pack("a", key, c.id)) for c in view.choices])
+    elif view.choices:
+        short = all(len(c.label) <= 14 for c in view.choices)
+        per_row = 2 if short and len(view.choices) > 2 else 1
+        if kind == "yesno":
+            per_row = 2
+        row: list[tuple[str, str]] = []
+        for choice in view.choices:
+            label = f"✓ {choice.label}" if choice.selected else choice.label
+            row.append((label, pack("a", key, choice.id)))
+            if len(row) == per_row:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+    nav: list[tuple[str, str]] = []
+    if view.can_go_back:
+        nav.append((q.ui(lang, "button.back"), pack("b", key)))
+    if view.optional:
+        nav.append((q.ui(lang, "button.skip"), pack("s", key)))
+    if nav:
+        rows.append(nav)
+    return rows
+
+
+def answered(view_text: str, answer_display: str) -> str:
+    """What an answered question's message becomes once its keyboard is gone."""
+    return f"<b>{esc(view_text)}</b>\n→ {esc(clip(answer_display, 1000))}"
+
+
+def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoing]:
+    """Turn engine events into messages, in order."""
+    out: list[Outgoing] = []
+    for event in items:
+        if isinstance(event, Ask):
+            out.append(question(q, event.view, lang, event.notice))
+        elif isinstance(event, Invalid):
+            buttons: Buttons = []
+            if event.can_skip:
+                buttons = [[(q.ui(lang, "button.skip"), pack("s", event.key))]]
+            out.append(Outgoing(f"⚠️ {esc(event.message)}", buttons))
+        elif isinstance(event, Probe):
+            out.append(
+                Outgoing(esc(event.text), [[(q.ui(lang, "button.skip"), pack("s", event.key))]])
+            )
+        elif isinstance(event, Collecting):
+            out.append(Outgoing(esc(event.text), [[(q.ui(lang, "button.done"), pack("d", event.key))]]))
+        elif isinstance(event, ReviewSummary):
+            out.extend(review(q, lang, event))
+        elif isinstance(event, Completed):
+            out.append(Outgoing(esc(event.text)))
+        elif isinstance(event, Notice):
+            out.append(Outgoing(esc(event.text)))
+    return out
+
+
+def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing]:
+    """The summary before submitting; every answer has a Change button on the last message."""
+    blocks = [f"<b>{esc(summary.text)}</b>"]
+    for n, item in enumerate(summary.items, start=1):
+        blocks.append(f"{n}. <b>{esc(clip(item.question_text, 300))}</b>\n{esc(clip(item.answer_display, 300))}")
+    texts = chunks(blocks)
+    change = q.ui(lang, "button.change")
+    buttons: Buttons = []
+    row: list[tuple[str, str]] = []
+    for n, item in enumerate(summary.items, start=1):
+        row.append((f"{change} {n}", pack("e", item.key)))
+        if len(row) == 4:
+            buttons.append(row)
+            row = []
+    if row:
+        buttons.append(row)
+    buttons.append([(q.ui(lang, "button.submit"), pack("S"))])
+    messages = [Outgoing(t) for t in texts]
+    messages[-1].buttons = buttons
+    return messages
+
+
+def language_prompt(q: Questionnaire, suggested: str | None, source: str | None = None) -> Outgoing:
+    """Both languages on one row, the suggested one first; the prompt in both languages.
+
+    The deep-link source rides along in the buttons (nothing is stored before consent).
+    """
+    langs = list(q.languages)
+    if suggested in langs:
+        langs.remove(suggested)
+        langs.insert(0, suggested)
+    text_lines = []
+    for lang in langs:
+        text_lines.append(esc(q.ui(lang, "language.prompt")))
+    labels = [(q.language_name(lang), _carry(("L", lang), source)) for lang in langs]
+    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    return Outgoing("\n".join(dict.fromkeys(text_lines)), rows)
+
+
+def simple(text: str, buttons: Buttons | None = None) -> Outgoing:
+    return Outgoing(esc(text), buttons or [])
+
+
+def _carry(parts: tuple[str, ...], source: str | None) -> str:
+    """Pack parts plus the deep-link source when it fits in callback_data; else drop it."""
+    if source:
+        try:
+            return pack(*parts, source)
+        except ValueError:
+            pass
+    return pack(*parts)
+
+
+def carry(parts: tuple[str, ...], source: str | None) -> str:
+    return _carry(parts, source)

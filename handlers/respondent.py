@@ -1,0 +1,307 @@
+"""Telegram callbacks for respondents: commands, buttons, text, edits and other input.
+
+Before consent nothing is stored about a person: the chosen language and the deep-link
+source travel in the buttons' callback_data until they agree to the privacy notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import interview as engine
+from bot.services import Services
+from handlers import consent, render
+from handlers.conversation import (
+    Turn,
+    ensure_respondent,
+    language_of,
+    start_interview,
+    step,
+    suggested_language,
+)
+from storage.interviews import ACTIVE_STATUSES, InterviewStore
+from storage.models import Interview, Respondent
+
+log = logging.getLogger(__name__)
+
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
+    services: Services = context.bot_data["services"]
+    return Turn(services=services, update=update, bot=context.bot)
+
+
+async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
+    """The respondent (if they consented before) and their newest interview."""
+    store = InterviewStore(turn.services.db)
+    respondent = await store.respondent(turn.user.id)
+    if respondent is None or respondent.id is None:
+        return None, None
+    return respondent, await store.current_interview(respondent.id)
+
+
+def _payload(args: list[str] | None) -> str | None:
+    if not args:
+        return None
+    payload = args[0]
+    return payload if PAYLOAD.match(payload) else None
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    source = _payload(context.args)
+    respondent, interview = await _known(turn)
+    if respondent is None:
+        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code), source)])
+        return
+    await ensure_respondent(turn)
+    lang = language_of(turn.q, respondent)
+    if interview is not None and interview.status in ACTIVE_STATUSES:
+        where = _where(turn, interview)
+        await turn.send(
+            [
+                render.simple(
+                    turn.ui(lang, "resume.offer", where=where),
+                    [
+                        [
+                            (turn.ui(lang, "resume.button"), render.pack("R", "resume")),
+                            (turn.ui(lang, "restart.button"), render.pack("R", "restart")),
+                        ]
+                    ],
+                )
+            ]
+        )
+        return
+    if interview is not None and interview.status == "completed":
+        await turn.send(
+            [
+                render.simple(
+                    turn.ui(lang, "already_completed"),
+                    [[(turn.ui(lang, "restart.button"), render.pack("R", "restart"))]],
+                )
+            ]
+        )
+        return
+    await start_interview(turn, respondent, source, interview)
+
+
+def _where(turn: Turn, interview: Interview) -> str:
+    state = engine.State.from_json(interview.state)
+    result = engine.current(turn.q, state)
+    for event in result.events:
+        view = getattr(event, "view", None)
+        if view is not None:
+            return str(view.text)
+    return "…"
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    respondent, _ = await _known(turn)
+    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    await turn.send([render.simple(turn.ui(lang, "help"))])
+
+
+def _guess(turn: Turn) -> str:
+    return suggested_language(turn.q, turn.user.language_code) or turn.q.default_language
+
+
+async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pause: nothing is lost, /start picks up at the same question."""
+    turn = _turn(update, context)
+    respondent, _ = await _known(turn)
+    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    await turn.send([render.simple(turn.ui(lang, "cancel.done"))])
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    await turn.send([render.language_prompt(turn.q, None)])
+
+
+async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> None:
+    respondent, interview = await _known(turn)
+    if respondent is None:
+        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+        return
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        lang = language_of(turn.q, respondent)
+        await turn.send([render.simple(turn.ui(lang, "no_interview"))])
+        return
+    await step(turn, interview, make_input, **kwargs)  # type: ignore[arg-type]
+
+
+async def on_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _with_interview(_turn(update, context), engine.Back())
+
+
+async def on_skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _with_interview(_turn(update, context), engine.Skip())
+
+
+async def on_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _with_interview(_turn(update, context), engine.Review())
+
+
+async def on_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _with_interview(_turn(update, context), engine.Done(None))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    at = message.date or turn.now
+    await _with_interview(turn, engine.Text(message.text, at), message_id=message.message_id)
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message that carried a free-text answer updates the stored answer."""
+    turn = _turn(update, context)
+    message = update.edited_message
+    if message is None or message.text is None:
+        return
+    respondent, interview = await _known(turn)
+    if respondent is None or interview is None or interview.status == "withdrawn":
+        return
+    answer = await InterviewStore(turn.services.db).answer_for_message(interview.id, message.message_id)
+    if answer is None:
+        return
+    await step(turn, interview, engine.Amend(answer.key, message.text), message_id=message.message_id)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, locations…: say what we can read, re-ask the question."""
+    turn = _turn(update, context)
+    respondent, interview = await _known(turn)
+    if respondent is None:
+        lang = _guess(turn)
+        await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
+        return
+    lang = language_of(turn.q, respondent)
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
+        return
+    state = engine.State.from_json(interview.state)
+    result = engine.current(turn.q, state)
+    await turn.send(
+        [render.simple(turn.ui(lang, "input.unsupported")), *render.events(turn.q, state.language, result.events)]
+    )
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    respondent, _ = await _known(turn)
+    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    await turn.send([render.simple(turn.ui(lang, "command.unknown"))])
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every inline button: answered at once, then checked against where the interview is."""
+    turn = _turn(update, context)
+    query = update.callback_query
+    assert query is not None
+    parts = render.unpack(query.data)
+    try:
+        await query.answer()
+    except Exception as exc:  # an expired query id must not stop the answer being stored
+        log.debug("answerCallbackQuery failed: %s", exc)
+    kind = parts[0]
+    message = query.message if hasattr(query.message, "message_id") else None
+    if kind == "L":
+        await _chose_language(turn, parts)
+        return
+    if kind == "C":
+        await consent.on_privacy_choice(turn, parts)
+        return
+    if kind == "Q":
+        await consent.on_quote_choice(turn, parts)
+        return
+    respondent, interview = await _known(turn)
+    if respondent is None:
+        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+        return
+    if kind == "R":
+        await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
+        return
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        lang = language_of(turn.q, respondent)
+        await turn.send([render.simple(turn.ui(lang, "no_interview"))])
+        return
+    made = _button_input(parts)
+    if made is None:
+        await step(turn, interview, lambda q, state: engine.current(q, state))
+        return
+    frozen = None
+    if kind == "a" and message is not None:
+        frozen = (message, _frozen_text(turn, interview, parts))
+    await step(turn, interview, made, frozen=frozen)
+
+
+def _button_input(parts: list[str]) -> object | None:
+    kind = parts[0]
+    arg = parts[1] if len(parts) > 1 else ""
+    if kind == "a" and len(parts) == 3:
+        return engine.Choice(arg, parts[2])
+    if kind == "t" and len(parts) == 3:
+        return engine.Toggle(arg, parts[2])
+    if kind == "d":
+        return engine.Done(arg or None)
+    if kind == "s":
+        return engine.Skip()
+    if kind == "b":
+        return engine.Back()
+    if kind == "e":
+        return engine.Edit(arg)
+    if kind == "S":
+        return engine.Submit()
+    if kind == "v":
+        return engine.Review()
+    return None
+
+
+def _frozen_text(turn: Turn, interview: Interview, parts: list[str]) -> str:
+    """The question's message once answered: its text and the chosen label, no buttons."""
+    state = engine.State.from_json(interview.state)
+    key, choice = parts[1], parts[2]
+    if state.cursor != key:
+        return ""
+    result = engine.current(turn.q, state)
+    for event in result.events:
+        view = getattr(event, "view", None)
+        if view is not None and view.key == key:
+            label = next((c.label for c in view.choices if c.id == choice), choice)
+            return render.answered(view.text, label)
+    return ""
+
+
+async def _chose_language(turn: Turn, parts: list[str]) -> None:
+    lang = parts[1] if len(parts) > 1 else ""
+    if lang not in turn.q.languages:
+        lang = turn.q.default_language
+    source = parts[2] if len(parts) > 2 and PAYLOAD.match(parts[2]) else None
+    respondent, interview = await _known(turn)
+    if respondent is None or respondent.id is None:
+        await consent.show_privacy_notice(turn, lang, source)
+        return
+    store = InterviewStore(turn.services.db)
+    await store.set_language(respondent.id, lang)
+    if interview is not None and interview.status in ACTIVE_STATUSES:
+        await turn.send([render.simple(turn.ui(lang, "language.changed"))])
+        await step(turn, interview, lambda q, state: engine.set_language(q, state, lang))
+        return
+    await turn.send([render.simple(turn.ui(lang, "language.changed"))])
+
+
+async def _resume_or_restart(
+    turn: Turn, respondent: Respondent, interview: Interview | None, choice: str
+) -> None:
+    if choice == "restart" or interview is None or interview.status not in ACTIVE_STATUSES:
+        await start_interview(turn, respondent, interview.source if interview else None, interview)
+        return
+    await step(turn, interview, lambda q, state: engine.current(q, state))

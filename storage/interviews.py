@@ -1,0 +1,328 @@
+"""Repository for respondents, interviews and answers: one transaction per method.
+
+`apply()` is the heart of crash safety: it claims the Telegram update id, bumps the
+interview's version (which also takes the row lock on PostgreSQL), and upserts/deletes
+answers, all in one transaction, before the bot says anything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from storage.models import Answer, Interview, ProcessedUpdate, Respondent
+
+ACTIVE_STATUSES = ("in_progress", "abandoned")
+
+
+class DuplicateUpdate(Exception):
+    """This Telegram update was applied before; nothing was changed."""
+
+
+class StaleVersion(Exception):
+    """Someone else moved the interview on since it was read; reload and try again."""
+
+
+@dataclass(frozen=True)
+class AnswerWrite:
+    key: str
+    question_id: str
+    repeat_item: str | None
+    value: Any
+    language: str
+    question_text: str
+    position: int = 0
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Everything one engine step changes in an interview."""
+
+    state: dict[str, Any]
+    status: str
+    language: str
+    records: Sequence[AnswerWrite] = ()
+    cleared: Sequence[str] = ()
+    completed_at: datetime | None = None
+
+
+class InterviewStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def respondent(self, telegram_user_id: int) -> Respondent | None:
+        async with self.db.reading() as session:
+            return await _respondent(session, telegram_user_id)
+
+    async def upsert_respondent(
+        self,
+        telegram_user_id: int,
+        *,
+        username: str | None,
+        name: str | None,
+        telegram_language: str | None,
+    ) -> Respondent:
+        """Create the respondent on first contact; keep their profile fields current."""
+        for _attempt in range(3):
+            try:
+                async with self.db.transaction() as session:
+                    found = await _respondent(session, telegram_user_id)
+                    if found is None:
+                        found = Respondent(
+                            telegram_user_id=telegram_user_id,
+                            username=username,
+                            name=name,
+                            telegram_language=telegram_language,
+                        )
+                        session.add(found)
+                    elif (found.username, found.name, found.telegram_language) != (
+                        username,
+                        name,
+                        telegram_language,
+                    ):
+                        found.username = username
+                        found.name = name
+                        found.telegram_language = telegram_language
+                    await session.flush()
+                    return found
+            except IntegrityError:
+                continue  # created concurrently by another worker: read it back
+        raise RuntimeError("could not create respondent")
+
+    async def set_language(self, respondent_id: int, language: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Respondent).where(Respondent.id == respondent_id).values(language=language)  # type: ignore[arg-type]
+            )
+
+    async def current_interview(self, respondent_id: int) -> Interview | None:
+        """The newest interview of this respondent, whatever its status."""
+        async with self.db.reading() as session:
+            result = await session.execute(
+                select(Interview)
+                .where(Interview.respondent_id == respondent_id)  # type: ignore[arg-type]
+                .order_by(Interview.started_at.desc(), Interview.id.desc())  # type: ignore[attr-defined]
+                .limit(1)
+            )
+            return result.scalars().first()
+
+    async def get(self, interview_id: str) -> Interview | None:
+        async with self.db.reading() as session:
+            return await session.get(Interview, interview_id)
+
+    async def create(
+        self,
+        *,
+        respondent_id: int,
+        questionnaire_id: str,
+        questionnaire_version: str,
+        language: str,
+        source: str | None,
+        change: Change,
+        update_id: int | None,
+        now: datetime,
+        consented_at: datetime | None = None,
+        consent_version: str | None = None,
+        supersede: str | None = None,
+    ) -> Interview:
+        """Start an interview and store its first state (and any answers) atomically.
+
+        `supersede` names an unfinished interview that a restart replaces: it is marked
+        abandoned in the same transaction so reminders and resumes follow the new one.
+        """
+        try:
+            async with self.db.transaction() as session:
+                await _claim(session, update_id, now)
+                interview = Interview(
+                    respondent_id=respondent_id,
+                    questionnaire_id=questionnaire_id,
+                    questionnaire_version=questionnaire_version,
+                    language=language,
+                    source=source,
+                    state=change.state,
+                    status=change.status,
+                    started_at=now,
+                    updated_at=now,
+                    consented_at=consented_at,
+                    consent_version=consent_version,
+                )
+                if supersede is not None:
+                    await session.execute(
+                        update(Interview)
+                        .where(Interview.id == supersede)  # type: ignore[arg-type]
+                        .where(Interview.status == "in_progress")  # type: ignore[arg-type]
+                        .values(status="abandoned", version=Interview.version + 1)
+                    )
+                session.add(interview)
+                await session.flush()
+                await _write_answers(session, interview.id, change, now)
+                return interview
+        except IntegrityError as exc:
+            if update_id is not None and "processed_update" in str(exc.orig).lower():
+                raise DuplicateUpdate(update_id) from None
+            raise
+
+    async def apply(
+        self,
+        interview_id: str,
+        expected_version: int,
+        change: Change,
+        *,
+        update_id: int | None,
+        now: datetime,
+    ) -> int:
+        """Write one engine step; returns the new version.
+
+        Raises DuplicateUpdate when the update id was seen before and StaleVersion when the
+        interview moved on meanwhile (another instance, or a concurrent handler).
+        """
+        try:
+            async with self.db.transaction() as session:
+                await _claim(session, update_id, now)
+                values: dict[str, Any] = {
+                    "state": change.state,
+                    "status": change.status,
+                    "language": change.language,
+                    "version": expected_version + 1,
+                    "updated_at": now,
+                }
+                if change.completed_at is not None:
+                    values["completed_at"] = change.completed_at
+                result = await session.execute(
+                    update(Interview)
+                    .where(Interview.id == interview_id)  # type: ignore[arg-type]
+                    .where(Interview.version == expected_version)  # type: ignore[arg-type]
+                    .values(**values)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise StaleVersion(interview_id)
+                await _write_answers(session, interview_id, change, now)
+                return expected_version + 1
+        except IntegrityError as exc:
+            if update_id is not None and "processed_update" in str(exc.orig).lower():
+                raise DuplicateUpdate(update_id) from None
+            raise
+
+    async def set_quote_consent(self, interview_id: str, level: str, now: datetime) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Interview)
+                .where(Interview.id == interview_id)  # type: ignore[arg-type]
+                .values(quote_consent=level, updated_at=now)
+            )
+
+    async def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Record an update that changes no interview (e.g. /help); False if seen before."""
+        try:
+            async with self.db.transaction() as session:
+                await _claim(session, update_id, now)
+        except IntegrityError:
+            return False
+        return True
+
+    async def answers(self, interview_id: str) -> list[Answer]:
+        async with self.db.reading() as session:
+            result = await session.execute(
+                select(Answer)
+                .where(Answer.interview_id == interview_id)  # type: ignore[arg-type]
+                .order_by(Answer.position, Answer.id)  # type: ignore[arg-type]
+            )
+            return list(result.scalars())
+
+    async def answer_for_message(self, interview_id: str, message_id: int) -> Answer | None:
+        """The free-text answer that arrived in a given Telegram message (for edits)."""
+        async with self.db.reading() as session:
+            result = await session.execute(
+                select(Answer)
+                .where(Answer.interview_id == interview_id)  # type: ignore[arg-type]
+                .where(Answer.message_id == message_id)  # type: ignore[arg-type]
+            )
+            return result.scalars().first()
+
+    async def count(self, status: str | None = None) -> int:
+        async with self.db.reading() as session:
+            query = select(func.count()).select_from(Interview)
+            if status is not None:
+                query = query.where(Interview.status == status)  # type: ignore[arg-type]
+            return int((await session.execute(query)).scalar_one())
+
+    async def prune_processed_updates(self, before: datetime) -> int:
+        """Forget old update ids; Telegram never redelivers an update after a day."""
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)  # type: ignore[arg-type]
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _respondent(session: AsyncSession, telegram_user_id: int) -> Respondent | None:
+    result = await session.execute(
+        select(Respondent).where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
+    )
+    return result.scalars().first()
+
+
+async def _claim(session: AsyncSession, update_id: int | None, now: datetime) -> None:
+    if update_id is None:
+        return
+    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+    await session.flush()
+
+
+async def _write_answers(
+    session: AsyncSession, interview_id: str, change: Change, now: datetime
+) -> None:
+    if change.cleared:
+        await session.execute(
+            delete(Answer)
+            .where(Answer.interview_id == interview_id)  # type: ignore[arg-type]
+            .where(Answer.key.in_(list(change.cleared)))  # type: ignore[attr-defined]
+        )
+    if not change.records:
+        return
+    keys = [r.key for r in change.records]
+    existing = {
+        a.key: a
+        for a in (
+            await session.execute(
+                select(Answer)
+                .where(Answer.interview_id == interview_id)  # type: ignore[arg-type]
+                .where(Answer.key.in_(keys))  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    }
+    for record in change.records:
+        row = existing.get(record.key)
+        if row is None:
+            session.add(
+                Answer(
+                    interview_id=interview_id,
+                    key=record.key,
+                    question_id=record.question_id,
+                    repeat_item=record.repeat_item,
+                    position=record.position,
+                    value=record.value,
+                    language=record.language,
+                    question_text=record.question_text,
+                    message_id=record.message_id,
+                    answered_at=now,
+                    updated_at=now,
+                )
+            )
+        else:
+            row.value = record.value
+            row.language = record.language
+            row.question_text = record.question_text
+            row.position = record.position
+            if record.message_id is not None:
+                row.message_id = record.message_id
+            row.updated_at = now
+    await session.flush()

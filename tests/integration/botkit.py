@@ -1,0 +1,85 @@
+"""Run the real process (`create_app`) against a test emulator, by polling or webhook.
+
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        chat = emulator.chat(42)
+        await chat.send("/start")
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_app
+from bot.sandbox.emulator import BotApiEmulator
+from bot.services import SERVICES, Services
+from bot.settings import Settings
+
+WEBHOOK_SECRET = "test-webhook-secret_123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningBot:
+    app: web.Application
+    server: TestServer
+    client: TestClient
+
+    @property
+    def services(self) -> Services:
+        return self.app[SERVICES]
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+
+def bot_settings(emulator: BotApiEmulator, database_url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": emulator.token,
+        "telegram_api_url": emulator.root,
+        "database_url": database_url,
+        "_env_file": None,
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def running_bot(
+    emulator: BotApiEmulator,
+    database_url: str,
+    *,
+    webhook: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    jobs: bool = False,
+    **settings: Any,
+) -> AsyncIterator[RunningBot]:
+    """The whole serve process on a real loopback port, talking HTTP to the emulator."""
+    port = free_port()
+    if webhook:
+        settings.setdefault("telegram_webhook_url", f"http://127.0.0.1:{port}/telegram/webhook")
+        settings.setdefault("telegram_webhook_secret", WEBHOOK_SECRET)
+    overrides: dict[str, Any] = {"jobs": jobs}
+    if clock is not None:
+        overrides["clock"] = clock
+    app = create_app(bot_settings(emulator, database_url, **settings), overrides)
+    server = TestServer(app, host="127.0.0.1", port=port)
+    client = TestClient(server)
+    await client.start_server()
+    try:
+        yield RunningBot(app, server, client)
+    finally:
+        await client.close()
