@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import mentions, models
+from storage import mentions, models, staff
 
-TABLE_MODULES = [models, mentions]
+TABLE_MODULES = [models, staff, mentions]
 
 metadata = SQLModel.metadata

@@ -1,0 +1,91 @@
+"""Administrators' pages: staff accounts and the audit log."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.services import SERVICES
+from bot.web.accounts import AccountError
+from bot.web.accounts import add_staff as create_account
+from bot.web.auth import current, requires
+from bot.web.templating import render
+from storage import staff_repo
+from storage.staff import ROLES
+
+AUDIT_PAGE = 100
+
+
+@requires("admin")
+async def audit(request: web.Request) -> web.StreamResponse:
+    before = request.query.get("before", "")
+    search = request.query.get("q", "").strip()[:100]
+    entries = await staff_repo.audit_page(
+        request.app[SERVICES].db,
+        before_id=int(before) if before.isdigit() else None,
+        limit=AUDIT_PAGE,
+        search=search,
+    )
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    return render(
+        request,
+        "audit.html",
+        {"title": "Audit log", "entries": entries, "older": older, "q": search},
+    )
+
+
+@requires("admin")
+async def staff(request: web.Request, *, error: str = "", status: int = 200) -> web.StreamResponse:
+    users = await staff_repo.list_users(request.app[SERVICES].db)
+    return render(
+        request,
+        "staff.html",
+        {"title": "Staff accounts", "users": users, "roles": ROLES, "error": error},
+        status=status,
+    )
+
+
+@requires("admin")
+async def add_staff(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        await create_account(
+            request.app[SERVICES].db,
+            str(form.get("username", "")).strip(),
+            str(form.get("password", "")),
+            str(form.get("role", "viewer")),
+        )
+    except AccountError as exc:
+        return await staff(request, error=str(exc), status=400)
+    raise web.HTTPSeeOther("/staff")
+
+
+def _user_id(request: web.Request) -> int:
+    value = request.match_info["id"]
+    if not value.isdigit():
+        raise web.HTTPNotFound()
+    return int(value)
+
+
+@requires("admin")
+async def change_role(request: web.Request) -> web.StreamResponse:
+    role = str((await request.post()).get("role", ""))
+    if role not in ROLES:
+        return await staff(request, error="Choose a role", status=400)
+    if _user_id(request) == current(request).user_id and role != "admin":
+        return await staff(request, error="You cannot remove your own admin role", status=400)
+    await staff_repo.set_role(request.app[SERVICES].db, _user_id(request), role)
+    raise web.HTTPSeeOther("/staff")
+
+
+@requires("admin")
+async def remove_staff(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    if _user_id(request) == current(request).user_id:
+        return await staff(request, error="You cannot delete your own account", status=400)
+    name = await staff_repo.delete_user(services.db, _user_id(request))
+    if name is None:
+        raise web.HTTPNotFound()
+    await staff_repo.audit(
+        services.db, current(request).username, "delete_staff", name, services.clock()
+    )
+    raise web.HTTPSeeOther("/staff")

@@ -1,0 +1,212 @@
+"""Signing in and out, and the middleware that guards every staff route.
+
+Every handler declares the least role it needs with `@requires(...)` (or `@public`); the
+middleware refuses anonymous visitors, checks the role, and checks the CSRF token on every
+POST, so a view cannot forget any of the three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from bot.services import SERVICES
+from bot.web import security
+from bot.web.templating import render
+from storage import staff_repo
+from storage.staff import ROLES
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SESSION_LIFETIME = timedelta(hours=12)
+RATE_WINDOW = timedelta(minutes=15)
+RATE_LIMIT = 5
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names: equal timing
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The signed-in person, as views and templates see them."""
+
+    user_id: int
+    username: str
+    role: str
+    csrf_token: str
+    session_token: str
+
+    def can(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def requires(role: str | None) -> Callable[[Handler], Handler]:
+    """Declare the least role a view needs; None means anyone (sign-in page, static files)."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.staff_role = role  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+public = requires(None)
+
+
+def current(request: web.Request) -> Staff:
+    staff: Staff = request["staff"]
+    return staff
+
+
+def client_ip(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the sign-in page can't be used to send people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/interviews"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return "/interviews"
+    return target
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    from bot.web.routes import is_staff_route
+
+    if not is_staff_route(request):
+        return await handler(request)
+    services = request.app[SERVICES]
+    token = request.cookies.get(security.SESSION_COOKIE)
+    if token:
+        found = await staff_repo.session_user(services.db, token, services.clock())
+        if found is not None:
+            session, user = found
+            assert user.id is not None
+            request["staff"] = Staff(user.id, user.username, user.role, session.csrf_token, token)
+    role = getattr(request.match_info.handler, "staff_role", "admin")
+    staff: Staff | None = request.get("staff")
+    if role is not None:
+        if staff is None:
+            if request.method in ("GET", "HEAD"):
+                raise web.HTTPFound("/login?next=" + quote(request.path_qs, safe=""))
+            raise web.HTTPUnauthorized(text="Sign in first.")
+        if not staff.can(role):
+            return _forbidden(request, f"This needs the {role} role; you are a {staff.role}.")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        expected = (
+            staff.csrf_token
+            if staff is not None
+            else request.cookies.get(security.LOGIN_CSRF_COOKIE)
+        )
+        given = request.headers.get(security.CSRF_HEADER)
+        if given is None:
+            form = await request.post()
+            value = form.get(security.CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+        if not security.tokens_match(given, expected):
+            return _forbidden(
+                request,
+                "The form had expired or did not come from this site. "
+                "Go back, reload the page and try again.",
+            )
+    return await handler(request)
+
+
+def _forbidden(request: web.Request, message: str) -> web.StreamResponse:
+    return render(request, "error.html", {"title": "Not allowed", "message": message}, status=403)
+
+
+@public
+async def login_form(request: web.Request) -> web.StreamResponse:
+    if request.get("staff") is not None:
+        raise web.HTTPFound(_safe_next(request.query.get("next")))
+    return _login_page(request, {})
+
+
+def _login_page(
+    request: web.Request, context: dict[str, Any], status: int = 200
+) -> web.StreamResponse:
+    csrf = request.cookies.get(security.LOGIN_CSRF_COOKIE) or security.new_token()
+    context = {
+        "title": "Sign in",
+        "login_csrf": csrf,
+        "next": _safe_next(request.query.get("next") or context.get("next")),
+        **context,
+    }
+    response = render(request, "login.html", context, status=status)
+    security.set_cookie(response, request, security.LOGIN_CSRF_COOKIE, csrf, max_age=3600)
+    return response
+
+
+@public
+async def login(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    form = await request.post()
+    username = str(form.get("username", "")).strip()[:64]
+    password = str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "")))
+    now = services.clock()
+    ip = client_ip(request)
+    context: dict[str, Any] = {"username": username, "next": target}
+    if (
+        await staff_repo.recent_failures(services.db, username.lower(), ip, now - RATE_WINDOW)
+        >= RATE_LIMIT
+    ):
+        context["error"] = (
+            "Too many failed sign-in attempts. Wait 15 minutes, then try again "
+            "(or ask an administrator to reset your password)."
+        )
+        return _login_page(request, context, status=429)
+    user = await staff_repo.find_user(services.db, username) if username else None
+    if not await _password_ok(user.password_hash if user else None, password):
+        await staff_repo.record_failure(services.db, username.lower(), ip, now)
+        context["error"] = "The username or password is not right."
+        return _login_page(request, context, status=401)
+    assert user is not None and user.id is not None
+    await staff_repo.clear_failures(services.db, username.lower())
+    old = request.cookies.get(security.SESSION_COOKIE)
+    if old:
+        await staff_repo.end_session(services.db, old)  # a new id at every sign-in
+    token = security.new_token()
+    await staff_repo.start_session(
+        services.db, user.id, token, security.new_token(), now, SESSION_LIFETIME
+    )
+    response = web.HTTPSeeOther(target)
+    security.set_cookie(
+        response, request, security.SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds())
+    )
+    security.clear_cookie(response, request, security.LOGIN_CSRF_COOKIE)
+    return response
+
+
+async def _password_ok(stored: str | None, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+@requires("viewer")
+async def logout(request: web.Request) -> web.StreamResponse:
+    staff = current(request)
+    await staff_repo.end_session(request.app[SERVICES].db, staff.session_token)
+    response = web.HTTPSeeOther("/login")
+    security.clear_cookie(response, request, security.SESSION_COOKIE)
+    return response

@@ -1,0 +1,241 @@
+"""The interviews list, one interview's transcript, and coding it (review, tags, quotes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.services import SERVICES
+from bot.web import filters as filtering
+from bot.web.auth import current, requires
+from bot.web.questions import QuestionnaireView
+from bot.web.templating import render
+from storage import coding_repo, review_query, staff_repo
+from storage.coding_repo import CodingError
+from storage.landscape_query import stream_quotes
+from storage.staff import REVIEW_STATUSES
+
+STATUS_LABELS = {
+    "new": "New",
+    "reviewed": "Reviewed",
+    "follow_up": "Follow up",
+    "excluded": "Excluded",
+}
+CONSENT_ATTRIBUTES = ("quote_consent", "consented_at", "consent_version")
+
+
+@requires("viewer")
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/interviews")
+
+
+@requires("viewer")
+async def index(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    chosen = filtering.parse(request.query)
+    sort = request.query.get("sort", "newest")
+    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    rows, total = await review_query.interview_page(services.db, chosen, sort, page)
+    view = QuestionnaireView(services.questionnaire)
+    params = filtering.as_params(request.query)
+    pages = max(1, -(-total // review_query.PAGE_SIZE))
+    return render(
+        request,
+        "interviews.html",
+        {
+            "title": "Interviews",
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "sort": sort,
+            "sorts": [
+                ("newest", "Newest first"),
+                ("oldest", "Oldest first"),
+                ("updated", "Recently updated"),
+                ("completed", "Recently completed"),
+            ],
+            "params": params,
+            "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
+            "choices": await review_query.distinct_values(services.db),
+            "levels": view.levels(),
+            "tags": await coding_repo.list_tags(services.db),
+            "review_statuses": STATUS_LABELS,
+            "view": view,
+        },
+    )
+
+
+async def _load(request: web.Request) -> tuple[Any, Any, Any]:
+    found = await review_query.interview_detail(request.app[SERVICES].db, request.match_info["id"])
+    if found is None:
+        raise web.HTTPNotFound(text="No such interview.")
+    return found
+
+
+def consent_of(interview: Any) -> dict[str, Any]:
+    """Consent fields, once the consent feature adds them to the interview row."""
+    return {
+        name: getattr(interview, name)
+        for name in CONSENT_ATTRIBUTES
+        if getattr(interview, name, None) is not None
+    }
+
+
+@requires("viewer")
+async def show(request: web.Request, *, error: str = "", status: int = 200) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    interview, respondent, answers = await _load(request)
+    staff = current(request)
+    view = QuestionnaireView(services.questionnaire)
+    order = view.key_order()
+    transcript = sorted(answers, key=lambda a: (order.get(a.key, 10_000 + a.position), a.id or 0))
+    if respondent is not None and (respondent.name or respondent.username):
+        await staff_repo.audit(
+            services.db, staff.username, "view_personal_data", interview.id, services.clock()
+        )
+    return render(
+        request,
+        "interview.html",
+        {
+            "title": f"Interview {interview.id}",
+            "interview": interview,
+            "respondent": respondent,
+            "answers": [
+                {
+                    "answer": a,
+                    "question": a.question_text or view.question_text(a.key),
+                    "display": view.display(a.key, a.value),
+                    "free_text": isinstance(a.value, str)
+                    and not view.choices(a.key.split("@", 1)[0]),
+                }
+                for a in transcript
+            ],
+            "consent": consent_of(interview),
+            "review": await coding_repo.review_of(services.db, interview.id),
+            "review_statuses": STATUS_LABELS,
+            "tags": await coding_repo.list_tags(services.db),
+            "interview_tags": {
+                t.id for t in await coding_repo.interview_tags(services.db, interview.id)
+            },
+            "quotes": await coding_repo.quotes_of(services.db, interview.id),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@requires("editor")
+async def save_review(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    interview, _, _ = await _load(request)
+    form = await request.post()
+    status = str(form.get("status", "new"))
+    if status not in REVIEW_STATUSES:
+        return await show(request, error="Choose a review status", status=400)
+    notes = str(form.get("notes", ""))[:20_000]
+    await coding_repo.save_review(
+        services.db, interview.id, status, notes, current(request).username, services.clock()
+    )
+    raise web.HTTPSeeOther(f"/interviews/{interview.id}#review")
+
+
+@requires("editor")
+async def save_tags(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    interview, _, _ = await _load(request)
+    form = await request.post()
+    tag_ids = _ids([str(v) for v in form.getall("tag", [])])
+    await coding_repo.set_interview_tags(
+        services.db, interview.id, tag_ids, current(request).username, services.clock()
+    )
+    raise web.HTTPSeeOther(f"/interviews/{interview.id}#tags")
+
+
+@requires("editor")
+async def add_quote(request: web.Request) -> web.StreamResponse:
+    """Save a passage; offsets from the JS selection, or found by the server when pasted."""
+    services = request.app[SERVICES]
+    interview, _, _ = await _load(request)
+    form = await request.post()
+    start, end = str(form.get("start", "")), str(form.get("end", ""))
+    passage = str(form.get("passage", ""))
+    try:
+        await coding_repo.add_quote(
+            services.db,
+            interview.id,
+            str(form.get("answer_key", "")),
+            int(start) if start.isdigit() else -1,
+            int(end) if end.isdigit() else -1,
+            passage,
+            _ids([str(v) for v in form.getall("tag", [])]),
+            current(request).username,
+            services.clock(),
+        )
+    except CodingError as exc:
+        return await show(request, error=str(exc), status=400)
+    raise web.HTTPSeeOther(f"/interviews/{interview.id}#quotes")
+
+
+@requires("editor")
+async def delete_quote(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    quote_id = request.match_info["id"]
+    if not quote_id.isdigit():
+        raise web.HTTPNotFound()
+    quote = await coding_repo.delete_quote(services.db, int(quote_id))
+    if quote is None:
+        raise web.HTTPNotFound(text="No such quote.")
+    await staff_repo.audit(
+        services.db,
+        current(request).username,
+        "delete_quote",
+        quote.interview_id,
+        services.clock(),
+        {"quote_id": quote.id, "answer_key": quote.answer_key},
+    )
+    raise web.HTTPSeeOther(f"/interviews/{quote.interview_id}#quotes")
+
+
+@requires("admin")
+async def delete(request: web.Request) -> web.StreamResponse:
+    """Delete an interview and everything coded on it (e.g. a respondent's erasure request)."""
+    services = request.app[SERVICES]
+    interview_id = request.match_info["id"]
+    if not await review_query.delete_interview(services.db, interview_id):
+        raise web.HTTPNotFound(text="No such interview.")
+    await staff_repo.audit(
+        services.db, current(request).username, "delete_interview", interview_id, services.clock()
+    )
+    raise web.HTTPSeeOther("/interviews")
+
+
+@requires("viewer")
+async def quotes(request: web.Request) -> web.StreamResponse:
+    """Quotes from the filtered interviews (the landscape matrix links here)."""
+    services = request.app[SERVICES]
+    chosen = filtering.parse(request.query)
+    tag = chosen.tag
+    found = []
+    async for batch in stream_quotes(services.db, chosen, tag_id=tag):
+        found.extend(batch)
+        if len(found) >= 500:
+            break
+    view = QuestionnaireView(services.questionnaire)
+    return render(
+        request,
+        "quotes.html",
+        {
+            "title": "Quotes",
+            "rows": found[:500],
+            "params": filtering.as_params(request.query),
+            "view": view,
+            "tags": await coding_repo.list_tags(services.db),
+            "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
+        },
+    )

@@ -1,0 +1,104 @@
+"""Landscape views: coverage, the areas × outcome matrix, trait distributions, the funnel.
+
+Each aggregate respects the same filters as the interviews list, and every number links to
+the interviews (or quotes) behind it, so a chart is always one click from the evidence.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from aiohttp import web
+
+from bot.services import SERVICES
+from bot.web import filters as filtering
+from bot.web.auth import requires
+from bot.web.charts import COLOURS, Bar, hbar
+from bot.web.questions import OUTCOMES, QuestionnaireView
+from bot.web.templating import render
+from storage import landscape_query
+from storage.review_query import Filters
+
+
+@requires("viewer")
+async def index(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    chosen: Filters = filtering.parse(request.query)
+    view = QuestionnaireView(services.questionnaire)
+    params = filtering.as_params(request.query)
+
+    cells = await landscape_query.coverage(services.db, chosen)
+    by_country: Counter[str] = Counter()
+    by_level: Counter[str] = Counter()
+    for country, level, n in cells:
+        by_country[country] += n
+        by_level[level] += n
+    countries = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
+    levels = view.levels()
+    country_names = {c: view.choice_label("country", c) for c in by_country}
+    level_names = dict(levels)
+
+    areas = view.areas()
+    traits = view.traits()
+    keys = [f"outcome@{a}" for a, _ in areas] + [t[0] for t in traits]
+    counts = await landscape_query.value_counts(services.db, chosen, keys)
+    matrix = [
+        (area, label, [counts.get((f"outcome@{area}", o), 0) for o, _ in OUTCOMES])
+        for area, label in areas
+    ]
+    trait_rows = []
+    for number, (trait_id, text, low, high) in enumerate(traits):
+        scores = [(s, counts.get((trait_id, str(s)), 0)) for s in range(low, high + 1)]
+        chart = hbar(
+            text,
+            f"How many respondents gave each score from {low} to {high}.",
+            [Bar(str(s), n) for s, n in scores],
+            COLOURS[number % len(COLOURS)],
+        )
+        trait_rows.append({"id": trait_id, "text": text, "scores": scores, "chart": chart})
+
+    funnel = await landscape_query.funnel(services.db, chosen)
+    stages = [("Started", funnel.started)]
+    if funnel.consented is not None:
+        stages.append(("Consented", funnel.consented))
+    stages.append(("Completed", funnel.completed))
+
+    return render(
+        request,
+        "landscape.html",
+        {
+            "title": "Landscape",
+            "params": params,
+            "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
+            "countries": [(c, country_names[c], n) for c, n in countries],
+            "country_chart": hbar(
+                "Interviews by country",
+                "Number of interviews from each country, most first.",
+                [Bar(country_names[c], n) for c, n in countries[:25]],
+            ),
+            "coverage": cells,
+            "levels": [
+                (lv, level_names.get(lv, lv or "Not answered"), by_level.get(lv, 0))
+                for lv in [*dict(levels), *(k for k in by_level if k not in level_names)]
+            ],
+            "level_chart": hbar(
+                "Interviews by level of government",
+                "Number of interviews at each level of government.",
+                [Bar(level_names.get(lv, lv or "Not answered"), n) for lv, n in by_level.items()],
+                COLOURS[1],
+            ),
+            "country_names": country_names,
+            "level_names": level_names,
+            "outcomes": OUTCOMES,
+            "matrix": matrix,
+            "traits": trait_rows,
+            "stages": stages,
+            "funnel_chart": hbar(
+                "Interview funnel",
+                "Interviews started, past consent, and completed.",
+                [Bar(label, n) for label, n in stages],
+                COLOURS[3],
+            ),
+            "consent_known": funnel.consented is not None,
+        },
+    )

@@ -1,0 +1,68 @@
+"""Every URL of the staff web app, in one list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractResource
+
+from bot.web import admin, auth, codebook, downloads, interviews, landscape
+
+STATIC = Path(__file__).parent / "static"
+STAFF_RESOURCES = web.AppKey("staff_resources", set[AbstractResource])
+
+
+def setup_routes(app: web.Application) -> None:
+    """Add every staff route and remember them, so the guard applies to ours alone."""
+    router = app.router
+    mine: set[AbstractResource] = set()
+
+    def add(method: str, path: str, handler: auth.Handler, name: str) -> None:
+        route = router.add_route(method, path, handler, name=name)
+        mine.add(route.resource)  # type: ignore[arg-type]
+
+    add("GET", "/", interviews.home, "home")
+    add("GET", "/login", auth.login_form, "login")
+    add("POST", "/login", auth.login, "login_submit")
+    add("POST", "/logout", auth.logout, "logout")
+
+    add("GET", "/interviews", interviews.index, "interviews")
+    add("GET", "/interviews/{id}", interviews.show, "interview")
+    add("POST", "/interviews/{id}/review", interviews.save_review, "interview_review")
+    add("POST", "/interviews/{id}/tags", interviews.save_tags, "interview_tags")
+    add("POST", "/interviews/{id}/quotes", interviews.add_quote, "interview_quote")
+    add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
+    add("GET", "/quotes", interviews.quotes, "quotes")
+    add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
+
+    add("GET", "/codebook", codebook.index, "codebook")
+    add("POST", "/codebook", codebook.create, "codebook_create")
+    add("POST", "/codebook/merge", codebook.merge, "codebook_merge")
+    add("POST", "/codebook/import", codebook.import_csv, "codebook_import")
+    add("POST", "/codebook/{id}", codebook.update, "codebook_update")
+    add("POST", "/codebook/{id}/delete", codebook.delete, "codebook_delete")
+
+    add("GET", "/landscape", landscape.index, "landscape")
+
+    add("GET", "/exports/interviews.csv", downloads.interviews_csv, "export_csv")
+    add("GET", "/exports/interviews.xlsx", downloads.interviews_xlsx, "export_xlsx")
+    add("GET", "/exports/interviews.json", downloads.interviews_json, "export_json")
+    add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
+    add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")
+
+    add("GET", "/audit", admin.audit, "audit")
+    add("GET", "/staff", admin.staff, "staff")
+    add("POST", "/staff", admin.add_staff, "staff_add")
+    add("POST", "/staff/{id}/role", admin.change_role, "staff_role")
+    add("POST", "/staff/{id}/delete", admin.remove_staff, "staff_delete")
+
+    static = router.add_static("/static/", STATIC, name="static", append_version=False)
+    mine.add(static)
+    app[STAFF_RESOURCES] = mine
+
+
+def is_staff_route(request: web.Request) -> bool:
+    """Our routes only: /healthz, the webhook and the simulator keep their own rules."""
+    resource = request.match_info.route.resource
+    return resource is not None and resource in request.app.get(STAFF_RESOURCES, ())

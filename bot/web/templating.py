@@ -1,0 +1,71 @@
+"""Rendering pages: one `render()` that adds what every page needs (who is signed in, CSRF).
+
+The Jinja environment has its own app key, so another part of the process may use
+aiohttp-jinja2 for its own pages without the two colliding.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.services import SERVICES
+from storage import answer_search
+
+JINJA = web.AppKey("staff_jinja", jinja2.Environment)
+log = logging.getLogger(__name__)
+
+NAV = [
+    ("/interviews", "Interviews", "viewer"),
+    ("/quotes", "Quotes", "viewer"),
+    ("/landscape", "Landscape", "viewer"),
+    ("/codebook", "Codebook", "viewer"),
+    ("/staff", "Staff", "admin"),
+    ("/audit", "Audit log", "admin"),
+]
+
+
+def render(
+    request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
+) -> web.Response:
+    staff = request.get("staff")
+    page = {
+        "staff": staff,
+        "csrf_token": staff.csrf_token if staff is not None else "",
+        "nav": [
+            (href, label) for href, label, role in NAV if staff is not None and staff.can(role)
+        ],
+        "path": request.path,
+        **context,
+    }
+    response = aiohttp_jinja2.render_template(template, request, page, app_key=JINJA, status=status)
+    return response
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _query(params: Mapping[str, Any], **changes: Any) -> str:
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    return urlencode(merged)
+
+
+def install(env: jinja2.Environment) -> None:
+    env.filters["when"] = _when
+    env.globals["query"] = _query
+
+
+async def check_search_index(app: web.Application) -> None:
+    """Re-create the answer search triggers if a later migration rebuilt `answer`."""
+    try:
+        await answer_search.ensure(app[SERVICES].db)
+    except Exception:  # the list still works without the index, only slower
+        log.exception("could not check the answer search index")

@@ -1,0 +1,170 @@
+"""Repository for staff accounts, sessions, sign-in attempts and the audit log.
+
+Each function is one transaction. Passwords are hashed by the caller (bot.web.accounts):
+storage holds only what it is given and imports none of our packages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+
+from storage.database import Database
+from storage.staff import AuditLog, LoginAttempt, StaffSession, StaffUser
+
+
+def token_hash(token: str) -> str:
+    """Sessions are looked up by the SHA-256 of the cookie, so a database leak is not a login."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def find_user(db: Database, username: str) -> StaffUser | None:
+    async with db.reading() as session:
+        result = await session.execute(select(StaffUser).where(StaffUser.username == username))
+        return result.scalar_one_or_none()
+
+
+async def list_users(db: Database) -> Sequence[StaffUser]:
+    async with db.reading() as session:
+        result = await session.execute(select(StaffUser).order_by(StaffUser.username))
+        return result.scalars().all()
+
+
+async def save_user(db: Database, username: str, password_hash: str, role: str) -> None:
+    """Create the account, or reset its password and role (and end its sessions)."""
+    async with db.transaction() as session:
+        result = await session.execute(select(StaffUser).where(StaffUser.username == username))
+        user = result.scalar_one_or_none()
+        if user is None:
+            session.add(StaffUser(username=username, password_hash=password_hash, role=role))
+            return
+        user.password_hash = password_hash
+        user.role = role
+        await session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+async def set_role(db: Database, user_id: int, role: str) -> None:
+    async with db.transaction() as session:
+        user = await session.get(StaffUser, user_id)
+        if user is not None:
+            user.role = role
+
+
+async def delete_user(db: Database, user_id: int) -> str | None:
+    async with db.transaction() as session:
+        user = await session.get(StaffUser, user_id)
+        if user is None:
+            return None
+        await session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+        await session.delete(user)
+        return user.username
+
+
+async def start_session(
+    db: Database, user_id: int, token: str, csrf: str, now: datetime, lifetime: timedelta
+) -> None:
+    async with db.transaction() as session:
+        session.add(
+            StaffSession(
+                token_hash=token_hash(token),
+                user_id=user_id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + lifetime,
+            )
+        )
+        # Housekeeping: expired sessions of anyone are no longer useful.
+        await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+
+
+async def session_user(
+    db: Database, token: str, now: datetime
+) -> tuple[StaffSession, StaffUser] | None:
+    async with db.reading() as session:
+        result = await session.execute(
+            select(StaffSession, StaffUser)
+            .join(StaffUser, StaffUser.id == StaffSession.user_id)  # type: ignore[arg-type]
+            .where(StaffSession.token_hash == token_hash(token))
+        )
+        row = result.first()
+    if row is None:
+        return None
+    staff_session, user = row
+    expires = staff_session.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=now.tzinfo)
+    if expires <= now:
+        return None
+    return staff_session, user
+
+
+async def end_session(db: Database, token: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            delete(StaffSession).where(StaffSession.token_hash == token_hash(token))
+        )
+
+
+async def recent_failures(db: Database, username: str, ip: str, since: datetime) -> int:
+    """The larger of the failure counts for this username and for this address."""
+    async with db.reading() as session:
+        by_user = await session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.username == username, LoginAttempt.at >= since)
+        )
+        by_ip = await session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.ip == ip, LoginAttempt.at >= since)
+        )
+    return max(by_user or 0, by_ip or 0)
+
+
+async def record_failure(db: Database, username: str, ip: str, now: datetime) -> None:
+    async with db.transaction() as session:
+        session.add(LoginAttempt(username=username, ip=ip, at=now))
+        await session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+
+
+async def clear_failures(db: Database, username: str) -> None:
+    async with db.transaction() as session:
+        await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+
+
+async def audit(
+    db: Database,
+    username: str,
+    action: str,
+    target: str | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    async with db.transaction() as session:
+        session.add(
+            AuditLog(at=now, username=username, action=action, target=target, detail=detail or {})
+        )
+
+
+async def audit_page(
+    db: Database, *, before_id: int | None, limit: int, search: str = ""
+) -> Sequence[AuditLog]:
+    """Newest first, keyset-paginated by id."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(AuditLog.id < before_id)  # type: ignore[operator]
+    if search:
+        like = f"%{search}%"
+        query = query.where(
+            or_(
+                AuditLog.username.like(like),  # type: ignore[attr-defined]
+                AuditLog.action.like(like),  # type: ignore[attr-defined]
+                AuditLog.target.like(like),  # type: ignore[union-attr]
+            )
+        )
+    async with db.reading() as session:
+        return (await session.execute(query)).scalars().all()
