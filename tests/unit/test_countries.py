@@ -1,0 +1,47 @@
+"""Country names typed in English or Welsh find their ISO 3166-1 code."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.interview import countries
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Estonia", "EE"),
+        ("estonia", "EE"),
+        ("Estnia", "EE"),
+        ("UK", "GB"),
+        ("USA", "US"),
+        ("South Korea", "KR"),
+        ("De Corea", "KR"),
+        ("Yr Ariannin", "AR"),
+        ("ariannin", "AR"),
+        ("Yr Almaen", "DE"),
+        ("Germny", "DE"),
+        ("Cymru", "GB"),
+        ("Wales", "GB"),
+        ("Awstralia", "AU"),
+        ("Côte d'Ivoire", "CI"),
+        ("cote divoire", "CI"),
+        ("Seland Newydd", "NZ"),
+    ],
+)
+def test_search_finds_the_country(typed: str, code: str) -> None:
+    assert countries.search(typed)[0].code == code
+
+
+def test_nothing_for_nonsense() -> None:
+    assert countries.search("qqqqqq") == []
+    assert countries.search("") == []
+
+
+def test_names_in_both_languages() -> None:
+    assert countries.name("DE", "cy") == "Yr Almaen"
+    assert countries.name("KR", "en") == "South Korea"
+    assert countries.name("KR", "cy") == "De Corea"
+    assert countries.name("GB", "cy") == "Y Deyrnas Unedig"
+    assert countries.is_code("EE") and not countries.is_code("XX")
+    assert set(countries.EXAMPLES) == {"GB", "US", "CA", "AU", "EE", "AR", "KR"}
