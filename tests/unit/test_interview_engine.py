@@ -346,7 +346,7 @@ def test_set_language_reasks_in_welsh(shipped: Questionnaire) -> None:
     chat = Chat(shipped, "en")
     assert chat.ask.view.text.startswith("What is your role")
     step = set_language(shipped, chat.state, "cy")
-    ask = [e for e in step.events if isinstance(e, Ask)][0]
+    ask = next(e for e in step.events if isinstance(e, Ask))
     assert ask.view.text.startswith("Beth yw eich rôl")
     assert ask.notice == "Iawn — byddwn ni'n parhau yn Gymraeg."
     assert ask.view.progress.label.startswith("Adran 1 o 6")
