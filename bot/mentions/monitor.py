@@ -61,6 +61,18 @@ class PollResult:
     error: str | None = None
     retry_after: float | None = None
 
+    def summary(self) -> str:
+        """One line for `dgu-bot mentions poll --once` and the logs."""
+        if self.disabled:
+            return "mentions: X credentials are not set; nothing polled"
+        state = "ok" if self.ok else f"stopped: {self.error}"
+        extra = " (monthly read budget reached)" if self.budget_exhausted else ""
+        return (
+            f"mentions: {state}; {self.pages} pages, {self.tweets_read} posts read, "
+            f"{len(self.new_leads)} new leads, {self.duplicates} duplicates, "
+            f"{self.excluded} excluded, {self.malformed} malformed{extra}"
+        )
+
 
 def month_key(moment: datetime) -> str:
     return moment.strftime("%Y-%m")
@@ -124,6 +136,15 @@ async def usage(
         result["remaining"] = max(0, budget - total)
         result["percent"] = round(100 * total / budget, 1) if budget else 100.0
     return result
+
+
+async def poll_once(services: Services, *, announce: Announce | None = None) -> PollResult:
+    """One poll with a fresh monitor, closed afterwards (`dgu-bot mentions poll --once`)."""
+    monitor = MentionMonitor(services, announce=announce)
+    try:
+        return await monitor.poll_once()
+    finally:
+        await monitor.close()
 
 
 class MentionMonitor:

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractResource
 
 from bot.mentions import leads
 from bot.mentions.monitor import usage
@@ -44,7 +45,7 @@ ROUTES = [
 def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     staff = request.get("staff")
     services = request.app[SERVICES]
-    text = _env.get_template(name).render(
+    text = _env.get_template(name).render(  # autoescaped: tweets are untrusted
         csrf_token=getattr(staff, "csrf_token", ""),
         staff_name=getattr(staff, "username", ""),
         dry_run=services.settings.x_dry_run,
@@ -181,8 +182,15 @@ async def usage_json(request: web.Request) -> web.Response:
 
 def setup_routes(
     app: web.Application, *, require_role: Callable[[str], Callable[[Handler], Handler]]
-) -> None:
-    """Add the mention pages to the staff app; `require_role(role)` marks each handler."""
+) -> list[AbstractResource]:
+    """Add the mention pages; `require_role(role)` marks each handler with its least role.
+
+    Returns the resources added: the staff app must add them to its guarded set
+    (STAFF_RESOURCES), or its sign-in, role and CSRF checks will not cover these pages.
+    """
+    added: list[AbstractResource] = []
     for method, path, role, name in ROUTES:
         handler = require_role(role)(globals()[name])
-        app.router.add_route(method, path, handler, name=f"mentions.{name}")
+        route = app.router.add_route(method, path, handler, name=f"mentions.{name}")
+        added.append(route.resource)  # type: ignore[arg-type]
+    return added
