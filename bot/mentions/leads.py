@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from storage.database import Database
 from storage.mentions import LEAD_STATUSES, Lead, XReply
@@ -136,8 +137,8 @@ async def sync_from_interviews(db: Database) -> int:
     """Catch-up: align lead statuses with interviews whose source is lead-<id>. Returns changes."""
     async with db.reading() as session:
         rows = await session.execute(
-            select(Interview.id, Interview.source, Interview.status).where(
-                Interview.source.like("lead-%")  # type: ignore[union-attr]
+            select(col(Interview.id), col(Interview.source), col(Interview.status)).where(
+                col(Interview.source).like("lead-%")
             )
         )
         interviews = list(rows.all())
@@ -184,13 +185,13 @@ async def list_leads(
     """Leads for the staff list, best first within each day."""
     stmt = select(Lead)
     if status:
-        stmt = stmt.where(Lead.status == status)
+        stmt = stmt.where(col(Lead.status) == status)
     if min_score is not None:
-        stmt = stmt.where(Lead.score >= min_score)
+        stmt = stmt.where(col(Lead.score) >= min_score)
     if lang:
-        stmt = stmt.where(Lead.lang == lang)
+        stmt = stmt.where(col(Lead.lang) == lang)
     if contribution is not None:
-        stmt = stmt.where(Lead.contribution == contribution)
+        stmt = stmt.where(col(Lead.contribution) == contribution)
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(
@@ -198,14 +199,14 @@ async def list_leads(
             | func.lower(func.coalesce(Lead.username, "")).like(like)
             | func.lower(func.coalesce(Lead.note, "")).like(like)
         )
-    stmt = stmt.order_by(Lead.fetched_at.desc(), Lead.score.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = stmt.order_by(col(Lead.fetched_at).desc(), col(Lead.score).desc()).limit(limit)
     async with db.reading() as session:
         return list((await session.execute(stmt)).scalars())
 
 
 async def replies(db: Database, lead_id: int) -> list[XReply]:
     async with db.reading() as session:
-        stmt = select(XReply).where(XReply.lead_id == lead_id).order_by(XReply.id)  # type: ignore[arg-type]
+        stmt = select(XReply).where(col(XReply.lead_id) == lead_id).order_by(col(XReply.id))
         return list((await session.execute(stmt)).scalars())
 
 
@@ -283,10 +284,10 @@ async def auto_replies_today(db: Database, now: datetime) -> int:
             select(func.count())
             .select_from(XReply)
             .where(
-                XReply.automatic == True,  # noqa: E712
-                XReply.sent_at >= start,  # type: ignore[operator]
-                XReply.sent_at < start + timedelta(days=1),  # type: ignore[operator]
-                XReply.error.is_(None),  # type: ignore[union-attr]
+                col(XReply.automatic).is_(True),
+                col(XReply.sent_at) >= start,
+                col(XReply.sent_at) < start + timedelta(days=1),
+                col(XReply.error).is_(None),
             )
         )
         return int((await session.execute(stmt)).scalar_one())

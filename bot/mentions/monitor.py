@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.mentions import leads as lead_rules
 from bot.mentions.client import RetryPolicy, XApi, XError, XRateLimited
@@ -112,7 +113,7 @@ async def usage(
         cursors = (await session.execute(select(XCursor))).scalars().all()
         accounts = {a.handle: a for a in (await session.execute(select(XAccount))).scalars()}
     this_month = month_key(moment)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in cursors:
         used = c.reads_used if c.month_key == this_month else 0
         rows.append(
@@ -129,7 +130,7 @@ async def usage(
                 "last_error": c.last_error,
             }
         )
-    total = sum(r["reads_used"] for r in rows)
+    total = sum(int(r["reads_used"]) for r in rows)
     result: dict[str, Any] = {"month": this_month, "reads_used": total, "accounts": rows}
     if budget is not None:
         result["budget"] = budget
@@ -320,7 +321,9 @@ class MentionMonitor:
             ids = [t["id"] for t in page.tweets]
             existing = set()
             if ids:
-                rows = await session.execute(select(Lead.tweet_id).where(Lead.tweet_id.in_(ids)))  # type: ignore[attr-defined]
+                rows = await session.execute(
+                    select(col(Lead.tweet_id)).where(col(Lead.tweet_id).in_(ids))
+                )
                 existing = set(rows.scalars())
             added: list[Lead] = []
             for tweet in page.tweets:
@@ -398,7 +401,7 @@ class MentionMonitor:
         threshold = self.settings.x_lead_announce_score
         async with self.db.reading() as session:
             rows = await session.execute(
-                select(Lead).where(Lead.id.in_(result.new_leads), Lead.score >= threshold)  # type: ignore[union-attr]
+                select(Lead).where(col(Lead.id).in_(result.new_leads), col(Lead.score) >= threshold)
             )
             hot = list(rows.scalars())
         for lead in hot:

@@ -38,7 +38,7 @@ def schema_errors(value: Any, schema: dict[str, Any], where: str) -> list[str]:
     """The subset of JSON Schema the X spec uses for these operations."""
     errors: list[str] = []
     kind = schema.get("type")
-    types = {
+    types: dict[str, type | tuple[type, ...]] = {
         "object": dict,
         "array": list,
         "string": str,
@@ -231,16 +231,16 @@ class FakeXApi:
                 self.violations.append(f"{key}: {name} repeated")
             raw = request.query[name]
             schema = spec[name]["schema"]
-            value: Any = raw
+            parsed: Any = raw
             if schema.get("type") == "array":
-                value = raw.split(",")
+                parsed = raw.split(",")
             elif schema.get("type") == "integer":
                 try:
-                    value = int(raw)
+                    parsed = int(raw)
                 except ValueError:
                     self.violations.append(f"{key}: {name}={raw!r} is not an integer")
                     continue
-            self.violations += schema_errors(value, schema, f"{key} query {name}")
+            self.violations += schema_errors(parsed, schema, f"{key} query {name}")
         for name, p in spec.items():
             if p["in"] == "query" and p.get("required") and name not in request.query:
                 self.violations.append(f"{key}: missing required {name}")
@@ -284,7 +284,8 @@ class FakeXApi:
                     status=200, text='{"data": [{"id": "1', content_type="application/json"
                 )
         handler = getattr(self, f"_{operation}")
-        return await handler(request, path_params)
+        answer: web.StreamResponse = await handler(request, path_params)
+        return answer
 
     # ------------------------------------------------------------ operations
 
