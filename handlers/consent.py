@@ -112,7 +112,7 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
         return
     first_choice = interview.quote_consent is None
     await store.set_quote_consent(interview.id, level, turn.now)
-    confirm = render.simple(turn.ui(lang, "consent.quote.saved", level=turn.ui(lang, f"consent.quote.{level}")))
+    confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))
     if first_choice and interview.status in ACTIVE_STATUSES:
         state = engine.State.from_json(interview.state)
         result = engine.current(turn.q, state)

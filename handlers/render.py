@@ -120,7 +120,7 @@ def question(q: Questionnaire, view: QuestionView, lang: str, notice: str | None
     if view.hint:
         lines.append(esc(view.hint))
     if view.previous:
-        lines.append(esc(q.ui(lang, "answer.previous", value=clip(view.previous, 500))))
+        lines.append(esc(q.ui(lang, "previous", answer=clip(view.previous, 500))))
     text = "\n".join(lines)
     text = text if visible_len(text) <= MAX_TEXT else clip(text, MAX_TEXT)
     return Outgoing(text, _buttons(q, view, lang))

@@ -304,4 +304,4 @@ async def _resume_or_restart(
     if choice == "restart" or interview is None or interview.status not in ACTIVE_STATUSES:
         await start_interview(turn, respondent, interview.source if interview else None, interview)
         return
-    await step(turn, interview, lambda q, state: engine.current(q, state))
+    await step(turn, interview, lambda q, state: engine.welcome_back(q, state))

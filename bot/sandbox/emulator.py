@@ -35,7 +35,7 @@ from bot.sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain
 from bot.sandbox.users import BotMessage, Chat, SentDocument, buttons_of
 from bot.sandbox.webhook import WebhookAttempt, WebhookConfig, WebhookDelivery
 
-DEFAULT_TOKEN = "123456789:AAEmulatorLocalTokenNotSecret_abcdefg"  # noqa: S105 (fake)
+DEFAULT_TOKEN = "123456789:emulator-local-token"  # noqa: S105 (fake)
 _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _DEFAULT_ALLOWED = {"chat_member", "message_reaction", "message_reaction_count"}
