@@ -120,8 +120,11 @@ class RetryPolicy:
 
 def build_client(settings: Settings) -> tweepy.asynchronous.AsyncClient:
     """tweepy AsyncClient with user context when all four keys are set, else app-only bearer."""
-    # tweepy logs full request headers (the bearer token) at DEBUG; keep it quieter than that.
-    logging.getLogger("tweepy").setLevel(max(logging.INFO, logging.getLogger("tweepy").level))
+    # tweepy logs request headers (the bearer token) and oauthlib the OAuth parameters at
+    # DEBUG; whatever LOG_LEVEL says, those two never log below INFO.
+    for name in ("tweepy", "oauthlib"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.level))
 
     def secret(value: Any) -> str | None:
         return value.get_secret_value() if value is not None else None
