@@ -152,6 +152,8 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
         if row:
             rows.append(row)
     nav: list[tuple[str, str]] = []
+    if view.previous and kind not in ("multi",):
+        nav.append((q.ui(lang, "button.keep"), pack("d", key)))
     if view.can_go_back:
         nav.append((q.ui(lang, "button.back"), pack("b", key)))
     if view.optional:
