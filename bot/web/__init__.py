@@ -23,7 +23,7 @@ def setup_staff_app(app: web.Application) -> None:
         app_key=templating.JINJA,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        undefined=jinja2.ChainableUndefined,
         default_helpers=False,
     )
     templating.install(env)

@@ -58,11 +58,11 @@ def requires(role: str | None) -> Callable[[Handler], Handler]:
 
 
 public = requires(None)
+STAFF = web.RequestKey("staff", Staff)
 
 
 def current(request: web.Request) -> Staff:
-    staff: Staff = request["staff"]
-    return staff
+    return request[STAFF]
 
 
 def client_ip(request: web.Request) -> str:
@@ -92,9 +92,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if found is not None:
             session, user = found
             assert user.id is not None
-            request["staff"] = Staff(user.id, user.username, user.role, session.csrf_token, token)
+            request[STAFF] = Staff(user.id, user.username, user.role, session.csrf_token, token)
     role = getattr(request.match_info.handler, "staff_role", "admin")
-    staff: Staff | None = request.get("staff")
+    staff: Staff | None = request.get(STAFF)
     if role is not None:
         if staff is None:
             if request.method in ("GET", "HEAD"):
@@ -128,7 +128,7 @@ def _forbidden(request: web.Request, message: str) -> web.StreamResponse:
 
 @public
 async def login_form(request: web.Request) -> web.StreamResponse:
-    if request.get("staff") is not None:
+    if request.get(STAFF) is not None:
         raise web.HTTPFound(_safe_next(request.query.get("next")))
     return _login_page(request, {})
 
@@ -186,7 +186,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         response, request, security.SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds())
     )
     security.clear_cookie(response, request, security.LOGIN_CSRF_COOKIE)
-    return response
+    raise response
 
 
 async def _password_ok(stored: str | None, password: str) -> bool:
@@ -209,4 +209,4 @@ async def logout(request: web.Request) -> web.StreamResponse:
     await staff_repo.end_session(request.app[SERVICES].db, staff.session_token)
     response = web.HTTPSeeOther("/login")
     security.clear_cookie(response, request, security.SESSION_COOKIE)
-    return response
+    raise response

@@ -35,7 +35,9 @@ NAV = [
 def render(
     request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
 ) -> web.Response:
-    staff = request.get("staff")
+    from bot.web.auth import STAFF
+
+    staff = request.get(STAFF)
     page = {
         "staff": staff,
         "csrf_token": staff.csrf_token if staff is not None else "",
