@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text
@@ -121,9 +121,9 @@ def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
             )
         )
     if filters.since is not None:
-        where.append(Interview.started_at >= datetime.combine(filters.since, time.min))  # type: ignore[arg-type]
+        where.append(Interview.started_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))  # type: ignore[arg-type]
     if filters.until is not None:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min)
+        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC)
         where.append(Interview.started_at < end)  # type: ignore[arg-type]
     if filters.q.strip():
         where.append(_search(backend, filters.q.strip()))

@@ -107,8 +107,7 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
                     "answer": a,
                     "question": a.question_text or view.question_text(a.key),
                     "display": view.display(a.key, a.value),
-                    "free_text": isinstance(a.value, str)
-                    and not view.choices(a.key.split("@", 1)[0]),
+                    "free_text": view.is_free_text(a.key, a.value),
                 }
                 for a in transcript
             ],
@@ -161,15 +160,19 @@ async def save_tags(request: web.Request) -> web.StreamResponse:
 async def add_quote(request: web.Request) -> web.StreamResponse:
     """Save a passage; offsets from the JS selection, or found by the server when pasted."""
     services = request.app[SERVICES]
-    interview, _, _ = await _load(request)
+    interview, _, answers = await _load(request)
     form = await request.post()
+    key = str(form.get("answer_key", ""))
+    view = QuestionnaireView(services.questionnaire)
+    if not any(a.key == key and view.is_free_text(a.key, a.value) for a in answers):
+        return await show(request, error="Choose a free-text answer to quote from", status=400)
     start, end = str(form.get("start", "")), str(form.get("end", ""))
     passage = str(form.get("passage", ""))
     try:
         await coding_repo.add_quote(
             services.db,
             interview.id,
-            str(form.get("answer_key", "")),
+            key,
             int(start) if start.isdigit() else -1,
             int(end) if end.isdigit() else -1,
             passage,

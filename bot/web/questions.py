@@ -73,6 +73,15 @@ class QuestionnaireView:
         except Exception:
             return {}
 
+    def is_free_text(self, key: str, value: Any) -> bool:
+        """Only what the respondent typed can be quoted (not a choice id or a country code)."""
+        if not isinstance(value, str):
+            return False
+        question = self._question(key.split("@", 1)[0])
+        if question is None:
+            return True
+        return getattr(question, "kind", "text") == "text"
+
     def display(self, key: str, value: Any) -> str:
         """An answer's value as a reviewer reads it (choice labels, not ids)."""
         if value is None:

@@ -87,7 +87,12 @@ async def login(client: TestClient, username: str, password: str = PASSWORD) -> 
     token = csrf_of(await page.text())
     response = await client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": "/interviews"},
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": token,
+            "next": "/interviews",
+        },
         allow_redirects=False,
     )
     assert response.status == 303, await response.text()

@@ -10,15 +10,35 @@ from tests.web.conftest import PASSWORD, csrf_of, login
 from tests.web.seed import add_interview, typical
 
 GET_ROUTES = [
-    "/", "/interviews", "/interviews/iv00001", "/quotes", "/codebook", "/landscape", "/audit",
-    "/staff", "/exports/interviews.csv", "/exports/interviews.xlsx", "/exports/interviews.json",
-    "/exports/quotes.csv", "/exports/codebook.csv",
+    "/",
+    "/interviews",
+    "/interviews/iv00001",
+    "/quotes",
+    "/codebook",
+    "/landscape",
+    "/audit",
+    "/staff",
+    "/exports/interviews.csv",
+    "/exports/interviews.xlsx",
+    "/exports/interviews.json",
+    "/exports/quotes.csv",
+    "/exports/codebook.csv",
 ]
 POST_ROUTES = [
-    "/logout", "/interviews/iv00001/review", "/interviews/iv00001/tags",
-    "/interviews/iv00001/quotes", "/interviews/iv00001/delete", "/quotes/1/delete", "/codebook",
-    "/codebook/merge", "/codebook/import", "/codebook/1", "/codebook/1/delete", "/staff",
-    "/staff/1/role", "/staff/1/delete",
+    "/logout",
+    "/interviews/iv00001/review",
+    "/interviews/iv00001/tags",
+    "/interviews/iv00001/quotes",
+    "/interviews/iv00001/delete",
+    "/quotes/1/delete",
+    "/codebook",
+    "/codebook/merge",
+    "/codebook/import",
+    "/codebook/1",
+    "/codebook/1/delete",
+    "/staff",
+    "/staff/1/role",
+    "/staff/1/delete",
 ]
 
 
@@ -125,8 +145,12 @@ async def test_next_parameter_stays_on_this_site(client: TestClient) -> None:
     token = csrf_of(await page.text())
     response = await client.post(
         "/login",
-        data={"username": "viewer", "password": PASSWORD, "csrf_token": token,
-              "next": "//evil.example/"},
+        data={
+            "username": "viewer",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
         allow_redirects=False,
     )
     assert response.headers["Location"] == "/interviews"
@@ -171,7 +195,12 @@ async def test_admin_manages_staff(client: TestClient, db) -> None:
     csrf = await login(client, "admin")
     response = await client.post(
         "/staff",
-        data={"csrf_token": csrf, "username": "newbie", "password": "long enough pw", "role": "editor"},
+        data={
+            "csrf_token": csrf,
+            "username": "newbie",
+            "password": "long enough pw",
+            "role": "editor",
+        },
         allow_redirects=False,
     )
     assert response.status == 303
