@@ -179,11 +179,18 @@ async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
 async def _mentions_poll(settings: Settings) -> int:
     if not settings.x_enabled:
         raise ValueError("X credentials are not set (X_BEARER_TOKEN or the four X_API_* keys)")
-    from bot.wiring import poll_mentions_once
+    from bot.app import build_services
+    from bot.mentions.monitor import poll_once
+    from storage.migrate import upgrade_async
 
-    result: Any = await poll_mentions_once(settings)
-    print(result)
-    return 0
+    await upgrade_async(settings.database_url)
+    services = build_services(settings)
+    try:
+        result: Any = await poll_once(services)
+    finally:
+        await services.db.dispose()
+    print(result.summary())
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@ aiohttp's `cleanup_ctx` lifecycle. Tests call the same factory with overrides.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.interview import Questionnaire, load_questionnaire
 from bot.services import SERVICES, Services, system_clock
 from bot.settings import Settings
 from bot.telegram import telegram_context, webhook
+from handlers import hooks
 from storage.database import Database
 from storage.migrate import upgrade_async
 
@@ -64,10 +66,67 @@ def _setup_optional_parts(app: web.Application, settings: Settings) -> None:
         log.debug("staff web app not installed")
     else:
         setup_staff_app(app)
-    with contextlib.suppress(ImportError):
-        from bot.wiring import setup_mentions
+    setup_mentions(app)
 
-        setup_mentions(app, settings)
+
+def setup_mentions(app: web.Application) -> None:
+    """Leads follow their deep-linked interviews; the monitor polls X when credentials exist."""
+    from bot.mentions import leads
+
+    services = app[SERVICES]
+
+    async def started(services: Services, interview: Any) -> None:
+        await leads.on_interview_started(services.db, interview.source, interview.id)
+
+    async def completed(services: Services, interview: Any) -> None:
+        await leads.on_interview_completed(services.db, interview.source, interview.id)
+
+    services.extras.setdefault(hooks.STARTED, []).append(started)
+    services.extras.setdefault(hooks.COMPLETED, []).append(completed)
+    services.extras.setdefault("jobs", []).append(("lead-sync", 900.0, _sync_leads))
+    if services.settings.x_enabled:
+        app.cleanup_ctx.append(_monitor_ctx)
+
+
+async def _sync_leads(services: Services) -> None:
+    from bot.mentions import leads
+
+    await leads.sync_from_interviews(services.db)
+
+
+async def _monitor_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The mention monitor as a background task; it never raises, and stops with the app."""
+    from bot.mentions.monitor import MentionMonitor
+
+    services = app[SERVICES]
+    monitor = MentionMonitor(services, announce=_announcer(services))
+    task = asyncio.create_task(monitor.run(), name="mentions")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _announcer(services: Services) -> Callable[[int, str], Awaitable[None]]:
+    async def announce(chat_id: int, html_text: str) -> None:
+        bot = services.telegram_bot
+        if bot is None:
+            return
+        try:
+            await bot.send_message(chat_id, html_text, parse_mode="HTML", disable_web_page_preview=True)
+        except Exception as exc:  # an alert must never stop the monitor
+            log.warning("lead alert to a staff chat failed: %s", type(exc).__name__)
+
+    return announce
+
+
+def build_services(settings: Settings) -> Services:
+    """Services without the web app, for one-shot commands (export, mentions poll)."""
+    return Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        questionnaire=load_questionnaire(settings.questionnaire),
+    )
 
 
 def _database_ctx(*, migrate: bool) -> Callable[[web.Application], AsyncIterator[None]]:

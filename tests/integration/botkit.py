@@ -65,9 +65,19 @@ async def running_bot(
     webhook: bool = False,
     clock: Callable[[], datetime] | None = None,
     jobs: bool = False,
+    pacing: bool = False,
     **settings: Any,
 ) -> AsyncIterator[RunningBot]:
-    """The whole serve process on a real loopback port, talking HTTP to the emulator."""
+    """The whole serve process on a real loopback port, talking HTTP to the emulator.
+
+    Flood pacing is off unless asked for: the emulator then imposes no flood limits either,
+    and the conversation helpers' "the bot has reacted" rule assumes replies are not held back.
+    """
+    import bot.telegram
+
+    original_limiter = bot.telegram.rate_limiter
+    if not pacing:
+        bot.telegram.rate_limiter = lambda: None  # type: ignore[assignment]
     port = free_port()
     if webhook:
         settings.setdefault("telegram_webhook_url", f"http://127.0.0.1:{port}/telegram/webhook")
@@ -83,3 +93,4 @@ async def running_bot(
         yield RunningBot(app, server, client)
     finally:
         await client.close()
+        bot.telegram.rate_limiter = original_limiter  # type: ignore[assignment]
