@@ -36,6 +36,7 @@ class Respondent(SQLModel, table=True):
     telegram_language: str | None = Field(default=None, max_length=16)
     language: str | None = Field(default=None, max_length=16)
     unreachable: bool = Field(default=False)
+    reminders_opt_out: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -108,3 +109,32 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: int = Field(default=0)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder for an idle interview, as a row so a restart neither loses nor repeats it.
+
+    `sent_at` is the claim: the job sets it (only where it is still NULL) before sending, so
+    at most one worker sends each row. `kind` is "idle" (counts towards the maximum) or
+    "later" (the respondent asked for it). Deleted with the interview.
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "number", name="uq_reminder_interview_number"),
+        Index("ix_reminder_pending", "sent_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    number: int
+    kind: str = Field(default="idle", max_length=16)
+    due_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=16)
+    attempts: int = Field(default=0)
