@@ -164,8 +164,6 @@ async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise ValueError("the passwords differ")
-    if len(password) < 10:
-        raise ValueError("the password must have at least 10 characters")
     await upgrade_async(settings.database_url)
     db = Database(settings.database_url)
     try:

@@ -69,6 +69,7 @@ def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor
     if settings.log_level != "DEBUG":
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     return redactor
 
 
