@@ -14,9 +14,10 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseUpdateProcessor
 
 import handlers
+from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
 
 log = logging.getLogger(__name__)
@@ -67,17 +68,27 @@ def _user_key(update: object) -> int:
     return 0
 
 
-def build_application(services: Services, token: str, api_url: str, *, webhook: bool) -> Application:  # type: ignore[type-arg]
+def rate_limiter() -> BaseRateLimiter | None:  # type: ignore[type-arg]
+    """Messages paced under Telegram's flood limits (bot/ratelimit.py); a benchmark against a
+    Bot API without limits replaces this function to measure the bot unpaced."""
+    return FloodPacer()
+
+
+def build_application(
+    services: Services, token: str, api_url: str, *, webhook: bool
+) -> Application:  # type: ignore[type-arg]
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerUserSequentialProcessor(256))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .connection_pool_size(512)
         .pool_timeout(10.0)
     )
+    limiter = rate_limiter()
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
@@ -142,7 +153,9 @@ def telegram_context(token: str, api_url_of: Any) -> Any:
                 poll_interval=0.0,
             )
         await application.start()
-        log.info("bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling")
+        log.info(
+            "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
+        )
         try:
             yield
         finally:
@@ -162,7 +175,9 @@ async def webhook(request: web.Request) -> web.Response:
     settings = app[SERVICES].settings
     expected = settings.telegram_webhook_secret
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if expected is None or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if expected is None or not secrets.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
         return web.Response(status=403, text="forbidden")
     application = app.get(PTB_APP)
     if application is None or not application.running:

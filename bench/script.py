@@ -1,0 +1,93 @@
+"""The scripted respondent: consent, then the first 15 questions of the shipped questionnaire.
+
+Each action is what the person does (type a text or tap a button) and what they wait for: the
+next question, recognised by its text or by a button's callback_data prefix. The stock PTB bot
+(`bench.stockbot`) asks the same questions with the same buttons, so one script drives both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from bot.interview import Questionnaire, load_questionnaire
+
+QUESTIONNAIRE = Path(__file__).resolve().parent.parent / "prompts" / "dgu_landscape.yaml"
+LANG = "en"
+REMIT = (
+    "It runs the shared platforms and standards for public services, and helps departments "
+    "redesign their services with the people who use them."
+)
+
+#: (question id, what the respondent does): text to type, or callback_data to tap
+ANSWERS: tuple[tuple[str, str, str], ...] = (
+    ("role", "text", "Service designer, leading research with policy teams"),
+    ("organisation", "text", "Government Digital Service"),
+    ("country", "tap", "a|country|GB"),
+    ("level", "tap", "a|level|national"),
+    ("years", "text", "12"),
+    ("founded", "text", "2012"),
+    ("placement", "tap", "a|placement|centre"),
+    ("remit", "text", REMIT),
+    ("team_size", "text", "40"),
+    ("trait_centre", "tap", "a|trait_centre|4"),
+    ("trait_agile", "tap", "a|trait_agile|5"),
+    ("trait_platform", "tap", "a|trait_platform|3"),
+    ("trait_data", "tap", "a|trait_data|4"),
+    ("trait_delivery", "tap", "a|trait_delivery|2"),
+    ("attempted", "tap", "d|attempted"),
+)
+#: the question that follows the 15th answer
+AFTER_LAST = "biggest_success"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the next bot message must show: some text, or a button whose data starts so."""
+
+    text: str | None = None
+    button: str | None = None
+
+    def matches(self, text: str, callback_data: list[str]) -> bool:
+        if self.text is not None and self.text in text:
+            return True
+        return self.button is not None and any(d.startswith(self.button) for d in callback_data)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "text" or "tap"
+    payload: str
+    expect: Expect
+    answer: bool  # counts as an interview answer (a row in the answer table)
+    label: str
+
+
+@cache
+def questionnaire() -> Questionnaire:
+    return load_questionnaire(QUESTIONNAIRE)
+
+
+def question_text(qid: str) -> str:
+    return questionnaire().question_text(qid, LANG)
+
+
+@cache
+def actions() -> tuple[Action, ...]:
+    """Consent (4 steps), then 15 answers; the same list for every respondent."""
+    first = ANSWERS[0][0]
+    steps = [
+        Action("text", "/start", Expect(button="L|"), False, "start"),
+        Action("tap", f"L|{LANG}", Expect(button=f"C|y|{LANG}"), False, "language"),
+        Action("tap", f"C|y|{LANG}", Expect(button="Q|"), False, "privacy"),
+        Action("tap", "Q|a", Expect(text=question_text(first)), False, "quote"),
+    ]
+    following = [qid for qid, _, _ in ANSWERS[1:]] + [AFTER_LAST]
+    for (qid, kind, payload), nxt in zip(ANSWERS, following, strict=True):
+        steps.append(Action(kind, payload, Expect(text=question_text(nxt)), True, qid))
+    return tuple(steps)
+
+
+CONSENT_STEPS = 4
+ANSWER_STEPS = len(ANSWERS)
