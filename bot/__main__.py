@@ -28,7 +28,9 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the collected interviews")
     export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     export.add_argument("--out", type=Path, help="file to write (JSON/CSV: stdout when absent)")
-    export.add_argument("--status", default="completed", help="completed (default), all, or a status")
+    export.add_argument(
+        "--status", default="completed", help="completed (default), all, or a status"
+    )
     staff = sub.add_parser("staff", help="staff accounts for the web app")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="create or reset a staff account")

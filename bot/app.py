@@ -113,7 +113,9 @@ def _announcer(services: Services) -> Callable[[int, str], Awaitable[None]]:
         if bot is None:
             return
         try:
-            await bot.send_message(chat_id, html_text, parse_mode="HTML", disable_web_page_preview=True)
+            await bot.send_message(
+                chat_id, html_text, parse_mode="HTML", disable_web_page_preview=True
+            )
         except Exception as exc:  # an alert must never stop the monitor
             log.warning("lead alert to a staff chat failed: %s", type(exc).__name__)
 

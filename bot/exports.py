@@ -95,7 +95,8 @@ async def iter_interviews(
     while True:
         async with db.reading() as session:
             query = selection.apply(select(Interview, Respondent)).outerjoin(
-                Respondent, Respondent.id == Interview.respondent_id  # type: ignore[arg-type]
+                Respondent,
+                Respondent.id == Interview.respondent_id,  # type: ignore[arg-type]
             )
             if last is not None:
                 query = query.where(
@@ -135,7 +136,10 @@ def interview_json(
         }
     return {
         "interview_id": interview.id,
-        "questionnaire": {"id": interview.questionnaire_id, "version": interview.questionnaire_version},
+        "questionnaire": {
+            "id": interview.questionnaire_id,
+            "version": interview.questionnaire_version,
+        },
         "language": interview.language,
         "status": interview.status,
         "source": interview.source,
@@ -187,7 +191,10 @@ async def answer_columns(db: Database, selection: ExportFilter) -> list[str]:
 
 
 def row_values(
-    interview: Interview, respondent: Respondent | None, answers: Iterable[Answer], columns: list[str]
+    interview: Interview,
+    respondent: Respondent | None,
+    answers: Iterable[Answer],
+    columns: list[str],
 ) -> list[Any]:
     data = interview_json(interview, respondent, [])
     who = data["respondent"]

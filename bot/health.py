@@ -17,9 +17,12 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if ok else "unavailable",
         "database": "ok" if database else "unreachable",
         "bot": "running" if bot else "stopped",
-        "mode": "local" if services.settings.local_mode else (
-            "webhook" if services.settings.telegram_webhook_url else "polling"
-        ),
-        "questionnaire": {"id": services.questionnaire.id, "version": services.questionnaire.version},
+        "mode": "local"
+        if services.settings.local_mode
+        else ("webhook" if services.settings.telegram_webhook_url else "polling"),
+        "questionnaire": {
+            "id": services.questionnaire.id,
+            "version": services.questionnaire.version,
+        },
     }
     return web.json_response(body, status=200 if ok else 503)

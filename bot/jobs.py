@@ -15,12 +15,14 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot import retention
 from bot.services import SERVICES, Services
+from handlers import reminders
 from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Services], Awaitable[None]]
+Job = Callable[[Services], Awaitable[object]]
 
 
 async def prune_updates(services: Services) -> None:
@@ -29,7 +31,12 @@ async def prune_updates(services: Services) -> None:
     await store.prune_processed_updates(services.clock() - timedelta(days=2))
 
 
-JOBS: list[tuple[str, float, Job]] = [("prune-updates", 3600.0, prune_updates)]
+JOBS: list[tuple[str, float, Job]] = [
+    ("prune-updates", 3600.0, prune_updates),
+    ("reminders", 300.0, reminders.send_due_reminders),
+    ("expire-interviews", 3600.0, reminders.expire_idle_interviews),
+    ("retention", retention.DAILY, retention.apply_retention),
+]
 
 
 async def _loop(services: Services, name: str, seconds: float, job: Job) -> None:

@@ -34,7 +34,9 @@ async def _announce(app: web.Application, settings: Settings, base: str) -> None
     lines.append(f"  staff app:  {base}/")
     login = await _local_login(app) if settings.local_mode else None
     if login is not None:
-        lines.append(f"              sign in as {login[0]!r} with password {login[1]!r} (this run only)")
+        lines.append(
+            f"              sign in as {login[0]!r} with password {login[1]!r} (this run only)"
+        )
     print("\n".join(lines), flush=True)
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -57,6 +56,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     privacy_notice_url: str = "https://cdps.gov.wales/privacy/dgu-landscape-review"
+    privacy_contact: str | None = None  # shown in the privacy notice; the notice URL if unset
     retention_days: int = Field(default=730, ge=1)
     reminder_after_hours: float = Field(default=48, gt=0)
     reminder_max: int = Field(default=2, ge=0)

@@ -10,7 +10,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import respondent
+from handlers import privacy, reminders, respondent
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -24,12 +24,21 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("skip", respondent.on_skip, filters=private))
     app.add_handler(CommandHandler("review", respondent.on_review, filters=private))
     app.add_handler(CommandHandler("done", respondent.on_done, filters=private))
+    app.add_handler(CommandHandler("mydata", privacy.on_mydata, filters=private))
+    app.add_handler(CommandHandler("delete", privacy.on_delete, filters=private))
+    app.add_handler(CommandHandler("consent", privacy.on_consent, filters=private))
+    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P\|"))
+    app.add_handler(CallbackQueryHandler(reminders.on_button, pattern=r"^M\|"))
     app.add_handler(CallbackQueryHandler(respondent.on_button))
     app.add_handler(
-        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, respondent.on_edited)
+        MessageHandler(
+            private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, respondent.on_edited
+        )
     )
     app.add_handler(
         MessageHandler(private & new_message & filters.TEXT & ~filters.COMMAND, respondent.on_text)
     )
-    app.add_handler(MessageHandler(private & new_message & filters.COMMAND, respondent.on_unknown_command))
+    app.add_handler(
+        MessageHandler(private & new_message & filters.COMMAND, respondent.on_unknown_command)
+    )
     app.add_handler(MessageHandler(private & new_message, respondent.on_other))

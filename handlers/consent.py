@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot import interview as engine
 from handlers import render
-from storage import counters
+from storage import counters, privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 NOTICE_VERSION = "2026-11"
 QUOTE_LEVELS = ("attributable", "anonymised", "background")
 _SHORT = {"a": "attributable", "n": "anonymised", "b": "background"}
+CODE = {level: code for code, level in _SHORT.items()}  # callback_data "Q|<code>"
 
 
 async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
@@ -28,7 +29,8 @@ async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None
         lang,
         "consent.notice",
         notice_url=settings.privacy_notice_url,
-        retention=settings.retention_days,
+        retention_days=settings.retention_days,
+        contact=settings.privacy_contact or settings.privacy_notice_url,
     )
     buttons = [
         [
@@ -41,7 +43,7 @@ async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None
 
 def quote_question(turn: Turn, lang: str) -> render.Outgoing:
     rows = [
-        [(turn.ui(lang, f"consent.quote.{level}"), render.pack("Q", level[0]))]
+        [(turn.ui(lang, f"consent.quote.{level}"), render.pack("Q", CODE[level]))]
         for level in QUOTE_LEVELS
     ]
     return render.simple(turn.ui(lang, "consent.quote.question"), rows)
@@ -111,7 +113,8 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
     if interview is None:
         return
     first_choice = interview.quote_consent is None
-    await store.set_quote_consent(interview.id, level, turn.now)
+    # How their words may be used covers all their words: every interview they gave.
+    await privacy.set_quote_consent(turn.services.db, respondent.id, level, turn.now)
     confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))
     if first_choice and interview.status in ACTIVE_STATUSES:
         state = engine.State.from_json(interview.state)

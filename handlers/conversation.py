@@ -128,7 +128,9 @@ def language_of(q: Questionnaire, respondent: Respondent) -> str:
 
 
 async def ask_language(turn: Turn) -> None:
-    await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+    await turn.send(
+        [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
+    )
 
 
 async def start_interview(

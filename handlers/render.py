@@ -44,7 +44,10 @@ class Outgoing:
         if not self.buttons:
             return None
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in self.buttons]
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in self.buttons
+            ]
         )
 
 
@@ -108,7 +111,9 @@ def chunks(blocks: Iterable[str], limit: int = MAX_TEXT) -> list[str]:
     return messages
 
 
-def question(q: Questionnaire, view: QuestionView, lang: str, notice: str | None = None) -> Outgoing:
+def question(
+    q: Questionnaire, view: QuestionView, lang: str, notice: str | None = None
+) -> Outgoing:
     """A question as a message: progress, text, hint, previous answer, and its buttons."""
     lines: list[str] = []
     if notice:
@@ -184,12 +189,12 @@ def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoin
                 Outgoing(esc(event.text), [[(q.ui(lang, "button.skip"), pack("s", event.key))]])
             )
         elif isinstance(event, Collecting):
-            out.append(Outgoing(esc(event.text), [[(q.ui(lang, "button.done"), pack("d", event.key))]]))
+            out.append(
+                Outgoing(esc(event.text), [[(q.ui(lang, "button.done"), pack("d", event.key))]])
+            )
         elif isinstance(event, ReviewSummary):
             out.extend(review(q, lang, event))
-        elif isinstance(event, Completed):
-            out.append(Outgoing(esc(event.text)))
-        elif isinstance(event, Notice):
+        elif isinstance(event, (Completed, Notice)):
             out.append(Outgoing(esc(event.text)))
     return out
 
@@ -198,7 +203,8 @@ def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing
     """The summary before submitting; every answer has a Change button on the last message."""
     blocks = [f"<b>{esc(summary.text)}</b>"]
     for n, item in enumerate(summary.items, start=1):
-        blocks.append(f"{n}. <b>{esc(clip(item.question_text, 300))}</b>\n{esc(clip(item.answer_display, 300))}")
+        question_text = esc(clip(item.question_text, 300))
+        blocks.append(f"{n}. <b>{question_text}</b>\n{esc(clip(item.answer_display, 300))}")
     texts = chunks(blocks)
     change = q.ui(lang, "button.change")
     buttons: Buttons = []
@@ -210,7 +216,10 @@ def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing
             row = []
     if row:
         buttons.append(row)
-    buttons.append([(q.ui(lang, "button.submit"), pack("S"))])
+    if getattr(summary, "complete", True):
+        buttons.append([(q.ui(lang, "button.submit"), pack("S"))])
+    else:  # unanswered questions remain: carry on with them
+        buttons.append([(q.ui(lang, "review.continue"), pack("d"))])
     messages = [Outgoing(t) for t in texts]
     messages[-1].buttons = buttons
     return messages

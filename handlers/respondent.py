@@ -57,7 +57,13 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     source = _payload(context.args)
     respondent, interview = await _known(turn)
     if respondent is None:
-        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code), source)])
+        await turn.send(
+            [
+                render.language_prompt(
+                    turn.q, suggested_language(turn.q, turn.user.language_code), source
+                )
+            ]
+        )
         return
     await ensure_respondent(turn)
     lang = language_of(turn.q, respondent)
@@ -127,7 +133,9 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> None:
     respondent, interview = await _known(turn)
     if respondent is None:
-        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+        await turn.send(
+            [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
+        )
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
@@ -169,10 +177,14 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     respondent, interview = await _known(turn)
     if respondent is None or interview is None or interview.status == "withdrawn":
         return
-    answer = await InterviewStore(turn.services.db).answer_for_message(interview.id, message.message_id)
+    answer = await InterviewStore(turn.services.db).answer_for_message(
+        interview.id, message.message_id
+    )
     if answer is None:
         return
-    await step(turn, interview, engine.Amend(answer.key, message.text), message_id=message.message_id)
+    await step(
+        turn, interview, engine.Amend(answer.key, message.text), message_id=message.message_id
+    )
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,7 +202,10 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = engine.State.from_json(interview.state)
     result = engine.current(turn.q, state)
     await turn.send(
-        [render.simple(turn.ui(lang, "input.unsupported")), *render.events(turn.q, state.language, result.events)]
+        [
+            render.simple(turn.ui(lang, "input.unsupported")),
+            *render.events(turn.q, state.language, result.events),
+        ]
     )
 
 
@@ -224,7 +239,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     respondent, interview = await _known(turn)
     if respondent is None:
-        await turn.send([render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))])
+        await turn.send(
+            [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
+        )
         return
     if kind == "R":
         await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")

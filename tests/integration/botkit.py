@@ -1,8 +1,8 @@
 """Run the real process (`create_app`) against a test emulator, by polling or webhook.
 
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
-        chat = emulator.chat(42)
-        await chat.send("/start")
+async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+    chat = emulator.chat(42)
+    await chat.send("/start")
 """
 
 from __future__ import annotations

@@ -56,7 +56,12 @@ async def answer_current(chat: Chat, services: Any, script: dict[str, Any] | Non
         await chat.tap(f"d|{key}")
     elif kind == "country":
         await chat.send(wanted or "Estonia")
-        data = [b.callback_data for row in chat.last_reply.buttons for b in row if b.callback_data and b.callback_data.startswith(f"a|{key}|")]
+        data = [
+            b.callback_data
+            for row in chat.last_reply.buttons
+            for b in row
+            if b.callback_data and b.callback_data.startswith(f"a|{key}|")
+        ]
         await chat.tap(data[0])
     elif kind == "number":
         low = question.minimum if question.minimum is not None else 0
@@ -80,7 +85,9 @@ def _button_data(chat: Chat, key: str, choice: str | None) -> str:
     raise AssertionError(f"no button for {key}={choice}")
 
 
-async def complete(chat: Chat, services: Any, script: dict[str, Any] | None = None, limit: int = 200) -> list[str]:
+async def complete(
+    chat: Chat, services: Any, script: dict[str, Any] | None = None, limit: int = 200
+) -> list[str]:
     """Answer until the review summary, then submit; returns the question ids answered."""
     answered: list[str] = []
     for _ in range(limit):

@@ -8,7 +8,7 @@ import os
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from chatkit import polling, ptb_builder, running_emulator
+from tests.integration.chatkit import polling, ptb_builder, running_emulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,

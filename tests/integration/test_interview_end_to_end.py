@@ -37,20 +37,33 @@ async def test_full_interview_by_polling(database_url):
 
 
 async def test_full_interview_by_webhook_and_secret_checked(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, webhook=True) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, webhook=True) as bot,
+    ):
         assert emulator.webhook is not None
         chat = emulator.chat(1002, language_code="cy")
         await consent(chat, "Cymraeg")
         await complete(chat, bot.services)
         assert emulator.violations == []
-        update = {"update_id": 999999, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "hi"}}
+        update = {
+            "update_id": 999999,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "text": "hi",
+            },
+        }
         missing = await bot.client.post("/telegram/webhook", json=update)
         wrong = await bot.client.post(
             "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
         )
         assert (missing.status, wrong.status) == (403, 403)
         right = await bot.client.post(
-            "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            "/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
         )
         assert right.status == 200
         data = await _export(bot.services)
@@ -70,7 +83,9 @@ async def test_restart_mid_interview_resumes_at_same_question(database_url):
                 await answer_current(chat, bot.services)
             before = await state_of(bot.services, 1003)
             async with bot.services.db.reading() as s:
-                count_before = (await s.execute(select(func.count()).select_from(Answer))).scalar_one()
+                count_before = (
+                    await s.execute(select(func.count()).select_from(Answer))
+                ).scalar_one()
         async with running_bot(emulator, database_url) as bot2:
             after = await state_of(bot2.services, 1003)
             assert after is not None and before is not None
@@ -79,13 +94,18 @@ async def test_restart_mid_interview_resumes_at_same_question(database_url):
             await chat.tap(chat.last_reply.buttons[0][0])  # resume
             await complete(chat, bot2.services)
             async with bot2.services.db.reading() as s:
-                count_after = (await s.execute(select(func.count()).select_from(Answer))).scalar_one()
+                count_after = (
+                    await s.execute(select(func.count()).select_from(Answer))
+                ).scalar_one()
             assert count_after > count_before
             assert emulator.violations == []
 
 
 async def test_repeated_update_is_stored_once(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, webhook=True) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, webhook=True) as bot,
+    ):
         chat = emulator.chat(1004)
         await consent(chat)
         state = await state_of(bot.services, 1004)
@@ -95,7 +115,8 @@ async def test_repeated_update_is_stored_once(database_url):
         update = {
             "update_id": 555001,
             "message": {
-                "message_id": 9001, "date": 1700000000,
+                "message_id": 9001,
+                "date": 1700000000,
                 "chat": {"id": 1004, "type": "private", "first_name": "Ann"},
                 "from": {"id": 1004, "is_bot": False, "first_name": "Ann"},
                 "text": "A repeated answer",
@@ -107,7 +128,13 @@ async def test_repeated_update_is_stored_once(database_url):
             assert response.status == 200
         async with bot.services.db.reading() as s:
             interview = (await s.execute(select(Interview))).scalars().one()
-            claimed = (await s.execute(select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.update_id == 555001))).scalar_one()
+            claimed = (
+                await s.execute(
+                    select(func.count())
+                    .select_from(ProcessedUpdate)
+                    .where(ProcessedUpdate.update_id == 555001)
+                )
+            ).scalar_one()
         assert claimed == 1
         assert interview.version == version + 1
         assert state is not None

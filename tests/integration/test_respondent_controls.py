@@ -45,7 +45,9 @@ async def test_language_offered_equally_and_suggested_from_telegram(database_url
         # Both prompts carry both languages, Welsh included for the English speaker
         assert "Pa iaith" in english.last_reply.text
         await welsh.tap("Cymraeg")
-        assert welsh.last_reply.text.startswith(q.ui("cy", "consent.notice", retention=730, notice_url="")[:20])
+        assert welsh.last_reply.text.startswith(
+            q.ui("cy", "consent.notice", retention=730, notice_url="")[:20]
+        )
         assert emulator.violations == []
 
 
@@ -58,7 +60,10 @@ async def test_whole_interview_in_each_language(lang, label, database_url):
         first = chat.last_reply.text
         assert q.question_text("role", lang) in first
         await complete(chat, bot.services)
-        assert chat.last_reply.text == q.ui(lang, "completed") or q.ui(lang, "completed")[:30] in chat.transcript[-1][1]
+        assert (
+            chat.last_reply.text == q.ui(lang, "completed")
+            or q.ui(lang, "completed")[:30] in chat.transcript[-1][1]
+        )
         answers = await _answers(bot.services)
         assert {a.language for a in answers.values()} == {lang}
         assert any("@" in key for key in answers), "each repeat-group entry is stored"
@@ -79,7 +84,11 @@ async def test_language_switch_midway_reasks_and_answers_keep_their_language(dat
         assert answers["role"].language == "en"
         assert answers["organisation"].language == "cy"
         assert answers["organisation"].question_text == q.question_text("organisation", "cy")
-        data = json.loads("".join([c async for c in exports.json_chunks(bot.services.db, exports.ExportFilter("all"))]))
+        data = json.loads(
+            "".join(
+                [c async for c in exports.json_chunks(bot.services.db, exports.ExportFilter("all"))]
+            )
+        )
         assert data[0]["language"] == "cy"
         assert emulator.violations == []
 
@@ -109,12 +118,17 @@ async def test_skip_only_optional_and_invalid_answers_explained(lang, label, dat
         chat = emulator.chat(2040)
         await consent(chat, label)
         await chat.send("/skip")  # role is required
-        assert chat.last_reply.text == q.ui(lang, "skip.not_allowed") or q.ui(lang, "skip.not_allowed") in chat.last_reply.text
+        assert (
+            chat.last_reply.text == q.ui(lang, "skip.not_allowed")
+            or q.ui(lang, "skip.not_allowed") in chat.last_reply.text
+        )
         await _advance_to(chat, bot.services, "years")
-        for attempt in range(3):
+        for _attempt in range(3):
             await chat.send("lots")
             assert q.ui(lang, "invalid.number")[:15] in chat.last_reply.text
-        assert q.ui(lang, "button.skip") in chat.last_reply.button_labels, "after 3 tries the respondent may skip"
+        assert q.ui(lang, "button.skip") in chat.last_reply.button_labels, (
+            "after 3 tries the respondent may skip"
+        )
         await chat.send("7")
         await _advance_to(chat, bot.services, "founded")
         await chat.send("/skip")  # optional
@@ -132,7 +146,9 @@ async def test_review_edit_and_submit(lang, label, database_url):
         await consent(chat, label)
         await chat.send("Product lead")
         await chat.send("/review")
-        assert "Product lead" in chat.last_reply.text or any("Product lead" in t for _k, t in chat.transcript[-3:])
+        assert "Product lead" in chat.last_reply.text or any(
+            "Product lead" in t for _k, t in chat.transcript[-3:]
+        )
         await chat.tap("e|role")
         assert q.question_text("role", lang) in chat.last_reply.text
         await chat.send("Chief product officer")
@@ -152,7 +168,10 @@ async def test_leave_and_resume_after_restart_with_welcome_back(tmp_path):
             await chat.send("Pennaeth dylunio")
         async with running_bot(emulator, url) as bot:
             await chat.send("/start")
-            assert chat.last_reply.button_labels == [q.ui("cy", "resume.button"), q.ui("cy", "restart.button")]
+            assert chat.last_reply.button_labels == [
+                q.ui("cy", "resume.button"),
+                q.ui("cy", "restart.button"),
+            ]
             await chat.tap(q.ui("cy", "resume.button"))
             assert q.ui("cy", "welcome_back", where="")[:12] in chat.last_reply.text
             assert q.question_text("organisation", "cy") in chat.last_reply.text
@@ -166,7 +185,12 @@ async def test_stale_button_is_answered_without_corrupting_state(database_url):
         await consent(chat, "English")
         await _advance_to(chat, bot.services, "attempted")
         multi = chat.last_reply
-        toggles = [b.callback_data for row in multi.buttons for b in row if b.callback_data.startswith("t|")]
+        toggles = [
+            b.callback_data
+            for row in multi.buttons
+            for b in row
+            if b.callback_data.startswith("t|")
+        ]
         await chat.tap(toggles[0])
         await chat.tap("d|attempted")
         before = await state_of(bot.services, 2070)
@@ -186,7 +210,12 @@ async def test_country_typed_in_welsh_or_english_finds_iso_code(database_url):
         await _advance_to(chat, bot.services, "country")
         assert "Estonia" in " ".join(chat.last_reply.button_labels) or chat.last_reply.buttons
         await chat.send("Yr Almaen")  # Germany in Welsh
-        data = [b.callback_data for row in chat.last_reply.buttons for b in row if (b.callback_data or "").startswith("a|country|")]
+        data = [
+            b.callback_data
+            for row in chat.last_reply.buttons
+            for b in row
+            if (b.callback_data or "").startswith("a|country|")
+        ]
         assert "a|country|DE" in data
         await chat.tap("a|country|DE")
         assert (await _answers(bot.services))["country"].value == "DE"
@@ -213,7 +242,13 @@ async def test_non_text_input_gets_a_clear_reply_and_the_question_again(database
         q = bot.services.questionnaire
         chat = emulator.chat(2100)
         await consent(chat, "Cymraeg")
-        for send in (chat.send_sticker, chat.send_photo, chat.send_voice, chat.send_location, chat.send_contact):
+        for send in (
+            chat.send_sticker,
+            chat.send_photo,
+            chat.send_voice,
+            chat.send_location,
+            chat.send_contact,
+        ):
             await send()
             texts = [t for _k, t in chat.transcript[-2:]]
             assert any(q.ui("cy", "input.unsupported")[:20] in t for t in texts)

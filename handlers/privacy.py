@@ -1,0 +1,306 @@
+"""Respondents' data rights in the chat: /mydata, /delete, /consent (change or withdraw).
+
+/mydata shows everything held (a readable message split at Telegram's limit, and the
+same as a JSON document). /delete and withdrawing consent erase for real after one
+confirmation tap (storage/privacy.py); the reply is in the person's language, read
+before their row goes. Callback data: "P|w" asks to withdraw, "P|d|<why>" erases,
+"P|k" keeps everything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes
+
+from bot.services import Services
+from handlers import render
+from handlers.consent import CODE, QUOTE_LEVELS
+from handlers.conversation import Turn, language_of, suggested_language
+from storage import counters
+from storage import privacy as store
+from storage.interviews import InterviewStore
+
+log = logging.getLogger(__name__)
+
+PIECE = 3000  # characters of one answer per block; blocks are joined up to 4096
+
+
+def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
+    services: Services = context.bot_data["services"]
+    return Turn(services=services, update=update, bot=context.bot)
+
+
+async def _lang(turn: Turn) -> str:
+    respondent = await InterviewStore(turn.services.db).respondent(turn.user.id)
+    if respondent is not None:
+        return language_of(turn.q, respondent)
+    return suggested_language(turn.q, turn.user.language_code) or turn.q.default_language
+
+
+async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    lang = await _lang(turn)
+    data = await store.personal_data(turn.services.db, turn.user.id)
+    if data is None:
+        await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
+        return
+    data = {
+        "generated_at": _iso(turn.now),
+        "controller": "Centre for Digital Public Services (CDPS), Wales",
+        "privacy_notice": turn.services.settings.privacy_notice_url,
+        "retention_days": turn.services.settings.retention_days,
+        **data,
+    }
+    texts = render.chunks(readable(turn, lang, data))
+    await turn.send([render.Outgoing(text) for text in texts])
+    await _send_document(turn, lang, data)
+
+
+def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
+    """Everything in `data` as HTML blocks, each within Telegram's limit, in `lang`."""
+    ui = turn.ui
+    none = "—"
+    who = data["respondent"]
+    blocks = [f"<b>{render.esc(ui(lang, 'mydata.intro'))}</b>"]
+    blocks.append(
+        render.esc(
+            ui(
+                lang,
+                "mydata.identity",
+                telegram_id=who["telegram_user_id"],
+                username=f"@{who['username']}" if who["username"] else none,
+                name=who["name"] or none,
+            )
+        )
+        + "\n"
+        + render.esc(
+            ui(
+                lang,
+                "mydata.profile",
+                language=turn.q.language_name(who["language"])
+                if who["language"] in turn.q.languages
+                else none,
+                created=_when(who["first_contact_at"]),
+                reminders=ui(
+                    lang,
+                    "mydata.reminders_off" if who["reminders_opt_out"] else "mydata.reminders_on",
+                ),
+            )
+        )
+    )
+    retention = timedelta(days=turn.services.settings.retention_days)
+    for number, interview in enumerate(data["interviews"], start=1):
+        consent = interview["consent"]
+        level = consent["quote_consent"]
+        status = interview["status"]
+        lines = [
+            "<b>"
+            + render.esc(
+                ui(
+                    lang,
+                    "mydata.interview",
+                    number=number,
+                    started=_when(interview["started_at"]),
+                    status=ui(lang, f"mydata.status.{status}") if status else none,
+                )
+            )
+            + "</b>",
+            render.esc(
+                ui(
+                    lang,
+                    "mydata.activity",
+                    updated=_when(interview["last_activity_at"]),
+                    completed=_when(interview["completed_at"])
+                    if interview["completed_at"]
+                    else none,
+                    source=interview["source"] or none,
+                    until=_day(_parse(interview["last_activity_at"]) + retention),
+                )
+            ),
+            render.esc(
+                ui(
+                    lang,
+                    "mydata.consent",
+                    consented=_when(consent["consented_at"]) if consent["consented_at"] else none,
+                    version=consent["notice_version"] or none,
+                    quote=ui(lang, f"consent.quote.{level}") if level in QUOTE_LEVELS else none,
+                )
+            ),
+        ]
+        notes = interview["staff_notes"]
+        sent = [r for r in interview["reminders"] if r["sent_at"]]
+        lines.append(
+            render.esc(
+                ui(
+                    lang,
+                    "mydata.extra",
+                    reminders=len(sent),
+                    tags=len(notes["tags"]),
+                    quotes=len(notes["quotes"]),
+                )
+            )
+        )
+        blocks.append("\n".join(lines))
+        blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
+        for answer in interview["answers"]:
+            blocks.extend(_answer_blocks(turn, lang, answer))
+    blocks.append(render.esc(ui(lang, "mydata.delete_hint")))
+    return blocks
+
+
+def _answer_blocks(turn: Turn, lang: str, answer: dict[str, Any]) -> list[str]:
+    """One answer: its question in bold, then the value; a long value over several blocks."""
+    value = answer["value"]
+    try:
+        shown = turn.q.display(answer["question_id"], value, lang)
+    except Exception:  # a question no longer in the questionnaire: show the raw value
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    title = f"<b>{render.esc(render.clip(answer['question_text'], 500))}</b>"
+    pieces = _split(shown, PIECE) or [""]
+    blocks = [f"{title}\n{render.esc(pieces[0])}"]
+    blocks.extend(render.esc(piece) for piece in pieces[1:])
+    return blocks
+
+
+def _split(text: str, limit: int) -> list[str]:
+    """Plain text in pieces of at most `limit` UTF-16 units (never inside a character)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
+    for ch in text:
+        size = render.utf16_len(ch)
+        if used + size > limit:
+            pieces.append("".join(current))
+            current, used = [], 0
+        current.append(ch)
+        used += size
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
+async def _send_document(turn: Turn, lang: str, data: dict[str, Any]) -> None:
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    name = f"dgu-bot-my-data-{turn.now:%Y-%m-%d}.json"
+    try:
+        await turn.bot.send_document(
+            chat_id=turn.chat_id,
+            document=InputFile(body, filename=name),
+            caption=render.esc(turn.ui(lang, "mydata.document")),
+            parse_mode=ParseMode.HTML,
+        )
+    except Forbidden:
+        await turn.mark_unreachable()
+
+
+async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    turn = _turn(update, context)
+    lang = await _lang(turn)
+    if await InterviewStore(turn.services.db).respondent(turn.user.id) is None:
+        await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
+        return
+    await turn.send([_confirm(turn, lang, "delete.confirm", "d")])
+
+
+async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show how the person's words may be used; change it, or withdraw consent altogether."""
+    turn = _turn(update, context)
+    lang = await _lang(turn)
+    respondent = await InterviewStore(turn.services.db).respondent(turn.user.id)
+    interview = None
+    if respondent is not None and respondent.id is not None:
+        interview = await InterviewStore(turn.services.db).current_interview(respondent.id)
+    if interview is None:
+        await turn.send([render.simple(turn.ui(lang, "consent.none"))])
+        return
+    level = interview.quote_consent
+    current = turn.ui(lang, f"consent.quote.{level}") if level in QUOTE_LEVELS else "—"
+    rows: render.Buttons = []
+    for option in QUOTE_LEVELS:
+        label = turn.ui(lang, f"consent.quote.{option}")
+        rows.append([(f"✓ {label}" if option == level else label, render.pack("Q", CODE[option]))])
+    rows.append([(turn.ui(lang, "consent.withdraw"), render.pack("P", "w"))])
+    await turn.send([render.simple(turn.ui(lang, "consent.current", quote=current), rows)])
+
+
+def _confirm(turn: Turn, lang: str, key: str, why: str) -> render.Outgoing:
+    return render.simple(
+        turn.ui(lang, key),
+        [
+            [(turn.ui(lang, "delete.yes"), render.pack("P", "d", why))],
+            [(turn.ui(lang, "delete.no"), render.pack("P", "k"))],
+        ],
+    )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "P|..." buttons: withdraw (ask first), erase, keep."""
+    turn = _turn(update, context)
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer()
+    except Exception as exc:  # an expired query id must not stop the request
+        log.debug("answerCallbackQuery failed: %s", exc)
+    parts = render.unpack(query.data)
+    action = parts[1] if len(parts) > 1 else ""
+    lang = await _lang(turn)
+    message = query.message if hasattr(query.message, "message_id") else None
+    if action == "w":
+        await turn.send([_confirm(turn, lang, "consent.withdraw_confirm", "w")])
+        return
+    if message is not None and getattr(message, "text", None):
+        await turn.edit(message, render.esc(message.text))  # type: ignore[union-attr]
+    if action == "k":
+        await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
+        return
+    if action != "d":
+        return
+    why = parts[2] if len(parts) > 2 else "d"
+    await erase(turn, lang, withdrawn=why == "w")
+
+
+async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
+    try:
+        erased = await store.erase_person(
+            turn.services.db,
+            turn.user.id,
+            counter=counters.WITHDRAWN,
+            update_id=turn.update_id,
+            now=turn.now,
+        )
+    except store.AlreadyDone:
+        return
+    if erased is None:
+        await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
+        return
+    log.info("erased a respondent on request: %d interviews", erased.interviews)
+    await store.checkpoint(turn.services.db)
+    done = "consent.withdrawn" if withdrawn else "delete.done"
+    await turn.send([render.simple(turn.ui(lang, done))])
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _when(value: str | None) -> str:
+    """A timestamp as people read it, the same in every language: 2026-12-03 14:05 UTC."""
+    if not value:
+        return "—"
+    return f"{_parse(value):%Y-%m-%d %H:%M} UTC"
+
+
+def _day(value: datetime) -> str:
+    return f"{value:%Y-%m-%d}"
