@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import StaticResource
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -93,7 +94,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             session, user = found
             assert user.id is not None
             request[STAFF] = Staff(user.id, user.username, user.role, session.csrf_token, token)
-    role = getattr(request.match_info.handler, "staff_role", "admin")
+    if isinstance(request.match_info.route.resource, StaticResource):
+        role: str | None = None  # CSS, scripts and images are public
+    else:  # a view that forgot to declare a role is for admins only
+        role = getattr(request.match_info.handler, "staff_role", "admin")
     staff: Staff | None = request.get(STAFF)
     if role is not None:
         if staff is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from aiohttp import web
@@ -57,6 +58,17 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/staff/{id}/role", admin.change_role, "staff_role")
     add("POST", "/staff/{id}/delete", admin.remove_staff, "staff_delete")
 
+    # With `nosniff`, a browser runs a script only when it is served with a script type;
+    # slim containers lack /etc/mime.types, so say it here.
+    for extension, kind in (
+        (".js", "text/javascript"),
+        (".mjs", "text/javascript"),
+        (".css", "text/css"),
+        (".svg", "image/svg+xml"),
+        (".woff2", "font/woff2"),
+        (".png", "image/png"),
+    ):
+        mimetypes.add_type(kind, extension)
     static = router.add_static("/static/", STATIC, name="static", append_version=False)
     mine.add(static)
     app[STAFF_RESOURCES] = mine

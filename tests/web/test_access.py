@@ -83,8 +83,11 @@ async def test_other_routes_are_left_alone(client: TestClient) -> None:
 
 
 async def test_static_files_need_no_sign_in(client: TestClient) -> None:
-    response = await client.get("/static/app.css")
-    assert response.status == 200
+    for path in ("/static/app.css", "/static/quote.js"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 200
+    await login(client, "viewer")
+    assert (await client.get("/static/init.mjs", allow_redirects=False)).status == 200
 
 
 async def test_session_cookie_flags_and_renewal(client: TestClient) -> None:

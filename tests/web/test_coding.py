@@ -117,7 +117,7 @@ async def test_codebook_create_merge_import_export(client: TestClient, db) -> No
     form.add_field("csrf_token", csrf)
     form.add_field(
         "file",
-        "name,description\nSkills,People and hiring\nFunding,Money matters\n".encode(),
+        b"name,description\nSkills,People and hiring\nFunding,Money matters\n",
         filename="codebook.csv",
         content_type="text/csv",
     )
