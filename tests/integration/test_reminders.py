@@ -1,0 +1,290 @@
+"""Reminders and expiry with a controlled clock: on time, at most N, once each across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from handlers.reminders import expire_idle_interviews, send_due_reminders
+from storage import reminders as reminder_rows
+from storage.models import Interview, Reminder, Respondent
+from tests.integration.botkit import running_bot
+from tests.integration.chatkit import running_emulator
+from tests.integration.interviewer import answer_current, complete, consent, state_of
+
+LANGUAGES = [("English", "en"), ("Cymraeg", "cy")]
+
+
+class Clock:
+    """A clock the test moves by hand; the bot reads it for every timestamp."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def ui(services, lang: str, key: str, **params) -> str:
+    return services.questionnaire.ui(lang, key, **params)
+
+
+def reminders_in(chat, services, lang: str) -> list:
+    text = ui(services, lang, "reminder.text")
+    return [m for m in chat.messages if m.text == text]
+
+
+async def rows(services) -> list[Reminder]:
+    async with services.db.reading() as session:
+        return list((await session.execute(select(Reminder).order_by(Reminder.id))).scalars())
+
+
+async def respondent(services, user_id: int) -> Respondent:
+    async with services.db.reading() as session:
+        found = await session.execute(
+            select(Respondent).where(Respondent.telegram_user_id == user_id)
+        )
+        return found.scalar_one()
+
+
+async def started(chat, services, label: str) -> None:
+    await consent(chat, label)
+    await answer_current(chat, services)
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_idle_interview_gets_at_most_two_reminders_on_time(database_url, label, lang):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chat = emulator.chat(3001, language_code=lang)
+        await started(chat, services, label)
+        clock.advance(hours=47, minutes=59)
+        assert await send_due_reminders(services) == 0
+        clock.advance(minutes=2)
+        assert await send_due_reminders(services) == 1
+        first = chat.last_reply
+        assert first.text == ui(services, lang, "reminder.text")
+        assert first.button_labels == [
+            ui(services, lang, "reminder.continue"),
+            ui(services, lang, "reminder.later"),
+            ui(services, lang, "reminder.stop"),
+        ]
+        assert await send_due_reminders(services) == 0  # never twice
+        clock.advance(hours=47)
+        assert await send_due_reminders(services) == 0  # 48 h after the first reminder
+        clock.advance(hours=2)
+        assert await send_due_reminders(services) == 1
+        clock.advance(days=20)
+        assert await send_due_reminders(services) == 0  # reminder_max = 2
+        assert len(reminders_in(chat, services, lang)) == 2
+        assert [(r.kind, r.outcome) for r in await rows(services)] == [
+            ("idle", "sent"),
+            ("idle", "sent"),
+        ]
+        assert emulator.violations == []
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_continue_re_asks_the_current_question(database_url, label, lang):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chat = emulator.chat(3002, language_code=lang)
+        await started(chat, services, label)
+        question = chat.last_reply
+        cursor = (await state_of(services, 3002)).cursor
+        clock.advance(hours=49)
+        await send_due_reminders(services)
+        reminder = chat.last_reply
+        await chat.tap(ui(services, lang, "reminder.continue"))
+        assert chat.last_reply.text == question.text
+        assert chat.last_reply.buttons == question.buttons
+        assert (await state_of(services, 3002)).cursor == cursor
+        frozen = next(m for m in chat.messages if m.message_id == reminder.message_id)
+        assert frozen.buttons == []  # one tap: the reminder's buttons are gone
+        # carrying on is activity: the next reminder waits another 48 hours from now
+        clock.advance(hours=47)
+        assert await send_due_reminders(services) == 0
+        await answer_current(chat, services)
+        assert emulator.violations == []
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_remind_me_later_and_stop(database_url, label, lang):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chat = emulator.chat(3003, language_code=lang)
+        await started(chat, services, label)
+        clock.advance(hours=49)
+        assert await send_due_reminders(services) == 1
+        await chat.tap(ui(services, lang, "reminder.later"))
+        assert chat.last_reply.text == ui(services, lang, "reminder.later_set", hours="48")
+        clock.advance(hours=47)
+        assert await send_due_reminders(services) == 0
+        clock.advance(hours=2)
+        assert await send_due_reminders(services) == 1  # the one they asked for
+        await chat.tap(ui(services, lang, "reminder.stop"))
+        assert chat.last_reply.text == ui(services, lang, "reminder.stopped")
+        assert (await respondent(services, 3003)).reminders_opt_out
+        for _ in range(5):
+            clock.advance(days=3)
+            assert await send_due_reminders(services) == 0
+        assert len(reminders_in(chat, services, lang)) == 2
+        assert [r.kind for r in await rows(services)] == ["idle", "later"]
+        await chat.send("/mydata")
+        shown = "\n".join(m.text for m in chat.messages[-3:])
+        assert ui(services, lang, "mydata.reminders_off") in shown
+        assert emulator.violations == []
+
+
+async def test_no_reminders_after_completion_or_deletion(database_url):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        done = emulator.chat(3004)
+        await consent(done, "English")
+        await complete(done, services)
+        gone = emulator.chat(3005, language_code="cy")
+        await started(gone, services, "Cymraeg")
+        clock.advance(hours=49)
+        after = timedelta(hours=48)
+        assert await reminder_rows.plan(services.db, clock(), after=after, maximum=2) == 1
+        await gone.send("/delete")
+        await gone.tap(ui(services, "cy", "delete.yes"))
+        assert await rows(services) == []  # deleted with the interview
+        for _ in range(4):
+            clock.advance(days=2)
+            assert await send_due_reminders(services) == 0
+        assert reminders_in(done, services, "en") == []
+        assert reminders_in(gone, services, "cy") == []
+
+
+async def test_blocked_respondent_is_marked_unreachable_and_not_tried_again(database_url):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chat = emulator.chat(3006)
+        await started(chat, services, "English")
+        emulator.blocked_by(3006)
+        clock.advance(hours=49)
+        assert await send_due_reminders(services) == 0
+        assert (await respondent(services, 3006)).unreachable
+        assert [r.outcome for r in await rows(services)] == ["unreachable"]
+        emulator.unblock(3006)
+        emulator.reset_calls()
+        clock.advance(days=5)
+        assert await send_due_reminders(services) == 0
+        assert [c for c in emulator.calls if c.chat_id == 3006] == []
+
+
+async def test_restart_between_scheduling_and_sending_delivers_exactly_once(database_url):
+    clock = Clock()
+    after = timedelta(hours=48)
+    async with running_emulator() as emulator:
+        chat = emulator.chat(3007, language_code="cy")
+        async with running_bot(emulator, database_url, clock=clock) as bot:
+            await started(chat, bot.services, "Cymraeg")
+            clock.advance(hours=49)
+            assert await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2) == 1
+        # a new process on the same database, with the periodic jobs running
+        async with running_bot(emulator, database_url, clock=clock, jobs=True) as bot2:
+            services = bot2.services
+            for _ in range(200):
+                if reminders_in(chat, services, "cy"):
+                    break
+                await asyncio.sleep(0.02)
+            assert await send_due_reminders(services) == 0
+        async with running_bot(emulator, database_url, clock=clock) as bot3:
+            assert await send_due_reminders(bot3.services) == 0
+            assert len(reminders_in(chat, bot3.services, "cy")) == 1
+            assert [r.outcome for r in await rows(bot3.services)] == ["sent"]
+        assert emulator.violations == []
+
+
+async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_url):
+    """At most once (docs/adr/0002-reminders-at-most-once.md): a claimed row is never resent."""
+    clock = Clock()
+    after = timedelta(hours=48)
+    async with running_emulator() as emulator:
+        chat = emulator.chat(3008)
+        async with running_bot(emulator, database_url, clock=clock) as bot:
+            await started(chat, bot.services, "English")
+            clock.advance(hours=49)
+            await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2)
+            (row,) = await rows(bot.services)
+            assert await reminder_rows.claim(bot.services.db, row.id, clock()) is not None
+        async with running_bot(emulator, database_url, clock=clock) as bot2:
+            assert await send_due_reminders(bot2.services) == 0
+            assert reminders_in(chat, bot2.services, "en") == []
+            # the next reminder still comes 48 hours after the lost one
+            clock.advance(hours=48)
+            assert await send_due_reminders(bot2.services) == 1
+
+
+async def test_two_workers_at_once_send_one_reminder(database_url):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chats = [emulator.chat(3100 + n) for n in range(3)]
+        for chat in chats:
+            await started(chat, services, "English")
+        clock.advance(hours=49)
+        results = await asyncio.gather(*(send_due_reminders(services) for _ in range(4)))
+        assert sum(results) == 3
+        for chat in chats:
+            assert len(reminders_in(chat, services, "en")) == 1
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang):
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        services = bot.services
+        chat = emulator.chat(3009, language_code=lang)
+        await started(chat, services, label)
+        cursor = (await state_of(services, 3009)).cursor
+        clock.advance(days=29, hours=23)
+        assert await expire_idle_interviews(services) == 0
+        clock.advance(hours=2)
+        assert await expire_idle_interviews(services) == 1
+        async with services.db.reading() as session:
+            status = (await session.execute(select(Interview.status))).scalar_one()
+        assert status == "abandoned"
+        assert await send_due_reminders(services) == 0  # abandoned: no reminders
+        await chat.send("/start")
+        await chat.tap(ui(services, lang, "resume.button"))
+        assert (await state_of(services, 3009)).cursor == cursor
+        await answer_current(chat, services)
+        async with services.db.reading() as session:
+            status = (await session.execute(select(Interview.status))).scalar_one()
+        assert status == "in_progress"
+        assert emulator.violations == []
