@@ -59,13 +59,14 @@ def setup_routes(app: web.Application, settings: Settings) -> None:
 
 
 def _setup_optional_parts(app: web.Application, settings: Settings) -> None:
-    """The staff app and the mention monitor join when their packages are present."""
-    try:
-        from bot.web import setup_staff_app
-    except ImportError:
-        log.debug("staff web app not installed")
-    else:
-        setup_staff_app(app)
+    """The staff web app, its mention pages, and the mention monitor."""
+    from bot.mentions import views as mention_views
+    from bot.web import auth, setup_staff_app
+    from bot.web.routes import STAFF_RESOURCES
+
+    setup_staff_app(app)
+    # The mention pages join the staff app: same sign-in, roles and CSRF guard.
+    app[STAFF_RESOURCES].update(mention_views.setup_routes(app, require_role=auth.requires))
     setup_mentions(app)
 
 

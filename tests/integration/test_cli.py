@@ -1,0 +1,86 @@
+"""The `dgu-bot` command line as a user runs it: one clear line on bad input, real exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "X_", "DATABASE_"))
+    }
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_bad_configuration_exits_with_one_line(tmp_path):
+    result = run("migrate", env={"DATABASE_URL": "oracle://nope"})
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown scheme" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_questionnaire_check_passes_on_shipped_files_and_fails_on_missing_welsh(tmp_path):
+    ok = run("questionnaire", "check", "prompts/dgu_landscape.yaml")
+    assert ok.returncode == 0, ok.stderr
+    for name in ("dgu_landscape.yaml", "dgu_landscape.cy.yaml", "ui.en.yaml", "ui.cy.yaml"):
+        (tmp_path / name).write_text(
+            (ROOT / "prompts" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    welsh_path = tmp_path / "ui.cy.yaml"
+    welsh = yaml.load(welsh_path.read_text(encoding="utf-8"))
+    del welsh["strings"]["button.skip"]
+    with welsh_path.open("w", encoding="utf-8") as handle:
+        yaml.dump(welsh, handle)
+    bad = run("questionnaire", "check", str(tmp_path / "dgu_landscape.yaml"))
+    assert bad.returncode == 1
+    assert "button.skip" in bad.stderr
+    assert "ui.cy.yaml" in bad.stderr
+
+
+def test_export_of_an_empty_database_and_staff_add(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3"}
+    assert run("migrate", env=env).returncode == 0
+    out = run("export", "--format", "json", "--status", "all", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+    csv_out = run("export", "--format", "csv", env=env)
+    assert next(csv.reader(io.StringIO(csv_out.stdout)))[0] == "interview_id"
+    added = run(
+        "staff",
+        "add",
+        "ceri",
+        "--role",
+        "editor",
+        "--password-stdin",
+        env=env,
+        stdin="a long enough secret\n",
+    )
+    assert added.returncode == 0, added.stderr
+    short = run("staff", "add", "ceri", "--password-stdin", env=env, stdin="short\n")
+    assert short.returncode != 0 and "password" in short.stderr and "Traceback" not in short.stderr
+    xlsx = run("export", "--format", "xlsx", env=env)
+    assert xlsx.returncode != 0 and "--out" in xlsx.stderr
