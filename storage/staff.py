@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
+
+from storage.models import Answer, Interview
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 REVIEW_STATUSES: tuple[str, ...] = ("new", "reviewed", "follow_up", "excluded")
@@ -93,6 +95,7 @@ class InterviewTag(SQLModel, table=True):
     """A tag applied to a whole interview."""
 
     __tablename__ = "interview_tag"
+    __table_args__ = (Index("ix_interview_tag_tag", "tag_id"),)
 
     interview_id: str = Field(
         sa_column=Column(
@@ -128,7 +131,7 @@ class QuoteTag(SQLModel, table=True):
     """Tags on a quote (many to many)."""
 
     __tablename__ = "quote_tag"
-    __table_args__ = (UniqueConstraint("quote_id", "tag_id", name="uq_quote_tag"),)
+    __table_args__ = (Index("ix_quote_tag_tag", "tag_id"),)  # the primary key makes pairs unique
 
     quote_id: int = Field(
         sa_column=Column(Integer, ForeignKey("quote.id", ondelete="CASCADE"), primary_key=True)
@@ -152,3 +155,8 @@ class InterviewReview(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     updated_by: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Indexes the staff views need on the bot's own tables (made by migration 0003).
+Index("ix_staff_interview_started", Interview.__table__.c.started_at)  # type: ignore[attr-defined]
+Index("ix_staff_answer_question", Answer.__table__.c.question_id)  # type: ignore[attr-defined]

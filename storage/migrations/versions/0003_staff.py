@@ -127,7 +127,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["quote_id"], ["quote.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["tag_id"], ["tag.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("quote_id", "tag_id"),
-        sa.UniqueConstraint("quote_id", "tag_id", name="uq_quote_tag"),
     )
     op.create_index("ix_quote_tag_tag", "quote_tag", ["tag_id"])
     op.create_table(
