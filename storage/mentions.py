@@ -79,7 +79,10 @@ class Lead(SQLModel, table=True):
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="new", max_length=16, index=True)
     contribution: bool = Field(default=False)
+    contribution_by: str | None = Field(default=None, max_length=64)
+    contribution_at: datetime | None = None
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Retired by migration 0007: contributions are coded with codebook tags (contribution_tag)."""
     note: str | None = Field(default=None, sa_column=Column(Text))
     invitation_text: str | None = Field(default=None, sa_column=Column(Text))
     invitation_tweet_id: str | None = Field(default=None, max_length=32)

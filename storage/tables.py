@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import mentions, models, staff
+from storage import contributions, mentions, models, staff
 
-TABLE_MODULES = [models, staff, mentions]
+TABLE_MODULES = [models, staff, mentions, contributions]
 
 metadata = SQLModel.metadata
