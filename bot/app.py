@@ -5,8 +5,6 @@ aiohttp's `cleanup_ctx` lifecycle. Tests call the same factory with overrides.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,7 +29,8 @@ EMULATOR = web.AppKey("emulator", object)
 
 def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> web.Application:
     """Build the process. `overrides` (tests): clock, questionnaire, telegram_api_url,
-    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool)."""
+    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool:
+    the periodic jobs and the mention monitor's background polling)."""
     overrides = overrides or {}
     questionnaire: Questionnaire = overrides.get("questionnaire") or load_questionnaire(
         settings.questionnaire
@@ -48,7 +47,8 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> w
     if overrides.get("jobs", True):
         app.cleanup_ctx.append(jobs.context)
     setup_routes(app, settings)
-    _setup_optional_parts(app, settings)
+    setup_staff_pages(app)
+    setup_mentions(app, monitor=overrides.get("jobs", True))
     return app
 
 
@@ -58,20 +58,27 @@ def setup_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_post("/telegram/webhook", webhook)
 
 
-def _setup_optional_parts(app: web.Application, settings: Settings) -> None:
-    """The staff web app, its mention pages, and the mention monitor."""
+def setup_staff_pages(app: web.Application) -> None:
+    """The staff web app with the mention pages inside it: one sign-in, role and CSRF guard,
+    one layout and navigation (the two packages stay independent; they meet here)."""
     from bot.mentions import views as mention_views
-    from bot.web import auth, setup_staff_app
+    from bot.web import auth, setup_staff_app, templating
     from bot.web.routes import STAFF_RESOURCES
 
     setup_staff_app(app)
-    # The mention pages join the staff app: same sign-in, roles and CSRF guard.
-    app[STAFF_RESOURCES].update(mention_views.setup_routes(app, require_role=auth.requires))
-    setup_mentions(app)
+    app[STAFF_RESOURCES].update(
+        mention_views.setup_routes(
+            app, require_role=auth.requires, page_context=templating.page_context
+        )
+    )
 
 
-def setup_mentions(app: web.Application) -> None:
-    """Leads follow their deep-linked interviews; the monitor polls X when credentials exist."""
+def setup_mentions(app: web.Application, *, monitor: bool = True) -> None:
+    """Leads follow their deep-linked interviews; the monitor polls X when credentials exist.
+
+    `monitor=False` (tests, with the periodic jobs off) leaves polling to explicit calls of
+    `bot.mentions.monitor.poll_once`.
+    """
     from bot.mentions import leads
 
     services = app[SERVICES]
@@ -85,7 +92,7 @@ def setup_mentions(app: web.Application) -> None:
     services.extras.setdefault(hooks.STARTED, []).append(started)
     services.extras.setdefault(hooks.COMPLETED, []).append(completed)
     services.extras.setdefault("jobs", []).append(("lead-sync", 900.0, _sync_leads))
-    if services.settings.x_enabled:
+    if services.settings.x_enabled and monitor:
         app.cleanup_ctx.append(_monitor_ctx)
 
 
@@ -95,17 +102,27 @@ async def _sync_leads(services: Services) -> None:
     await leads.sync_from_interviews(services.db)
 
 
-async def _monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The mention monitor as a background task; it never raises, and stops with the app."""
+_MONITOR = "mentions.monitor"
+
+
+async def _poll_mentions(services: Services) -> Any:
     from bot.mentions.monitor import MentionMonitor
 
+    monitor = services.extras.get(_MONITOR)
+    if monitor is None:
+        monitor = services.extras[_MONITOR] = MentionMonitor(
+            services, announce=_announcer(services)
+        )
+    return await monitor.poll_once()
+
+
+async def _monitor_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Closes the mention monitor's X client when the app stops."""
     services = app[SERVICES]
-    monitor = MentionMonitor(services, announce=_announcer(services))
-    task = asyncio.create_task(monitor.run(), name="mentions")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    monitor = services.extras.pop(_MONITOR, None)
+    if monitor is not None:
+        await monitor.close()
 
 
 def _announcer(services: Services) -> Callable[[int, str], Awaitable[None]]:

@@ -3,6 +3,12 @@
 Jobs read their work from the database (reminders are rows, not timers), so a restart
 neither loses nor repeats anything. `JOBS` is the explicit list; other parts add to
 `services.extras["jobs"]` as (name, seconds, coroutine function) before start-up.
+
+Every instance runs every loop, but a run first claims the job's lease for (most of) one
+period (storage/leases.py), so with several instances on one database each job still runs
+once per period. Leases use the wall clock, not `services.clock` (which tests may freeze).
+A job whose result has a `retry_after` longer than its period (the mention monitor after
+X's rate limit) keeps the lease that long, so no other instance runs it early.
 """
 
 from __future__ import annotations
@@ -10,19 +16,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from bot import retention
 from bot.services import SERVICES, Services
 from handlers import reminders
+from storage import leases
 from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Services], Awaitable[object]]
+
+#: a run claims the lease for this share of the period, so the same instance's next tick
+#: always finds it free while another instance can never start within 90 % of a period
+LEASE_SHARE = 0.9
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 async def prune_updates(services: Services) -> None:
@@ -39,10 +58,24 @@ JOBS: list[tuple[str, float, Job]] = [
 ]
 
 
+async def run_once(
+    services: Services, name: str, seconds: float, job: Job, holder: str = INSTANCE
+) -> bool:
+    """Run `job` if this instance wins this period's lease; False if another instance did."""
+    period = timedelta(seconds=seconds * LEASE_SHARE)
+    if not await leases.claim(services.db, name, holder, wall_clock(), period):
+        return False
+    result = await job(services)
+    wait = getattr(result, "retry_after", None)
+    if isinstance(wait, (int, float)) and wait > seconds:
+        await leases.extend(services.db, name, holder, wall_clock() + timedelta(seconds=wait))
+    return True
+
+
 async def _loop(services: Services, name: str, seconds: float, job: Job) -> None:
     while True:
         try:
-            await job(services)
+            await run_once(services, name, seconds, job)
         except asyncio.CancelledError:
             raise
         except Exception:

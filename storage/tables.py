@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage import contributions, mentions, models, staff
+from storage import contributions, leases, mentions, models, staff
 
-TABLE_MODULES = [models, staff, mentions, contributions]
+TABLE_MODULES = [models, staff, mentions, contributions, leases]
 
 metadata = SQLModel.metadata

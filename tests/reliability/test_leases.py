@@ -1,0 +1,114 @@
+"""Periodic work is done once across instances: the lease, and the job loops that use it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import jobs
+from storage import leases
+from storage.database import Database
+from storage.migrate import upgrade_async
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PERIOD = timedelta(minutes=5)
+
+
+@pytest.fixture
+async def db(database_url: str):
+    await upgrade_async(database_url)
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_one_holder_per_period_and_expiry_frees_it(db: Database) -> None:
+    assert await leases.claim(db, "reminders", "a", T0, PERIOD)
+    assert not await leases.claim(db, "reminders", "b", T0 + timedelta(seconds=1), PERIOD)
+    assert not await leases.claim(db, "reminders", "a", T0 + timedelta(minutes=4), PERIOD)
+    assert await leases.claim(db, "other-job", "b", T0, PERIOD), "leases are per job"
+    assert await leases.claim(db, "reminders", "b", T0 + PERIOD, PERIOD), "expired: free"
+    row = await leases.get(db, "reminders")
+    assert row is not None and row.holder == "b" and row.runs == 2
+
+
+async def test_a_crashed_holder_blocks_only_until_expiry(db: Database) -> None:
+    assert await leases.claim(db, "retention", "crashed", T0, PERIOD)
+    later = T0 + PERIOD + timedelta(microseconds=1)
+    assert await leases.claim(db, "retention", "survivor", later, PERIOD)
+
+
+async def test_extend_and_release(db: Database) -> None:
+    assert await leases.claim(db, "mentions-poll", "a", T0, PERIOD)
+    assert not await leases.extend(db, "mentions-poll", "b", T0 + timedelta(hours=1))
+    assert await leases.extend(db, "mentions-poll", "a", T0 + timedelta(hours=1))
+    assert not await leases.claim(db, "mentions-poll", "b", T0 + timedelta(minutes=30), PERIOD)
+    await leases.release(db, "mentions-poll", "a", T0 + timedelta(minutes=30))
+    assert await leases.claim(db, "mentions-poll", "b", T0 + timedelta(minutes=30), PERIOD)
+
+
+async def test_racing_claimers_one_winner(database_url: str) -> None:
+    """Twenty claimers, each with its own engine (its own 'instance'), race for one lease."""
+    await upgrade_async(database_url)
+    dbs = [Database(database_url) for _ in range(20)]
+    try:
+        for round_ in range(3):
+            now = T0 + round_ * PERIOD
+            wins = await asyncio.gather(
+                *(leases.claim(d, "race", f"i{n}", now, PERIOD) for n, d in enumerate(dbs)),
+                return_exceptions=True,
+            )
+            errors = [w for w in wins if isinstance(w, BaseException)]
+            assert errors == [] or all("locked" in str(e) for e in errors), errors
+            assert [w for w in wins if w is True] == [True], f"round {round_}: {wins}"
+    finally:
+        for d in dbs:
+            await d.dispose()
+
+
+@pytest.mark.slow
+async def test_job_loops_of_two_instances_run_each_job_once_per_period(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two instances (two engines, two holders), real job loops with a 0.4 s period for 3 s."""
+    from tests.reliability.instances import services_for
+
+    runs: list[tuple[str, str, float]] = []
+    loop = asyncio.get_running_loop()
+
+    def job(name: str):
+        async def run(services) -> None:
+            runs.append((name, services.extras["holder"], loop.time()))
+            await asyncio.sleep(0.05)
+
+        return run
+
+    period = 0.4
+    names = ["reminders", "expire-interviews", "retention", "lead-sync", "mentions-poll"]
+    await upgrade_async(database_url)
+    instances = [services_for(database_url, holder=f"instance-{n}") for n in range(2)]
+
+    async def loops(services) -> None:
+        holder = services.extras["holder"]
+        while True:
+            for name in names:
+                await jobs.run_once(services, name, period, job(name), holder=holder)
+            await asyncio.sleep(period / 4)  # each instance ticks 4x per period
+
+    tasks = [asyncio.create_task(loops(s)) for s in instances]
+    await asyncio.sleep(3.0)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for services in instances:
+        await services.db.dispose()
+    for name in names:
+        times = sorted(t for n, _h, t in runs if n == name)
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert 5 <= len(times) <= 3.0 / (period * jobs.LEASE_SHARE) + 1, (name, len(times))
+        assert min(gaps) >= period * jobs.LEASE_SHARE - 0.02, (name, gaps)
+    holders = {h for _n, h, _t in runs}
+    assert holders == {"instance-0", "instance-1"}, "either instance may win a period"
