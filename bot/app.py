@@ -29,8 +29,7 @@ EMULATOR = web.AppKey("emulator", object)
 
 def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> web.Application:
     """Build the process. `overrides` (tests): clock, questionnaire, telegram_api_url,
-    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool:
-    the periodic jobs and the mention monitor's background polling)."""
+    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool)."""
     overrides = overrides or {}
     questionnaire: Questionnaire = overrides.get("questionnaire") or load_questionnaire(
         settings.questionnaire
@@ -48,7 +47,7 @@ def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> w
         app.cleanup_ctx.append(jobs.context)
     setup_routes(app, settings)
     setup_staff_pages(app)
-    setup_mentions(app, monitor=overrides.get("jobs", True))
+    setup_mentions(app)
     return app
 
 
@@ -73,12 +72,8 @@ def setup_staff_pages(app: web.Application) -> None:
     )
 
 
-def setup_mentions(app: web.Application, *, monitor: bool = True) -> None:
-    """Leads follow their deep-linked interviews; the monitor polls X when credentials exist.
-
-    `monitor=False` (tests, with the periodic jobs off) leaves polling to explicit calls of
-    `bot.mentions.monitor.poll_once`.
-    """
+def setup_mentions(app: web.Application) -> None:
+    """Leads follow their deep-linked interviews; the monitor polls X when credentials exist."""
     from bot.mentions import leads
 
     services = app[SERVICES]
@@ -92,7 +87,12 @@ def setup_mentions(app: web.Application, *, monitor: bool = True) -> None:
     services.extras.setdefault(hooks.STARTED, []).append(started)
     services.extras.setdefault(hooks.COMPLETED, []).append(completed)
     services.extras.setdefault("jobs", []).append(("lead-sync", 900.0, _sync_leads))
-    if services.settings.x_enabled and monitor:
+    if services.settings.x_enabled:
+        # A periodic job like the others (one instance per period, see bot/jobs.py); with the
+        # jobs off (tests) polling happens only through bot.mentions.monitor.poll_once.
+        services.extras["jobs"].append(
+            ("mentions-poll", services.settings.x_poll_seconds, _poll_mentions)
+        )
         app.cleanup_ctx.append(_monitor_ctx)
 
 

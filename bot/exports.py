@@ -1,4 +1,5 @@
-"""Interview exports (JSON, CSV, XLSX) streamed from the database in batches.
+"""Interview exports (JSON, CSV, XLSX) streamed from the database in batches; and the
+tweets marked as contributions (JSON, CSV), which are kept apart from the interview schema.
 
 Used by `dgu-bot export` and by the staff web app's downloads, so both honour consent the
 same way: only interviews whose respondent allowed attribution carry who they are.
@@ -18,6 +19,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
+from storage import contribution_repo
+from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
 
@@ -254,3 +257,116 @@ def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+# ---------------------------------------------------------------- contributions from X
+
+CONTRIBUTION_COLUMNS = [
+    "source",
+    "lead_id",
+    "tweet_id",
+    "link",
+    "author_username",
+    "author_name",
+    "text",
+    "language",
+    "posted_at",
+    "tags_en",
+    "tags_cy",
+    "quotes",
+    "note",
+    "lead_status",
+    "interview_id",
+    "marked_by",
+    "marked_at",
+]
+
+
+def contribution_json(item: Contribution) -> dict[str, Any]:
+    """A tweet marked as a contribution. Tweets are public posts, so author and link are
+    kept as X shows them; `source` is always "x" so they are never mistaken for interviews."""
+    lead = item.lead
+    return {
+        "source": "x",
+        "public": True,
+        "lead_id": lead.id,
+        "tweet_id": lead.tweet_id,
+        "link": lead.link,
+        "author": {"id": lead.author_id, "username": lead.username, "name": lead.name},
+        "text": lead.text,
+        "language": lead.lang,
+        "posted_at": iso(lead.tweet_created_at),
+        "tags": [{"en": t.label_en, "cy": t.label_cy} for t in item.tags],
+        "quotes": [
+            {
+                "passage": quote.text,
+                "start": quote.start,
+                "end": quote.end,
+                "tags": [{"en": t.label_en, "cy": t.label_cy} for t in tags],
+            }
+            for quote, tags in item.quotes
+        ],
+        "note": lead.note,
+        "lead_status": lead.status,
+        "interview_id": lead.interview_id,
+        "marked_by": lead.contribution_by,
+        "marked_at": iso(lead.contribution_at),
+    }
+
+
+def contribution_row(item: Contribution) -> list[Any]:
+    data = contribution_json(item)
+    quotes = " | ".join(
+        q["passage"] + (f" [{', '.join(t['en'] for t in q['tags'])}]" if q["tags"] else "")
+        for q in data["quotes"]
+    )
+    values = [
+        data["source"],
+        data["lead_id"],
+        data["tweet_id"],
+        data["link"],
+        data["author"]["username"],
+        data["author"]["name"],
+        data["text"],
+        data["language"],
+        data["posted_at"],
+        "; ".join(t["en"] for t in data["tags"]),
+        "; ".join(t["cy"] for t in data["tags"] if t["cy"]),
+        quotes,
+        data["note"],
+        data["lead_status"],
+        data["interview_id"],
+        data["marked_by"],
+        data["marked_at"],
+    ]
+    return [safe_cell(v) for v in values]
+
+
+async def contributions_json_chunks(
+    db: Database, filters: ContributionFilters
+) -> AsyncIterator[str]:
+    """A JSON array of contributions, one per line, produced a batch at a time."""
+    yield "["
+    first = True
+    async for batch in contribution_repo.stream(db, filters):
+        for item in batch:
+            yield ("\n" if first else ",\n") + json.dumps(
+                contribution_json(item), ensure_ascii=False
+            )
+            first = False
+    yield "\n]\n"
+
+
+async def contributions_csv_chunks(
+    db: Database, filters: ContributionFilters
+) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CONTRIBUTION_COLUMNS)
+    async for batch in contribution_repo.stream(db, filters):
+        for item in batch:
+            writer.writerow(contribution_row(item))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import contribution_repo
 from storage.database import Database
 from storage.models import Answer
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
@@ -24,7 +25,7 @@ async def list_tags(db: Database) -> Sequence[Tag]:
 
 
 async def tag_usage(db: Database) -> dict[int, int]:
-    """How many interviews and quotes carry each tag."""
+    """How many interviews, quotes and contributions (tweets and their quotes) carry each tag."""
     async with db.reading() as session:
         counts: dict[int, int] = {}
         for model in (InterviewTag, QuoteTag):
@@ -33,6 +34,8 @@ async def tag_usage(db: Database) -> dict[int, int]:
             )
             for tag_id, count in rows:
                 counts[tag_id] = counts.get(tag_id, 0) + count
+        for tag_id, count in (await contribution_repo.tag_usage(session)).items():
+            counts[tag_id] = counts.get(tag_id, 0) + count
         return counts
 
 
@@ -73,6 +76,7 @@ async def delete_tag(db: Database, tag_id: int) -> str | None:
             return None
         await session.execute(delete(InterviewTag).where(InterviewTag.tag_id == tag_id))
         await session.execute(delete(QuoteTag).where(QuoteTag.tag_id == tag_id))
+        await contribution_repo.forget_tag(session, tag_id)
         await session.delete(tag)
         return tag.label_en
 
@@ -118,6 +122,7 @@ async def merge_tags(db: Database, source_id: int, target_id: int) -> None:
         await session.flush()
         await session.execute(delete(InterviewTag).where(InterviewTag.tag_id == source_id))
         await session.execute(delete(QuoteTag).where(QuoteTag.tag_id == source_id))
+        await contribution_repo.move_tag(session, source_id, target_id)
         await session.delete(source)
 
 

@@ -139,6 +139,13 @@ def filtered(filters: Filters, backend: str) -> Select[tuple[Interview]]:
     return select(Interview).where(and_(True, *conditions(filters, backend)))
 
 
+async def count(db: Database, filters: Filters) -> int:
+    """How many interviews match (the tab beside contributions shows it)."""
+    query = select(func.count()).select_from(filtered(filters, db.backend).subquery())
+    async with db.reading() as session:
+        return int(await session.scalar(query) or 0)
+
+
 @dataclass
 class ListRow:
     interview: Interview

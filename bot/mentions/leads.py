@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from storage import contribution_repo
+from storage.contribution_repo import ContributionFilters
 from storage.database import Database
 from storage.mentions import LEAD_STATUSES, Lead, XReply
 from storage.models import Interview
@@ -217,53 +219,42 @@ async def mark_contribution(
     db: Database,
     lead_id: int,
     flag: bool,
-    *,
     tags: list[str] | None = None,
     note: str | None = None,
+    *,
+    tag_ids: list[int] | None = None,
+    by: str = "staff",
 ) -> bool:
-    """Mark (or unmark) a mention as a contribution in itself; optionally set tags and a note."""
-    async with db.transaction() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None:
-            return False
-        lead.contribution = flag
-        if tags is not None:
-            lead.tags = sorted({t.strip() for t in tags if t.strip()})
-        if note is not None:
-            lead.note = note.strip() or None
-        lead.updated_at = _utcnow()
-        return True
+    """Mark (or unmark) a mention as a contribution in itself; optionally set note and tags.
+
+    Tags are the staff app's codebook tags, by id or by English label (a new label is added
+    to the codebook), so a tweet is coded like an interview (docs/adr/0003-contributions.md).
+    """
+    return await contribution_repo.mark(
+        db, lead_id, flag, by=by, now=_utcnow(), note=note, tag_ids=tag_ids, labels=tags
+    )
 
 
 async def contributions(
-    db: Database, *, q: str | None = None, tag: str | None = None
+    db: Database, q: str | None = None, tag: str | None = None
 ) -> list[dict[str, Any]]:
-    """Contributions as plain dicts, for the staff app beside interviews and for exports."""
-    rows = await list_leads(db, contribution=True, q=q, limit=10_000)
-    out = []
-    for lead in rows:
-        if tag and tag not in lead.tags:
-            continue
-        out.append(
-            {
-                "kind": "x_contribution",
-                "lead_id": lead.id,
-                "tweet_id": lead.tweet_id,
-                "link": lead.link,
-                "author_id": lead.author_id,
-                "username": lead.username,
-                "name": lead.name,
-                "text": lead.text,
-                "lang": lead.lang,
-                "created_at": lead.tweet_created_at.isoformat() if lead.tweet_created_at else None,
-                "tags": list(lead.tags),
-                "note": lead.note,
-                "score": lead.score,
-                "status": lead.status,
-                "interview_id": lead.interview_id,
-            }
-        )
-    return out
+    """Contributions as their export dicts (`bot.exports.contribution_json`); `tag` is a
+    codebook label (English, case-insensitive)."""
+    from bot.exports import contribution_json
+    from storage.coding_repo import list_tags
+
+    tag_id: int | None = None
+    if tag:
+        by_label = {t.label_en.lower(): t.id for t in await list_tags(db)}
+        if tag.lower() not in by_label:
+            return []
+        tag_id = by_label[tag.lower()]
+    filters = ContributionFilters(q=q or "", tag=tag_id)
+    return [
+        contribution_json(item)
+        async for batch in contribution_repo.stream(db, filters)
+        for item in batch
+    ]
 
 
 # ------------------------------------------------------------------ invitations

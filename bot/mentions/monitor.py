@@ -180,6 +180,9 @@ class MentionMonitor:
 
     async def close(self) -> None:
         if self._api is not None:
+            # Invitations reuse the monitor's client from extras: never leave a closed one.
+            if self.services.extras.get("mentions.x_api") is self._api:
+                del self.services.extras["mentions.x_api"]
             await self._api.close()
 
     # ---------------------------------------------------------------- loop

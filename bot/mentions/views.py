@@ -1,13 +1,17 @@
-"""Staff pages for leads: list and filter, triage, invite, contributions, read budget.
+"""Staff pages for leads: list and filter, triage, invite, mark contributions, read budget.
 
 These are plain aiohttp handlers the staff app mounts with `setup_routes(app,
-require_role=...)`; they render their own Jinja templates (autoescaped) so this package does
-not depend on bot.web. They read the signed-in person from `request["staff"]` (username,
-csrf_token) by duck typing; the staff app's middleware enforces sign-in, roles and CSRF.
+require_role=..., page_context=...)`; they render their own Jinja templates (autoescaped) so
+this package does not depend on bot.web. `page_context(request)` gives what the shared page
+layout needs (signed-in person, CSRF token, navigation); without it they read
+`request["staff"]` by duck typing (tests). The staff app's middleware enforces sign-in, roles
+and CSRF. Contributions are listed and coded in the staff app beside interviews
+(/contributions); the old addresses here redirect there.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,15 +23,32 @@ from aiohttp.web_urldispatcher import AbstractResource
 from bot.mentions import leads
 from bot.mentions.monitor import usage
 from bot.services import SERVICES
+from storage import coding_repo, contribution_repo
 from storage.mentions import LEAD_STATUSES
 
 Handler = Callable[[web.Request], Any]
+PageContext = Callable[[web.Request], dict[str, Any]]
+PAGE_CONTEXT: web.AppKey[PageContext] = web.AppKey("mentions_page_context")
+DEFAULT_NAV = [
+    ("/interviews", "Interviews"),
+    ("/contributions", "Contributions"),
+    ("/mentions", "Mentions"),
+]
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+_LANG = re.compile(r"^[a-z]{2}$")
+
+
+def html_lang(code: str | None) -> str:
+    """X's language as an HTML lang value, or "" for X's own codes (und, qme, zxx...)."""
+    return code if code and _LANG.match(code) else ""
+
+
+_env.filters["html_lang"] = html_lang
 
 ROUTES = [
     ("GET", "/mentions", "viewer", "leads_page"),
@@ -42,20 +63,36 @@ ROUTES = [
 ]
 
 
-def _render(request: web.Request, name: str, **context: Any) -> web.Response:
+def _page(request: web.Request) -> dict[str, Any]:
+    """Who is signed in and the navigation, from the staff app (or a stub in tests)."""
+    provider = request.app.get(PAGE_CONTEXT)
+    if provider is not None:
+        return dict(provider(request))
     staff = request.get("staff")
+    return {
+        "staff": staff,
+        "csrf_token": getattr(staff, "csrf_token", ""),
+        "nav": DEFAULT_NAV,
+        "path": request.path,
+    }
+
+
+def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     services = request.app[SERVICES]
+    page = _page(request)
+    staff = page.get("staff")
     text = _env.get_template(name).render(  # autoescaped: tweets are untrusted
-        csrf_token=getattr(staff, "csrf_token", ""),
         staff_name=getattr(staff, "username", ""),
+        staff_role=getattr(staff, "role", ""),
         dry_run=services.settings.x_dry_run,
+        **page,
         **context,
     )
     return web.Response(text=text, content_type="text/html")
 
 
 def _staff_user(request: web.Request) -> str:
-    return str(getattr(request.get("staff"), "username", "staff"))
+    return str(getattr(_page(request).get("staff"), "username", "staff"))
 
 
 def _int(value: str | None) -> int | None:
@@ -106,6 +143,8 @@ async def lead_page(request: web.Request) -> web.Response:
         draft_length=leads.x_length(draft),
         deep_link=leads.deep_link(services.bot_username, lead_id),
         replies=await leads.replies(services.db, lead_id),
+        tags=await coding_repo.list_tags(services.db),
+        lead_tags=await contribution_repo.tag_ids_of(services.db, lead_id),
         statuses=LEAD_STATUSES,
         message=request.query.get("message", "")[:300],
         can_reply=services.settings.x_user_context,
@@ -131,16 +170,32 @@ async def set_status(request: web.Request) -> web.Response:
     raise _back(lead_id, f"Status set to {status}.")
 
 
-async def set_contribution(request: web.Request) -> web.Response:
+async def set_contribution(
+    request: web.Request,
+) -> web.Response:
+    """Mark or unmark the tweet as a contribution, with its note and codebook tags.
+
+    Tags arrive as codebook ids (`tag`, the checkboxes), or as comma-separated English
+    labels (`tags`, for scripts); a new label is added to the codebook.
+    """
     services = request.app[SERVICES]
     lead_id = int(request.match_info["lead_id"])
     form = await request.post()
     flag = str(form.get("contribution", "")) in ("1", "on", "true")
-    tags = [t for t in str(form.get("tags", "")).split(",") if t.strip()][:20]
+    tag_ids = [int(str(v)) for v in form.getall("tag", []) if str(v).isdigit()][:50]
+    labels = [t for t in str(form.get("tags", "")).split(",") if t.strip()][:20]
     note = str(form.get("note", ""))[:2000]
-    if not await leads.mark_contribution(services.db, lead_id, flag, tags=tags, note=note):
+    if not await leads.mark_contribution(
+        services.db,
+        lead_id,
+        flag,
+        labels if "tags" in form else None,
+        note,
+        tag_ids=tag_ids if "tags_shown" in form or tag_ids else None,
+        by=_staff_user(request),
+    ):
         raise web.HTTPNotFound()
-    raise _back(lead_id, "Contribution saved.")
+    raise _back(lead_id, "Saved: this tweet is a contribution." if flag else "Saved.")
 
 
 async def send_invitation(request: web.Request) -> web.Response:
@@ -157,16 +212,14 @@ async def send_invitation(request: web.Request) -> web.Response:
 
 
 async def contributions_page(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    q = (request.query.get("q") or "").strip()[:200] or None
-    tag = (request.query.get("tag") or "").strip()[:64] or None
-    rows = await leads.contributions(services.db, q=q, tag=tag)
-    return _render(request, "mentions_contributions.html", rows=rows, q=q or "", tag=tag or "")
+    """Contributions moved into the staff app, beside interviews."""
+    raise web.HTTPMovedPermanently(
+        "/contributions" + (f"?{request.query_string}" if request.query_string else "")
+    )
 
 
 async def contributions_json(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    return web.json_response(await leads.contributions(services.db))
+    raise web.HTTPMovedPermanently("/exports/contributions.json")
 
 
 async def usage_page(request: web.Request) -> web.Response:
@@ -181,13 +234,19 @@ async def usage_json(request: web.Request) -> web.Response:
 
 
 def setup_routes(
-    app: web.Application, *, require_role: Callable[[str], Callable[[Handler], Handler]]
+    app: web.Application,
+    *,
+    require_role: Callable[[str], Callable[[Handler], Handler]],
+    page_context: PageContext | None = None,
 ) -> list[AbstractResource]:
-    """Add the mention pages; `require_role(role)` marks each handler with its least role.
+    """Add the mention pages; `require_role(role)` marks each handler with its least role,
+    and `page_context(request)` supplies the staff app's layout (person, CSRF, navigation).
 
     Returns the resources added: the staff app must add them to its guarded set
     (STAFF_RESOURCES), or its sign-in, role and CSRF checks will not cover these pages.
     """
+    if page_context is not None:
+        app[PAGE_CONTEXT] = page_context
     added: list[AbstractResource] = []
     for method, path, role, name in ROUTES:
         handler = require_role(role)(globals()[name])

@@ -1,4 +1,5 @@
-"""Downloads from the staff app: interviews (CSV, XLSX, JSON), quotes and the codebook.
+"""Downloads from the staff app: interviews (CSV, XLSX, JSON), quotes, the codebook, and
+the tweets marked as contributions (CSV, JSON; source "x", apart from the interview schema).
 
 Interview rows come from `bot.exports` (the same code as `dgu-bot export`), so the web and
 the command line honour consent identically. Everything is streamed: rows are read in
@@ -20,6 +21,7 @@ from sqlalchemy import and_
 
 from bot import exports
 from bot.services import SERVICES
+from bot.web import contributions
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
 from bot.web.questions import QuestionnaireView
@@ -53,7 +55,7 @@ def _selection(request: web.Request, chosen: Filters) -> exports.ExportFilter:
 
 
 async def _start(
-    request: web.Request, content_type: str, filename: str, what: str, chosen: Filters | None
+    request: web.Request, content_type: str, filename: str, what: str, chosen: object | None
 ) -> web.StreamResponse:
     services = request.app[SERVICES]
     detail: dict[str, Any] = {"format": filename.rsplit(".", 1)[-1]}
@@ -215,5 +217,29 @@ async def codebook_csv(request: web.Request) -> web.StreamResponse:
             for v in (tag.label_en, tag.label_cy, tag.description, usage.get(tag.id or 0, 0))
         )
     await response.write(buffer.getvalue().encode("utf-8"))
+    await response.write_eof()
+    return response
+
+
+@requires("viewer")
+async def contributions_csv(request: web.Request) -> web.StreamResponse:
+    """Contributions as the list shows them (search, tag, language, dates); formula-safe."""
+    chosen = contributions.parse(request.query)
+    response = await _start(
+        request, "text/csv; charset=utf-8", "contributions.csv", "contributions", chosen
+    )
+    await response.write("\ufeff".encode())
+    await _send_text(response, exports.contributions_csv_chunks(request.app[SERVICES].db, chosen))
+    await response.write_eof()
+    return response
+
+
+@requires("viewer")
+async def contributions_json(request: web.Request) -> web.StreamResponse:
+    chosen = contributions.parse(request.query)
+    response = await _start(
+        request, "application/json; charset=utf-8", "contributions.json", "contributions", chosen
+    )
+    await _send_text(response, exports.contributions_json_chunks(request.app[SERVICES].db, chosen))
     await response.write_eof()
     return response

@@ -7,11 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.services import SERVICES
+from bot.web import contributions
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
 from bot.web.questions import QuestionnaireView
 from bot.web.templating import render
-from storage import coding_repo, review_query, staff_repo
+from storage import coding_repo, contribution_repo, review_query, staff_repo
 from storage.coding_repo import CodingError
 from storage.landscape_query import stream_quotes
 from storage.staff import REVIEW_STATUSES
@@ -37,6 +38,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     sort = request.query.get("sort", "newest")
     page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
+    beside = await contribution_repo.count(services.db, contributions.parse(request.query))
     view = QuestionnaireView(services.questionnaire)
     params = filtering.as_params(request.query)
     pages = max(1, -(-total // review_query.PAGE_SIZE))
@@ -63,6 +65,8 @@ async def index(request: web.Request) -> web.StreamResponse:
             "tags": await coding_repo.list_tags(services.db),
             "review_statuses": STATUS_LABELS,
             "view": view,
+            "tabs": {"interviews": total, "contributions": beside},
+            "shared": contributions.shared_params(request.query),
         },
     )
 

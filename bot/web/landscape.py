@@ -1,4 +1,5 @@
-"""Landscape views: coverage, the areas × outcome matrix, trait distributions, the funnel.
+"""Landscape views: coverage, the areas × outcome matrix, trait distributions, the funnel,
+and the leads → interviews funnel from mentions of @cdps_cymru (with the X read budget).
 
 Each aggregate respects the same filters as the interviews list, and every number links to
 the interviews (or quotes) behind it, so a chart is always one click from the evidence.
@@ -16,7 +17,7 @@ from bot.web.auth import requires
 from bot.web.charts import COLOURS, Bar, hbar
 from bot.web.questions import OUTCOMES, QuestionnaireView
 from bot.web.templating import render
-from storage import landscape_query
+from storage import landscape_query, lead_query
 from storage.review_query import Filters
 
 
@@ -63,6 +64,16 @@ async def index(request: web.Request) -> web.StreamResponse:
         stages.append(("Consented", funnel.consented))
     stages.append(("Completed", funnel.completed))
 
+    leads = await lead_query.lead_funnel(services.db)
+    lead_stages = [
+        ("Leads found", leads.found),
+        ("Invited", leads.invited),
+        ("Started", leads.started),
+        ("Completed", leads.completed),
+    ]
+    budget = services.settings.x_monthly_read_budget
+    reads = await lead_query.reads_this_month(services.db, services.clock())
+
     return render(
         request,
         "landscape.html",
@@ -100,5 +111,21 @@ async def index(request: web.Request) -> web.StreamResponse:
                 COLOURS[3],
             ),
             "consent_known": funnel.consented is not None,
+            "leads": leads,
+            "lead_stages": lead_stages,
+            "lead_chart": hbar(
+                "Leads to interviews",
+                "Mentions of @cdps_cymru turned into leads, how many were invited, and how "
+                "many of those started and completed the interview.",
+                [Bar(label, n) for label, n in lead_stages],
+                COLOURS[4],
+            ),
+            "reads": {
+                "used": reads,
+                "budget": budget,
+                "percent": round(100 * reads / budget, 1) if budget else 100.0,
+                "month": services.clock().strftime("%Y-%m"),
+                "monitor_on": services.settings.x_enabled,
+            },
         },
     )

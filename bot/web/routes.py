@@ -8,7 +8,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
-from bot.web import admin, auth, codebook, downloads, interviews, landscape
+from bot import metrics
+from bot.web import admin, auth, codebook, contributions, downloads, interviews, landscape
 
 STATIC = Path(__file__).parent / "static"
 STAFF_RESOURCES = web.AppKey("staff_resources", set[AbstractResource])
@@ -37,6 +38,17 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
 
+    add("GET", "/contributions", contributions.index, "contributions")
+    add("GET", "/contributions/{id}", contributions.show, "contribution")
+    add("POST", "/contributions/{id}/tags", contributions.save_tags, "contribution_tags")
+    add("POST", "/contributions/{id}/quotes", contributions.add_quote, "contribution_quote")
+    add(
+        "POST",
+        "/contribution-quotes/{id}/delete",
+        contributions.delete_quote,
+        "contribution_quote_delete",
+    )
+
     add("GET", "/codebook", codebook.index, "codebook")
     add("POST", "/codebook", codebook.create, "codebook_create")
     add("POST", "/codebook/merge", codebook.merge, "codebook_merge")
@@ -51,7 +63,10 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews.json", downloads.interviews_json, "export_json")
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
     add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")
+    add("GET", "/exports/contributions.csv", downloads.contributions_csv, "export_contrib_csv")
+    add("GET", "/exports/contributions.json", downloads.contributions_json, "export_contrib_json")
 
+    add("GET", "/metrics", metrics.metrics_page, "metrics")  # Prometheus; staff only
     add("GET", "/audit", admin.audit, "audit")
     add("GET", "/staff", admin.staff, "staff")
     add("POST", "/staff", admin.add_staff, "staff_add")

@@ -7,6 +7,7 @@ aiohttp-jinja2 for its own pages without the two colliding.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -24,29 +25,40 @@ log = logging.getLogger(__name__)
 
 NAV = [
     ("/interviews", "Interviews", "viewer"),
+    ("/contributions", "Contributions", "viewer"),
     ("/quotes", "Quotes", "viewer"),
     ("/landscape", "Landscape", "viewer"),
     ("/codebook", "Codebook", "viewer"),
+    ("/mentions", "Mentions and leads", "viewer"),
     ("/staff", "Staff", "admin"),
     ("/audit", "Audit log", "admin"),
 ]
+_LANG = re.compile(r"^[a-z]{2}$")
 
 
-def render(
-    request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
-) -> web.Response:
+def page_context(request: web.Request) -> dict[str, Any]:
+    """What every page's layout needs: who is signed in, their CSRF token, the navigation.
+
+    Also handed to the mention pages (bot.mentions.views), which render their own templates
+    but share this layout, so the whole staff app has one navigation.
+    """
     from bot.web.auth import STAFF
 
     staff = request.get(STAFF)
-    page = {
+    return {
         "staff": staff,
         "csrf_token": staff.csrf_token if staff is not None else "",
         "nav": [
             (href, label) for href, label, role in NAV if staff is not None and staff.can(role)
         ],
         "path": request.path,
-        **context,
     }
+
+
+def render(
+    request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
+) -> web.Response:
+    page = {**page_context(request), **context}
     response = aiohttp_jinja2.render_template(template, request, page, app_key=JINJA, status=status)
     return response
 
@@ -60,8 +72,14 @@ def _query(params: Mapping[str, Any], **changes: Any) -> str:
     return urlencode(merged)
 
 
+def _html_lang(code: str | None) -> str:
+    """A tweet's language as an HTML lang value; X's own codes (und, qme...) are not valid."""
+    return code if code and _LANG.match(code) else ""
+
+
 def install(env: jinja2.Environment) -> None:
     env.filters["when"] = _when
+    env.filters["html_lang"] = _html_lang
     env.globals["query"] = _query
 
 

@@ -10,6 +10,7 @@ from bot.mentions import leads
 from bot.mentions.client import RetryPolicy
 from bot.mentions.monitor import MentionMonitor
 from bot.services import Services
+from storage.coding_repo import list_tags
 from storage.database import Database
 from storage.mentions import Lead, XReply
 from storage.models import Interview
@@ -193,12 +194,16 @@ async def test_contributions_and_dismiss(
     )
     assert await leads.dismiss(db, noise)
     [row] = await leads.contributions(db)
-    assert (
-        row["lead_id"] == good and row["tags"] == ["open", "standards"] and row["note"] == "useful"
-    )
+    assert row["lead_id"] == good and row["note"] == "useful" and row["source"] == "x"
+    # the labels became codebook tags (the staff app's one set of tags)
+    assert [t["en"] for t in row["tags"]] == ["open", "standards"]
+    assert {t.label_en for t in await list_tags(db)} == {"open", "standards"}
     assert await leads.contributions(db, tag="missing") == []
+    assert [c["lead_id"] for c in await leads.contributions(db, tag="Open")] == [good]
     assert [c["lead_id"] for c in await leads.contributions(db, q="STANDARD")] == [good]
     assert [lead.id for lead in await leads.list_leads(db, status="dismissed")] == [noise]
     assert [lead.id for lead in await leads.list_leads(db, lang="en", min_score=1)] == [good]
     assert await leads.mark_contribution(db, good, False)
     assert await leads.contributions(db) == []
+    assert await leads.mark_contribution(db, good, True)  # coding kept while unmarked
+    assert [t["en"] for t in (await leads.contributions(db))[0]["tags"]] == ["open", "standards"]

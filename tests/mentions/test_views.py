@@ -78,10 +78,22 @@ async def test_pages_and_triage(
             data={"contribution": "1", "tags": "welsh, design", "note": "n"},
         )
         assert r.status == 200
-        assert "welsh" in await (await client.get("/mentions/contributions")).text()
-        assert (await (await client.get("/mentions/contributions.json")).json())[0][
-            "lead_id"
-        ] == lead_id
+        [row] = await leads.contributions(db)
+        assert row["lead_id"] == lead_id and [t["en"] for t in row["tags"]] == ["design", "welsh"]
+        assert row["marked_by"] == "rhian" and row["note"] == "n"
+        detail = await (await client.get(f"/mentions/leads/{lead_id}")).text()
+        assert 'name="tag"' in detail and "checked" in detail and "/contributions/" in detail
+        # the codebook checkboxes replace the tags (an empty choice clears them)
+        r = await client.post(
+            f"/mentions/leads/{lead_id}/contribution",
+            data={"contribution": "1", "tags_shown": "1", "note": "n"},
+        )
+        assert r.status == 200 and (await leads.contributions(db))[0]["tags"] == []
+        # contributions now live in the staff app, beside interviews
+        moved = await client.get("/mentions/contributions?q=x", allow_redirects=False)
+        assert moved.status == 301 and moved.headers["Location"] == "/contributions?q=x"
+        moved = await client.get("/mentions/contributions.json", allow_redirects=False)
+        assert moved.headers["Location"] == "/exports/contributions.json"
         r = await client.post(f"/mentions/leads/{lead_id}/status", data={"status": "dismissed"})
         assert r.status == 200 and (await leads.get_lead(db, lead_id)).status == "dismissed"  # type: ignore[union-attr]
         assert (

@@ -11,9 +11,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app import setup_staff_pages
 from bot.services import SERVICES, Services
 from bot.settings import Settings
-from bot.web import setup_staff_app
 from bot.web.accounts import add_staff
 from storage.database import Database
 from storage.migrate import upgrade
@@ -65,7 +65,7 @@ def build_app(db: Database, questionnaire, **settings: object) -> web.Applicatio
         return web.json_response({"status": "ok"})
 
     app.router.add_get("/healthz", healthz)  # someone else's route: no staff guard
-    setup_staff_app(app)
+    setup_staff_pages(app)  # the staff app with the mention pages, as create_app mounts it
     return app
 
 

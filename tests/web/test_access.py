@@ -23,6 +23,17 @@ GET_ROUTES = [
     "/exports/interviews.json",
     "/exports/quotes.csv",
     "/exports/codebook.csv",
+    "/exports/contributions.csv",
+    "/exports/contributions.json",
+    "/contributions",
+    "/contributions/1",
+    "/mentions",
+    "/mentions/leads/1",
+    "/mentions/contributions",
+    "/mentions/contributions.json",
+    "/mentions/usage",
+    "/mentions/usage.json",
+    "/metrics",
 ]
 POST_ROUTES = [
     "/logout",
@@ -39,6 +50,12 @@ POST_ROUTES = [
     "/staff",
     "/staff/1/role",
     "/staff/1/delete",
+    "/contributions/1/tags",
+    "/contributions/1/quotes",
+    "/contribution-quotes/1/delete",
+    "/mentions/leads/1/status",
+    "/mentions/leads/1/contribution",
+    "/mentions/leads/1/invite",
 ]
 
 
@@ -46,6 +63,7 @@ def test_every_route_is_covered_by_these_lists(client: TestClient) -> None:
     resources = client.server.app[STAFF_RESOURCES]
     paths = {r.canonical for r in resources} - {"/static", "/login"}
     listed = {p.replace("iv00001", "{id}").replace("/1", "/{id}") for p in GET_ROUTES + POST_ROUTES}
+    listed |= {p.replace("/1", "/{lead_id}") for p in GET_ROUTES + POST_ROUTES}
     assert paths <= listed
 
 
