@@ -1,9 +1,10 @@
 """Contributions: tweets that are evidence in themselves, listed, searched and coded.
 
 Used by the staff app (beside interviews), by the mention pages (marking one) and by the
-exports. Search is a case-insensitive substring match over the tweet text, author handle and
-name, like the interviews' search on PostgreSQL; contributions number in the hundreds (the
-monthly X read budget caps how many leads there can be), so no separate index is kept.
+exports. Search is a substring match over the tweet text, author handle and name, with
+Unicode case folding done in Python (SQLite's lower() folds only ASCII, and "Ŵ" must find
+"ŵ" as "W" finds "w"). Contributions number in the hundreds (the monthly X read budget caps
+how many leads there can be), so the texts are scanned rather than indexed.
 """
 
 from __future__ import annotations
@@ -49,21 +50,21 @@ class Contribution:
     quotes: list[tuple[ContributionQuote, list[Tag]]] = field(default_factory=list)
 
 
-def _like(q: str) -> str:
-    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def conditions(filters: ContributionFilters) -> list[ColumnElement[bool]]:
+async def _where(session: AsyncSession, filters: ContributionFilters) -> ColumnElement[bool]:
     where: list[ColumnElement[bool]] = [col(Lead.contribution).is_(True)]
     if filters.q:
-        pattern = _like(filters.q.lower())
-        where.append(
-            or_(
-                func.lower(col(Lead.text)).like(pattern, escape="\\"),
-                func.lower(func.coalesce(col(Lead.username), "")).like(pattern, escape="\\"),
-                func.lower(func.coalesce(col(Lead.name), "")).like(pattern, escape="\\"),
+        needle = filters.q.casefold()
+        rows = await session.execute(
+            select(col(Lead.id), col(Lead.text), col(Lead.username), col(Lead.name)).where(
+                col(Lead.contribution).is_(True)
             )
         )
+        found = [
+            lead_id
+            for lead_id, *texts in rows
+            if any(needle in (t or "").casefold() for t in texts)
+        ]
+        where.append(col(Lead.id).in_(found))
     if filters.tag is not None:
         where.append(
             or_(
@@ -85,7 +86,7 @@ def conditions(filters: ContributionFilters) -> list[ColumnElement[bool]]:
         where.append(posted >= datetime.combine(filters.since, time.min, UTC))
     if filters.until:
         where.append(posted < datetime.combine(filters.until + timedelta(days=1), time.min, UTC))
-    return where
+    return and_(*where)
 
 
 _NEWEST = (
@@ -95,8 +96,8 @@ _NEWEST = (
 
 
 async def count(db: Database, filters: ContributionFilters) -> int:
-    query = select(func.count()).select_from(Lead).where(and_(True, *conditions(filters)))
     async with db.reading() as session:
+        query = select(func.count()).select_from(Lead).where(await _where(session, filters))
         return int((await session.execute(query)).scalar_one())
 
 
@@ -104,8 +105,8 @@ async def page(
     db: Database, filters: ContributionFilters, number: int = 1
 ) -> tuple[list[Contribution], int]:
     """One page of contributions, newest post first, with their tags; and the total."""
-    where = and_(True, *conditions(filters))
     async with db.reading() as session:
+        where = await _where(session, filters)
         total = int(
             (
                 await session.execute(select(func.count()).select_from(Lead).where(where))
@@ -130,11 +131,10 @@ async def page(
 
 async def stream(db: Database, filters: ContributionFilters) -> AsyncIterator[list[Contribution]]:
     """Every matching contribution with tags and quotes, a batch at a time (exports)."""
-    where = and_(True, *conditions(filters))
     last: int | None = None
     while True:
         async with db.reading() as session:
-            query = select(Lead).where(where)
+            query = select(Lead).where(await _where(session, filters))
             if last is not None:
                 query = query.where(col(Lead.id) > last)
             rows = (

@@ -74,3 +74,43 @@ def typical(n: int) -> dict[str, Any]:
         "outcome@data": "too_early",
         "biggest_success": f"We rebuilt the tax service in {n} sprints. Then we moved on.",
     }
+
+
+async def add_lead(
+    db: Database,
+    n: int,
+    text: str,
+    *,
+    contribution: bool = True,
+    lang: str = "en",
+    status: str = "new",
+    **fields: Any,
+) -> int:
+    """A mention stored as the monitor would have stored it (optionally a contribution)."""
+    from storage.mentions import Lead
+
+    posted = BASE + timedelta(days=n)
+    async with db.transaction() as session:
+        lead = Lead(
+            tweet_id=str(1_800_000_000_000_000_000 + n),
+            author_id=str(2_000_000 + n),
+            username=f"tweeter{n}",
+            name=f"Tweeter {n}",
+            text=text,
+            link=f"https://x.com/tweeter{n}/status/{1_800_000_000_000_000_000 + n}",
+            lang=lang,
+            tweet_created_at=posted,
+            score=3,
+            reasons=["test"],
+            status=status,
+            contribution=contribution,
+            contribution_by="editor" if contribution else None,
+            contribution_at=posted if contribution else None,
+            fetched_at=posted,
+            updated_at=posted,
+            **fields,
+        )
+        session.add(lead)
+        await session.flush()
+        assert lead.id is not None
+        return lead.id
