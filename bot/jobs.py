@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from bot import retention
+from bot import metrics, retention
 from bot.services import SERVICES, Services
 from handlers import reminders
 from storage import leases
@@ -64,8 +64,14 @@ async def run_once(
     """Run `job` if this instance wins this period's lease; False if another instance did."""
     period = timedelta(seconds=seconds * LEASE_SHARE)
     if not await leases.claim(services.db, name, holder, wall_clock(), period):
+        metrics.JOB_RUNS.labels(name, "skipped").inc()
         return False
-    result = await job(services)
+    try:
+        result = await job(services)
+    except Exception:
+        metrics.JOB_RUNS.labels(name, "failed").inc()
+        raise
+    metrics.JOB_RUNS.labels(name, "ran").inc()
     wait = getattr(result, "retry_after", None)
     if isinstance(wait, (int, float)) and wait > seconds:
         await leases.extend(services.db, name, holder, wall_clock() + timedelta(seconds=wait))

@@ -2,13 +2,21 @@
 
 httpx logs every request URL, and Telegram URLs contain the bot token, so the redacting
 filter sits on the root handler rather than trusting each library to be careful.
+
+Lines say which update and interview they are about (`update=… interview=…` at the end,
+from context variables set where an update is taken and an interview loaded), so one
+person's path can be followed without logging who they are or what they wrote: at INFO and
+above our code logs ids, counts and error types, never answers, names or usernames.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from bot.settings import Settings
 
@@ -38,6 +46,41 @@ class Redactor(logging.Filter):
         return True
 
 
+_CONTEXT: dict[str, ContextVar[Any]] = {
+    "update": ContextVar("log_update", default=None),
+    "interview": ContextVar("log_interview", default=None),
+}
+
+
+@contextmanager
+def context(**values: Any) -> Iterator[None]:
+    """Tag every log line inside the block: `with logs.context(update=123): ...`."""
+    tokens = [(_CONTEXT[k], _CONTEXT[k].set(v)) for k, v in values.items() if v is not None]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def bind(**values: Any) -> None:
+    """Tag the rest of the current update's lines (its task ends with the update)."""
+    for key, value in values.items():
+        _CONTEXT[key].set(value)
+
+
+class ContextFilter(logging.Filter):
+    """Adds `record.context`: " update=… interview=…" for the formatter, or ""."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        parts = [f"{k}={v.get()}" for k, v in _CONTEXT.items() if v.get() is not None]
+        record.context = (" " + " ".join(parts)) if parts else ""
+        return True
+
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
+
+
 def secret_values(settings: Settings) -> list[str]:
     values = []
     for field in (
@@ -61,7 +104,8 @@ def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor
     root.setLevel(settings.log_level)
     redactor = Redactor([*secret_values(settings), *extra_secrets])
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(ContextFilter())
     handler.addFilter(redactor)
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -17,6 +17,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseUpdateProcessor
 
 import handlers
+from bot import logs, metrics
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
 
@@ -42,9 +43,11 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         key = _user_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
+        update_id = update.update_id if isinstance(update, Update) else None
         try:
-            async with lock:
-                await coroutine
+            with logs.context(update=update_id), metrics.handling(metrics.update_kind(update)):
+                async with lock:
+                    await coroutine
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:
@@ -100,6 +103,7 @@ def build_application(
 
 async def _on_error(update: object, context: Any) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
+    metrics.ERRORS.labels("handler").inc()
     log.error("update %s failed: %r", update_id, context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         services: Services = context.bot_data["services"]

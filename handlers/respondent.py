@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import interview as engine
+from bot import logs
 from bot.services import Services
 from handlers import consent, render
 from handlers.conversation import (
@@ -42,7 +43,10 @@ async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
     respondent = await store.respondent(turn.user.id)
     if respondent is None or respondent.id is None:
         return None, None
-    return respondent, await store.current_interview(respondent.id)
+    interview = await store.current_interview(respondent.id)
+    if interview is not None:
+        logs.bind(interview=interview.id)
+    return respondent, interview
 
 
 def _payload(args: list[str] | None) -> str | None:
