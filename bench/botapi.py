@@ -36,9 +36,7 @@ class BenchEmulator(BotApiEmulator):
         expect, future = waiting
         markup = stored.reply_markup or {}
         data = [
-            b.get("callback_data") or ""
-            for row in markup.get("inline_keyboard") or []
-            for b in row
+            b.get("callback_data") or "" for row in markup.get("inline_keyboard") or [] for b in row
         ]
         if not future.done() and expect.matches(stored.parsed.text, data):
             future.set_result(time.monotonic())

@@ -1,9 +1,10 @@
 """Our serve process for the benchmark: `create_app` exactly as `dgu-bot serve` builds it
 (no reminder job), pointed at the benchmark's emulator.
 
-    python -m bench.botproc --api URL --token T --db URL --port N [--no-pacing] [--profile F]
+    python -m bench.botproc --api URL --token T --db URL --port N [--limiter L] [--profile F]
 
-`--no-pacing` swaps out the flood pacer, for runs against a Bot API with no flood limits;
+`--limiter none` swaps out the flood pacer, for runs against a Bot API with no flood limits
+(`aio`: PTB's AIORateLimiter, what the bot used before the pacer);
 `--profile` samples the process with pyinstrument and writes a text report on exit.
 """
 
@@ -22,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--no-pacing", action="store_true")
+    parser.add_argument(
+        "--limiter",
+        choices=("pacer", "aio", "none"),
+        default="pacer",
+        help="pacer: the product's FloodPacer; aio: PTB's AIORateLimiter(max_retries=3); none",
+    )
     parser.add_argument("--webhook", default=None, help="webhook URL (default: long polling)")
     parser.add_argument("--profile", default=None)
     args = parser.parse_args(argv)
@@ -44,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         values["telegram_webhook_secret"] = "bench-webhook-secret"
     settings = Settings(**values)  # type: ignore[arg-type]
     logs.configure(settings)
-    if args.no_pacing:
+    if args.limiter == "none":
         bot_telegram.rate_limiter = lambda: None  # type: ignore[assignment]
+    elif args.limiter == "aio":
+        from telegram.ext import AIORateLimiter
+
+        bot_telegram.rate_limiter = lambda: AIORateLimiter(max_retries=3)  # type: ignore[assignment]
     app = create_app(settings, {"jobs": False})
     profiler = None
     if args.profile:

@@ -4,13 +4,15 @@ between a question arriving and their answer, and times answer -> next question.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bench.botapi import BenchEmulator
 from bench.report import percentile
-from bench.script import Action, actions
+from bench.script import Action, Expect, actions
 
 
 @dataclass
@@ -59,6 +61,7 @@ async def run_crowd(
     start = time.monotonic()
     result = CrowdResult(users, start, start + (window if window is not None else 1e9))
     hard_end = result.window_end + drain
+    step_limit = drain if window is None else None
 
     async def respondent(n: int) -> None:
         uid = first_user + n
@@ -80,7 +83,8 @@ async def run_crowd(
             if action.answer:
                 result.answers_sent[uid] += 1
             try:
-                done = await asyncio.wait_for(future, max(0.0, hard_end - time.monotonic()))
+                limit = step_limit if step_limit is not None else hard_end - time.monotonic()
+                done = await asyncio.wait_for(future, max(0.0, limit))
             except TimeoutError:
                 result.unanswered += 1
                 return
@@ -91,8 +95,64 @@ async def run_crowd(
     return result
 
 
+def _pings(uid: int) -> Iterator[Action]:
+    for i in itertools.count():
+        yield Action("text", f"ping {uid} {i}", Expect(text=f"ping {uid} {i}"), False, "ping")
+
+
 async def _act(chat: object, action: Action) -> None:
     if action.kind == "text":
         await chat.send(action.payload, wait=False)  # type: ignore[attr-defined]
     else:
         await chat.tap(action.payload, wait=False)  # type: ignore[attr-defined]
+
+
+@dataclass
+class LoopResult:
+    steps: int
+    seconds: float
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+
+async def closed_loop(
+    emulator: BenchEmulator,
+    *,
+    slots: int,
+    seconds: float,
+    script: tuple[Action, ...] | None,
+    first_user: int = 2_000_000,
+) -> LoopResult:
+    """`slots` people, each acting the moment the reply arrives (no think time), for `seconds`.
+
+    With a `script`, a person takes it and a new person takes their place; without one, each
+    person sends numbered texts for an echo ("ping <user> <n>") forever.
+    """
+    result = LoopResult(0, seconds)
+    end = time.monotonic() + seconds
+
+    async def person(slot: int) -> None:
+        n = 0
+        while time.monotonic() < end:
+            uid = first_user + slot * 100_000 + n
+            n += 1
+            chat = emulator.chat(uid, first_name=f"C{slot}", language_code="en")
+            steps = script if script is not None else _pings(uid)
+            for action in steps:
+                if time.monotonic() >= end:
+                    return
+                future = emulator.expect(uid, action.expect)
+                try:
+                    await _act(chat, action)
+                    await asyncio.wait_for(future, 30)
+                except (LookupError, TimeoutError) as exc:
+                    result.errors.append(f"{uid} {action.label}: {exc!r}")
+                    return
+                if time.monotonic() < end:
+                    result.steps += 1
+
+    await asyncio.gather(*(person(s) for s in range(slots)))
+    return result

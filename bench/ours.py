@@ -16,18 +16,44 @@ async def our_bot(
     *,
     name: str,
     cpus: set[int] | None,
-    pacing: bool = True,
+    limiter: str = "pacer",
     profile: str | None = None,
 ) -> AsyncIterator[Child]:
     args = [
-        "--api", emulator.root or "", "--token", emulator.token, "--db", database_url,
-        "--port", str(free_port()),
-    ]  # fmt: skip
-    if not pacing:
-        args.append("--no-pacing")
+        "--api",
+        emulator.root or "",
+        "--token",
+        emulator.token,
+        "--db",
+        database_url,
+        "--port",
+        str(free_port()),
+    ]
+    args += ["--limiter", limiter]
     if profile:
         args += ["--profile", profile]
     async with child(name, "bench.botproc", *args, cpus=cpus) as proc:
+        try:
+            await wait_polling(emulator)
+        except TimeoutError as exc:
+            raise RuntimeError(f"{name} did not start:\n{proc.tail()}") from exc
+        yield proc
+
+
+@asynccontextmanager
+async def stock_bot(
+    emulator: BenchEmulator,
+    *,
+    name: str,
+    cpus: set[int] | None,
+    mode: str = "interview",
+    rate_limiter: bool = False,
+) -> AsyncIterator[Child]:
+    """The stock PTB baseline (bench.stockbot) against the same emulator."""
+    args = ["--api", emulator.root or "", "--token", emulator.token, "--mode", mode]
+    if rate_limiter:
+        args.append("--rate-limiter")
+    async with child(name, "bench.stockbot", *args, cpus=cpus) as proc:
         try:
             await wait_polling(emulator)
         except TimeoutError as exc:
