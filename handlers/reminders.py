@@ -44,7 +44,7 @@ async def send_due_reminders(services: Services, limit: int = 100) -> int:
     sent = 0
     for row in await store.due(services.db, now, limit):
         assert row.id is not None
-        due = await store.claim(services.db, row.id, now)
+        due = await store.claim(services.db, row.id, now, spacing=_after(services))
         if due is None:
             continue
         if await _send(services, due):

@@ -280,6 +280,11 @@ async def _delete_interviews(
         return 0
     await _secure(session)
     wanted = list(ids)
+    # Lock the interviews first, in the same order as every other writer (the reminder
+    # job, answers): no deadlock with a reminder being claimed on PostgreSQL.
+    await session.execute(
+        select(col(Interview.id)).where(col(Interview.id).in_(wanted)).with_for_update()
+    )
     quotes = select(col(Quote.id)).where(col(Quote.interview_id).in_(wanted))
     await session.execute(delete(QuoteTag).where(col(QuoteTag.quote_id).in_(quotes)))
     owned: tuple[Any, ...] = (Quote, InterviewTag, InterviewReview, Reminder)

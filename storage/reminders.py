@@ -77,6 +77,7 @@ async def plan(
                     func.sum(case((col(Reminder.kind) == IDLE, 1), else_=0)),
                     func.max(col(Reminder.sent_at)),
                     func.max(col(Reminder.number)),
+                    func.max(col(Reminder.due_at)),
                 )
                 .where(col(Reminder.interview_id).in_(ids))
                 .group_by(col(Reminder.interview_id))
@@ -84,10 +85,12 @@ async def plan(
         }
     added = 0
     for interview_id, updated_at in candidates:
-        idle_sent, last_sent, last_number = history.get(interview_id, (0, None, 0))
+        idle_sent, last_sent, last_number, last_due = history.get(interview_id, (0, None, 0, None))
         if int(idle_sent or 0) >= maximum:
             continue
-        due_at = max(updated_at, last_sent or updated_at) + after
+        # After the last reminder sent *or planned*: a row another worker has just added
+        # (still unclaimed, so not in `last_sent`) must not be followed by a second one.
+        due_at = max(updated_at, last_sent or updated_at, last_due or updated_at) + after
         if due_at > now:
             continue
         row = Reminder(
@@ -149,9 +152,26 @@ async def due(db: Database, now: datetime, limit: int = 100) -> list[Reminder]:
         return list(result.scalars())
 
 
-async def claim(db: Database, reminder_id: int, now: datetime) -> Due | None:
-    """Take a reminder for sending; None when another worker (or an earlier run) has it."""
+async def claim(
+    db: Database, reminder_id: int, now: datetime, *, spacing: timedelta | None = None
+) -> Due | None:
+    """Take a reminder for sending; None when another worker (or an earlier run) has it.
+
+    The interview row is locked first (PostgreSQL; SQLite serialises writers anyway), so
+    claims for one interview happen one at a time; with `spacing`, an idle reminder is
+    dropped when another reminder of the interview was claimed less than `spacing` ago.
+    """
     async with db.transaction() as session:
+        interview_id = (
+            await session.execute(
+                select(col(Reminder.interview_id)).where(col(Reminder.id) == reminder_id)
+            )
+        ).scalar()
+        if interview_id is None:
+            return None
+        await session.execute(
+            select(col(Interview.id)).where(col(Interview.id) == interview_id).with_for_update()
+        )
         result = await session.execute(
             update(Reminder)
             .where(col(Reminder.id) == reminder_id)
@@ -170,7 +190,19 @@ async def claim(db: Database, reminder_id: int, now: datetime) -> Due | None:
         ).first()
         if row is None:
             return None
-        return Due(*row)
+        due = Due(*row)
+        if spacing is not None and due.reminder.kind == IDLE:
+            recent = await session.execute(
+                select(col(Reminder.id))
+                .where(col(Reminder.interview_id) == interview_id)
+                .where(col(Reminder.id) != reminder_id)
+                .where(col(Reminder.sent_at) > now - spacing)
+                .limit(1)
+            )
+            if recent.first() is not None:
+                await session.execute(delete(Reminder).where(col(Reminder.id) == reminder_id))
+                return None
+        return due
 
 
 async def finish(db: Database, reminder_id: int, outcome: str) -> None:

@@ -16,7 +16,8 @@ from storage.models import Answer, Interview, Respondent
 from storage.tables import metadata
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import LONG_TEXT, answer_current, consent, state_of
+from tests.integration.interviewer import LONG_TEXT, state_of
+from tests.integration.privacykit import Talk
 
 LANGUAGES = [("English", "en"), ("Cymraeg", "cy")]
 NOTICE_URL = "https://example.org/privacy-notice"
@@ -38,46 +39,42 @@ async def table_counts(services) -> dict[str, int]:
     return counts
 
 
-def ui(services, lang: str, key: str, **params) -> str:
-    return services.questionnaire.ui(lang, key, **params)
-
-
-async def _answer_some(chat, services, n: int = 4) -> None:
+async def _answer_some(talk: Talk, chat, n: int) -> None:
     for _ in range(n):
-        await answer_current(chat, services)
+        await talk.answer(chat)
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_notice_then_decline_stores_nothing(database_url, label, lang):
+    settings = {"privacy_notice_url": NOTICE_URL, "privacy_contact": CONTACT}
     async with (
         running_emulator() as emulator,
-        running_bot(
-            emulator, database_url, privacy_notice_url=NOTICE_URL, privacy_contact=CONTACT
-        ) as bot,
+        running_bot(emulator, database_url, **settings) as bot,
     ):
+        talk = Talk(bot, emulator)
         chat = emulator.chat(2001, first_name="Dewi", username="dewi_dgu", language_code=lang)
-        await chat.send("/start lead-7")
-        await chat.tap(label)
+        await talk.send(chat, "/start lead-7")
+        await talk.tap(chat, label)
         notice = chat.last_reply
         assert NOTICE_URL in notice.text and CONTACT in notice.text
         assert "730" in notice.text  # the retention period from settings
         assert "/mydata" in notice.text and "/delete" in notice.text and "/consent" in notice.text
         assert notice.button_labels == [
-            ui(bot.services, lang, "consent.agree"),
-            ui(bot.services, lang, "consent.decline"),
+            talk.ui(lang, "consent.agree"),
+            talk.ui(lang, "consent.decline"),
         ]
-        await chat.tap(ui(bot.services, lang, "consent.decline"))
-        assert chat.last_reply.text == ui(bot.services, lang, "consent.declined")
-        await chat.send("/mydata")
-        assert chat.last_reply.text == ui(bot.services, lang, "mydata.empty")
+        await talk.tap(chat, talk.ui(lang, "consent.decline"))
+        assert chat.last_reply.text == talk.ui(lang, "consent.declined")
+        await talk.send(chat, "/mydata")
+        assert chat.last_reply.text == talk.ui(lang, "mydata.empty")
         assert chat.documents == []
         counts = await table_counts(bot.services)
+        async with bot.services.db.reading() as session:
+            stored = (await session.execute(text("SELECT name, value FROM counter"))).all()
         assert emulator.violations == []
     assert counts.pop("counter") == 1
     assert counts.pop("processed_update") >= 1  # Telegram's update ids: nobody's data
     assert {name: n for name, n in counts.items() if n} == {}
-    async with bot.services.db.reading() as session:
-        stored = (await session.execute(text("SELECT name, value FROM counter"))).all()
     assert [tuple(r) for r in stored] == [(counters.DECLINED, 1)]
 
 
@@ -85,32 +82,29 @@ async def test_notice_then_decline_stores_nothing(database_url, label, lang):
     ("quote", "level"), [(0, "attributable"), (1, "anonymised"), (2, "background")]
 )
 async def test_each_quote_level_is_stored_and_exports_honour_it(database_url, quote, level):
+    user_id = 2100 + quote
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
-        chat = emulator.chat(
-            2100 + quote, first_name="Siân", username="sian_dgu", language_code="cy"
-        )
-        await consent(chat, "Cymraeg", quote=quote)
-        await _answer_some(chat, bot.services, 2)
+        talk = Talk(bot, emulator)
+        chat = emulator.chat(user_id, first_name="Siân", username="sian_dgu", language_code="cy")
+        await talk.consent(chat, "Cymraeg", quote=quote)
+        await _answer_some(talk, chat, 2)
         async with bot.services.db.reading() as session:
             stored = (await session.execute(select(Interview.quote_consent))).scalar_one()
         everything = exports.ExportFilter("all")
-        data = json.loads(
-            "".join([c async for c in exports.json_chunks(bot.services.db, everything)])
-        )
-        csv_text = "".join([c async for c in exports.csv_chunks(bot.services.db, everything)])
+        db = bot.services.db
+        data = json.loads("".join([c async for c in exports.json_chunks(db, everything)]))
+        csv_text = "".join([c async for c in exports.csv_chunks(db, everything)])
         assert emulator.violations == []
     assert stored == level
     who = data[0]["respondent"]
     row = next(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
     if level == "attributable":
-        assert who == {"telegram_user_id": 2100, "username": "sian_dgu", "name": "Siân"}
+        assert who == {"telegram_user_id": user_id, "username": "sian_dgu", "name": "Siân"}
         assert row["username"] == "sian_dgu"
     else:
-        assert who == {"telegram_user_id": None, "username": None, "name": None} or not any(
-            who.values()
-        )
+        assert not any(who.values())
         dumped = json.dumps(data, ensure_ascii=False) + csv_text
-        assert "sian_dgu" not in dumped and "Siân" not in dumped and str(2100 + quote) not in dumped
+        assert "sian_dgu" not in dumped and "Siân" not in dumped and str(user_id) not in dumped
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
@@ -120,16 +114,16 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
     from tests.web.conftest import login
 
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(2200, first_name="Ann", username="ann_dgu", language_code=lang)
-        await consent(chat, label, quote=0)
-        # a free-text answer staff can quote
-        for _ in range(12):
+        await talk.consent(chat, label, quote=0)
+        for _ in range(12):  # on to a free-text answer staff can quote
             state = await state_of(services, 2200)
             if state is not None and state.cursor == "remit":
                 break
-            await answer_current(chat, services, {"organisation": "Gov Lab"})
-        await answer_current(chat, services)
+            await talk.answer(chat, {"organisation": "Gov Lab"})
+        await talk.answer(chat)
         async with services.db.reading() as session:
             interview = (await session.execute(select(Interview))).scalar_one()
         await coding_repo.add_quote(
@@ -152,20 +146,20 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
 
         assert [r["attribution"] for r in await quote_rows()] == ["Ann, Gov Lab"]
 
-        await chat.send("/consent")
+        await talk.send(chat, "/consent")
         shown = chat.last_reply
-        current = ui(services, lang, "consent.quote.attributable")
-        assert ui(services, lang, "consent.current", quote=current) == shown.text
+        current = talk.ui(lang, "consent.quote.attributable")
+        assert shown.text == talk.ui(lang, "consent.current", quote=current)
         assert f"✓ {current}" in shown.button_labels
-        assert ui(services, lang, "consent.withdraw") in shown.button_labels
-        await chat.tap(ui(services, lang, "consent.quote.anonymised"))
-        assert chat.last_reply.text == ui(services, lang, "consent.quote.recorded")
+        assert talk.ui(lang, "consent.withdraw") in shown.button_labels
+        await talk.tap(chat, talk.ui(lang, "consent.quote.anonymised"))
+        assert chat.last_reply.text == talk.ui(lang, "consent.quote.recorded")
         rows = await quote_rows()
         assert len(rows) == 1
         assert "Ann" not in rows[0]["attribution"] and "Gov Lab" not in rows[0]["attribution"]
 
-        await chat.send("/consent")
-        await chat.tap(ui(services, lang, "consent.quote.background"))
+        await talk.send(chat, "/consent")
+        await talk.tap(chat, talk.ui(lang, "consent.quote.background"))
         assert await quote_rows() == []  # background answers never appear in quote exports
         async with services.db.reading() as session:
             levels = (await session.execute(select(Interview.quote_consent))).scalars().all()
@@ -176,13 +170,14 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_mydata_sends_everything_as_message_and_json(database_url, label, lang):
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(2300, first_name="Rhys <b>&", username="rhys_dgu", language_code=lang)
-        await chat.send("/start lead-42")
-        await chat.tap(label)
-        await chat.tap(chat.last_reply.buttons[0][0])
-        await chat.tap(chat.last_reply.buttons[1][0])  # anonymised
-        await _answer_some(chat, services, 3)
+        await talk.send(chat, "/start lead-42")
+        await talk.tap(chat, label)
+        await talk.tap(chat, chat.last_reply.buttons[0][0])
+        await talk.tap(chat, chat.last_reply.buttons[1][0])  # anonymised
+        await _answer_some(talk, chat, 3)
         # a very long answer (a merged paste) with markup characters, to split at 4096
         huge = ("<tag> & " + "ŵ🎉" * 10 + " ") * 400
         async with services.db.transaction() as session:
@@ -191,22 +186,22 @@ async def test_mydata_sends_everything_as_message_and_json(database_url, label, 
             )
             await session.execute(update(Answer).where(Answer.id == first.id).values(value=huge))
         before = len(chat.messages)
-        await chat.send("/mydata")
+        await talk.send(chat, "/mydata")
         sent = chat.messages[before:]
         assert emulator.violations == []
     texts = [m.text for m in sent if m.document is None]
     assert len(texts) >= 4  # split: the long answer alone is ~8,000 characters
     assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
     joined = "\n".join(texts)
-    assert texts[0].startswith(ui(services, lang, "mydata.intro"))
+    assert texts[0].startswith(talk.ui(lang, "mydata.intro"))
     assert "Rhys <b>&" in joined and "@rhys_dgu" in joined and "2300" in joined
     assert "lead-42" in joined
-    assert ui(services, lang, "consent.quote.anonymised") in joined
+    assert talk.ui(lang, "consent.quote.anonymised") in joined
     assert huge.replace("\n", "") in joined.replace("\n", "")
-    assert ui(services, lang, "mydata.delete_hint") in joined
+    assert talk.ui(lang, "mydata.delete_hint") in joined
     document = sent[-1].document
     assert document is not None and document.file_name.endswith(".json")
-    assert document.caption == ui(services, lang, "mydata.document")
+    assert document.caption == talk.ui(lang, "mydata.document")
     data = document.json()
     assert data["respondent"]["telegram_user_id"] == 2300
     assert data["respondent"]["language"] == lang
@@ -232,43 +227,41 @@ def _file_bytes(database_url: str) -> bytes:
 async def test_delete_asks_then_erases_for_real(database_url, label, lang):
     marker = "Zebra-marker-7731 unique words"
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        talk = Talk(bot, emulator)
         services = bot.services
         other = emulator.chat(2401, language_code="en")
-        await consent(other, "English")
-        await _answer_some(other, services, 2)
+        await talk.consent(other, "English")
+        await _answer_some(talk, other, 2)
         chat = emulator.chat(2400, first_name="Gwen", username="gwen_dgu", language_code=lang)
-        await consent(chat, label)
+        await talk.consent(chat, label)
         for _ in range(3):
-            await answer_current(chat, services, {"role": marker, "organisation": marker})
+            await talk.answer(chat, {"role": marker, "organisation": marker})
         before = await table_counts(services)
 
-        await chat.send("/delete")
-        assert chat.last_reply.text == ui(services, lang, "delete.confirm")
-        await chat.tap(ui(services, lang, "delete.no"))
-        assert chat.last_reply.text == ui(services, lang, "delete.cancelled")
+        await talk.send(chat, "/delete")
+        assert chat.last_reply.text == talk.ui(lang, "delete.confirm")
+        await talk.tap(chat, talk.ui(lang, "delete.no"))
+        assert chat.last_reply.text == talk.ui(lang, "delete.cancelled")
         assert await table_counts(services) == before
 
-        await chat.send("/delete")
+        await talk.send(chat, "/delete")
         confirm = chat.last_reply
-        await chat.tap(ui(services, lang, "delete.yes"))
-        assert chat.last_reply.text == ui(services, lang, "delete.done")
+        await talk.tap(chat, talk.ui(lang, "delete.yes"))
+        assert chat.last_reply.text == talk.ui(lang, "delete.done")
         after = await table_counts(services)
-        # a second tap on the same (now frozen) confirmation changes nothing
+        # the confirmation is frozen: no second tap on it
         assert next(m for m in chat.messages if m.message_id == confirm.message_id).buttons == []
-        await chat.send("/mydata")
-        assert chat.last_reply.text == ui(services, lang, "mydata.empty")
+        await talk.send(chat, "/mydata")
+        assert chat.last_reply.text == talk.ui(lang, "mydata.empty")
         withdrawn = await counters.read(services.db, counters.WITHDRAWN)
         async with services.db.reading() as session:
             people = (await session.execute(select(Respondent.telegram_user_id))).scalars().all()
-            interviews = (
-                await session.execute(select(func.count()).select_from(Interview))
-            ).scalar_one()
         # gone from the files too (while the server runs, not only once it closes)
         on_disk = _file_bytes(database_url) if database_url.startswith("sqlite") else b""
         assert emulator.violations == []
     assert marker.encode() not in on_disk
     assert people == [2401]  # the other respondent is untouched
-    assert interviews == 1
+    assert after["interview"] == 1
     assert after["respondent"] == before["respondent"] - 1
     assert after["answer"] == 2 and before["answer"] == 5
     assert withdrawn == 1
@@ -277,23 +270,24 @@ async def test_delete_asks_then_erases_for_real(database_url, label, lang):
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_withdrawing_consent_erases_too(database_url, label, lang):
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(2500, language_code=lang)
-        await consent(chat, label, quote=1)
-        await _answer_some(chat, services, 2)
-        await chat.send("/consent")
-        await chat.tap(ui(services, lang, "consent.withdraw"))
-        assert chat.last_reply.text == ui(services, lang, "consent.withdraw_confirm")
-        await chat.tap(ui(services, lang, "delete.yes"))
-        assert chat.last_reply.text == ui(services, lang, "consent.withdrawn")
+        await talk.consent(chat, label, quote=1)
+        await _answer_some(talk, chat, 2)
+        await talk.send(chat, "/consent")
+        await talk.tap(chat, talk.ui(lang, "consent.withdraw"))
+        assert chat.last_reply.text == talk.ui(lang, "consent.withdraw_confirm")
+        await talk.tap(chat, talk.ui(lang, "delete.yes"))
+        assert chat.last_reply.text == talk.ui(lang, "consent.withdrawn")
         counts = await table_counts(services)
         assert await counters.read(services.db, counters.WITHDRAWN) == 1
-        await chat.send("/consent")
-        assert chat.last_reply.text == ui(services, lang, "consent.none")
+        await talk.send(chat, "/consent")
+        assert chat.last_reply.text == talk.ui(lang, "consent.none")
         # they can take part again from scratch: the notice comes first
-        await chat.send("/start")
-        await chat.tap(label)
-        assert ui(services, lang, "consent.agree") in chat.last_reply.button_labels
+        await talk.send(chat, "/start")
+        await talk.tap(chat, label)
+        assert talk.ui(lang, "consent.agree") in chat.last_reply.button_labels
         assert emulator.violations == []
     assert counts["respondent"] == counts["interview"] == counts["answer"] == 0
     assert counts["reminder"] == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,30 +13,14 @@ from storage import reminders as reminder_rows
 from storage.models import Interview, Reminder, Respondent
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, complete, consent, state_of
+from tests.integration.interviewer import complete, state_of
+from tests.integration.privacykit import Clock, Talk
 
 LANGUAGES = [("English", "en"), ("Cymraeg", "cy")]
 
 
-class Clock:
-    """A clock the test moves by hand; the bot reads it for every timestamp."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-def ui(services, lang: str, key: str, **params) -> str:
-    return services.questionnaire.ui(lang, key, **params)
-
-
 def reminders_in(chat, services, lang: str) -> list:
-    text = ui(services, lang, "reminder.text")
+    text = services.questionnaire.ui(lang, "reminder.text")
     return [m for m in chat.messages if m.text == text]
 
 
@@ -53,9 +37,9 @@ async def respondent(services, user_id: int) -> Respondent:
         return found.scalar_one()
 
 
-async def started(chat, services, label: str) -> None:
-    await consent(chat, label)
-    await answer_current(chat, services)
+async def started(talk: Talk, chat, label: str) -> None:
+    await talk.consent(chat, label)
+    await talk.answer(chat)
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
@@ -65,19 +49,20 @@ async def test_idle_interview_gets_at_most_two_reminders_on_time(database_url, l
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(3001, language_code=lang)
-        await started(chat, services, label)
+        await started(talk, chat, label)
         clock.advance(hours=47, minutes=59)
         assert await send_due_reminders(services) == 0
         clock.advance(minutes=2)
         assert await send_due_reminders(services) == 1
         first = chat.last_reply
-        assert first.text == ui(services, lang, "reminder.text")
+        assert first.text == talk.ui(lang, "reminder.text")
         assert first.button_labels == [
-            ui(services, lang, "reminder.continue"),
-            ui(services, lang, "reminder.later"),
-            ui(services, lang, "reminder.stop"),
+            talk.ui(lang, "reminder.continue"),
+            talk.ui(lang, "reminder.later"),
+            talk.ui(lang, "reminder.stop"),
         ]
         assert await send_due_reminders(services) == 0  # never twice
         clock.advance(hours=47)
@@ -101,15 +86,16 @@ async def test_continue_re_asks_the_current_question(database_url, label, lang):
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(3002, language_code=lang)
-        await started(chat, services, label)
+        await started(talk, chat, label)
         question = chat.last_reply
         cursor = (await state_of(services, 3002)).cursor
         clock.advance(hours=49)
         await send_due_reminders(services)
         reminder = chat.last_reply
-        await chat.tap(ui(services, lang, "reminder.continue"))
+        await talk.tap(chat, talk.ui(lang, "reminder.continue"))
         assert chat.last_reply.text == question.text
         assert chat.last_reply.buttons == question.buttons
         assert (await state_of(services, 3002)).cursor == cursor
@@ -118,7 +104,7 @@ async def test_continue_re_asks_the_current_question(database_url, label, lang):
         # carrying on is activity: the next reminder waits another 48 hours from now
         clock.advance(hours=47)
         assert await send_due_reminders(services) == 0
-        await answer_current(chat, services)
+        await talk.answer(chat)
         assert emulator.violations == []
 
 
@@ -129,28 +115,29 @@ async def test_remind_me_later_and_stop(database_url, label, lang):
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(3003, language_code=lang)
-        await started(chat, services, label)
+        await started(talk, chat, label)
         clock.advance(hours=49)
         assert await send_due_reminders(services) == 1
-        await chat.tap(ui(services, lang, "reminder.later"))
-        assert chat.last_reply.text == ui(services, lang, "reminder.later_set", hours="48")
+        await talk.tap(chat, talk.ui(lang, "reminder.later"))
+        assert chat.last_reply.text == talk.ui(lang, "reminder.later_set", hours="48")
         clock.advance(hours=47)
         assert await send_due_reminders(services) == 0
         clock.advance(hours=2)
         assert await send_due_reminders(services) == 1  # the one they asked for
-        await chat.tap(ui(services, lang, "reminder.stop"))
-        assert chat.last_reply.text == ui(services, lang, "reminder.stopped")
+        await talk.tap(chat, talk.ui(lang, "reminder.stop"))
+        assert chat.last_reply.text == talk.ui(lang, "reminder.stopped")
         assert (await respondent(services, 3003)).reminders_opt_out
         for _ in range(5):
             clock.advance(days=3)
             assert await send_due_reminders(services) == 0
         assert len(reminders_in(chat, services, lang)) == 2
         assert [r.kind for r in await rows(services)] == ["idle", "later"]
-        await chat.send("/mydata")
+        await talk.send(chat, "/mydata")
         shown = "\n".join(m.text for m in chat.messages[-3:])
-        assert ui(services, lang, "mydata.reminders_off") in shown
+        assert talk.ui(lang, "mydata.reminders_off") in shown
         assert emulator.violations == []
 
 
@@ -160,17 +147,18 @@ async def test_no_reminders_after_completion_or_deletion(database_url):
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         done = emulator.chat(3004)
-        await consent(done, "English")
+        await talk.consent(done, "English")
         await complete(done, services)
         gone = emulator.chat(3005, language_code="cy")
-        await started(gone, services, "Cymraeg")
+        await started(talk, gone, "Cymraeg")
         clock.advance(hours=49)
         after = timedelta(hours=48)
         assert await reminder_rows.plan(services.db, clock(), after=after, maximum=2) == 1
-        await gone.send("/delete")
-        await gone.tap(ui(services, "cy", "delete.yes"))
+        await talk.send(gone, "/delete")
+        await talk.tap(gone, talk.ui("cy", "delete.yes"))
         assert await rows(services) == []  # deleted with the interview
         for _ in range(4):
             clock.advance(days=2)
@@ -185,9 +173,10 @@ async def test_blocked_respondent_is_marked_unreachable_and_not_tried_again(data
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(3006)
-        await started(chat, services, "English")
+        await started(talk, chat, "English")
         emulator.blocked_by(3006)
         clock.advance(hours=49)
         assert await send_due_reminders(services) == 0
@@ -206,7 +195,8 @@ async def test_restart_between_scheduling_and_sending_delivers_exactly_once(data
     async with running_emulator() as emulator:
         chat = emulator.chat(3007, language_code="cy")
         async with running_bot(emulator, database_url, clock=clock) as bot:
-            await started(chat, bot.services, "Cymraeg")
+            talk = Talk(bot, emulator)
+            await started(talk, chat, "Cymraeg")
             clock.advance(hours=49)
             assert await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2) == 1
         # a new process on the same database, with the periodic jobs running
@@ -231,7 +221,8 @@ async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_u
     async with running_emulator() as emulator:
         chat = emulator.chat(3008)
         async with running_bot(emulator, database_url, clock=clock) as bot:
-            await started(chat, bot.services, "English")
+            talk = Talk(bot, emulator)
+            await started(talk, chat, "English")
             clock.advance(hours=49)
             await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2)
             (row,) = await rows(bot.services)
@@ -250,10 +241,11 @@ async def test_two_workers_at_once_send_one_reminder(database_url):
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chats = [emulator.chat(3100 + n) for n in range(3)]
         for chat in chats:
-            await started(chat, services, "English")
+            await started(talk, chat, "English")
         clock.advance(hours=49)
         results = await asyncio.gather(*(send_due_reminders(services) for _ in range(4)))
         assert sum(results) == 3
@@ -268,9 +260,10 @@ async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang
         running_emulator() as emulator,
         running_bot(emulator, database_url, clock=clock) as bot,
     ):
+        talk = Talk(bot, emulator)
         services = bot.services
         chat = emulator.chat(3009, language_code=lang)
-        await started(chat, services, label)
+        await started(talk, chat, label)
         cursor = (await state_of(services, 3009)).cursor
         clock.advance(days=29, hours=23)
         assert await expire_idle_interviews(services) == 0
@@ -280,10 +273,10 @@ async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang
             status = (await session.execute(select(Interview.status))).scalar_one()
         assert status == "abandoned"
         assert await send_due_reminders(services) == 0  # abandoned: no reminders
-        await chat.send("/start")
-        await chat.tap(ui(services, lang, "resume.button"))
+        await talk.send(chat, "/start")
+        await talk.tap(chat, talk.ui(lang, "resume.button"))
         assert (await state_of(services, 3009)).cursor == cursor
-        await answer_current(chat, services)
+        await talk.answer(chat)
         async with services.db.reading() as session:
             status = (await session.execute(select(Interview.status))).scalar_one()
         assert status == "in_progress"
