@@ -170,9 +170,7 @@ async def set_status(request: web.Request) -> web.Response:
     raise _back(lead_id, f"Status set to {status}.")
 
 
-async def set_contribution(
-    request: web.Request,
-) -> web.Response:
+async def set_contribution(request: web.Request) -> web.Response:
     """Mark or unmark the tweet as a contribution, with its note and codebook tags.
 
     Tags arrive as codebook ids (`tag`, the checkboxes), or as comma-separated English

@@ -118,6 +118,8 @@ async def test_mention_to_invitation_to_completed_interview(database_url: str) -
         assert f"/interviews/{interview.id}" in lead_page
         listing = await (await bot.client.get(f"/interviews?source=lead-{lead_id}")).text()
         assert "1 interview<" in listing
+        transcript = await (await bot.client.get(f"/interviews/{interview.id}")).text()
+        assert f'href="/mentions/leads/{lead_id}"' in transcript
         landscape = await (await bot.client.get("/landscape")).text()
         stages = landscape[landscape.index("Leads at each stage") :]
         for label in ("Leads found", "Invited", "Started", "Completed"):
