@@ -253,6 +253,36 @@ async def test_two_workers_at_once_send_one_reminder(database_url):
             assert len(reminders_in(chat, services, "en")) == 1
 
 
+@pytest.mark.parametrize("workers", [1, 4])
+async def test_after_a_long_outage_reminders_stay_48_hours_apart(database_url, workers):
+    """Idle for a week with no job running: one reminder now, the next 48 hours later."""
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        talk = Talk(bot, emulator)
+        services = bot.services
+        chat = emulator.chat(3200)
+        await started(talk, chat, "English")
+        clock.advance(days=7)
+
+        async def run() -> int:
+            return sum(
+                await asyncio.gather(*(send_due_reminders(services) for _ in range(workers)))
+            )
+
+        assert await run() == 1
+        assert await run() == 0
+        clock.advance(hours=47)
+        assert await run() == 0
+        clock.advance(hours=1)
+        assert await run() == 1
+        clock.advance(days=7)
+        assert await run() == 0
+        assert len(reminders_in(chat, services, "en")) == 2
+
+
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang):
     clock = Clock()
