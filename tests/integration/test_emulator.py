@@ -8,7 +8,6 @@ import os
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from tests.integration.chatkit import polling, ptb_builder, running_emulator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
@@ -20,6 +19,8 @@ from telegram.error import (
     RetryAfter,
 )
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from tests.integration.chatkit import polling, ptb_builder, running_emulator
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 

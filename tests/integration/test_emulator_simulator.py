@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from tests.integration.chatkit import polling, ptb_builder
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.simulator import setup_simulator_routes
+from tests.integration.chatkit import polling, ptb_builder
 
 
 async def test_simulator_round_trip_and_csrf():
