@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
@@ -252,12 +252,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parts = render.unpack(query.data)
     action = parts[1] if len(parts) > 1 else ""
     lang = await _lang(turn)
-    message = query.message if hasattr(query.message, "message_id") else None
     if action == "w":
         await turn.send([_confirm(turn, lang, "consent.withdraw_confirm", "w")])
         return
-    if message is not None and getattr(message, "text", None):
-        await turn.edit(message, render.esc(message.text))  # type: ignore[union-attr]
+    message = query.message
+    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
+        await turn.edit(message, render.esc(message.text))
     if action == "k":
         await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
@@ -144,9 +144,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.send([render.language_prompt(turn.q, None)])
         return
     lang = language_of(turn.q, respondent)
-    message = query.message if hasattr(query.message, "message_id") else None
-    if message is not None and getattr(message, "text", None):
-        await turn.edit(message, render.esc(message.text))  # type: ignore[union-attr]
+    message = query.message
+    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
+        await turn.edit(message, render.esc(message.text))
     if action == "s":
         await store.opt_out(services.db, respondent.id)
         await turn.send([render.simple(turn.ui(lang, "reminder.stopped"))])
