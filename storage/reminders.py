@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -49,8 +49,17 @@ async def plan(
     """
     if maximum <= 0:
         return 0
-    pending = exists().where(
-        and_(col(Reminder.interview_id) == col(Interview.id), col(Reminder.sent_at).is_(None))
+    own = col(Reminder.interview_id) == col(Interview.id)
+    # Interviews that cannot be due are left out in SQL, so a batch is never filled by them.
+    pending = exists().where(and_(own, col(Reminder.sent_at).is_(None)))
+    recent = exists().where(
+        and_(own, or_(col(Reminder.sent_at) > now - after, col(Reminder.due_at) > now - after))
+    )
+    idle_count = (
+        select(func.count())
+        .select_from(Reminder)
+        .where(and_(own, col(Reminder.kind) == IDLE))
+        .scalar_subquery()
     )
     async with db.reading() as session:
         candidates = (
@@ -62,6 +71,8 @@ async def plan(
                 .where(col(Respondent.unreachable).is_(False))
                 .where(col(Respondent.reminders_opt_out).is_(False))
                 .where(~pending)
+                .where(~recent)
+                .where(idle_count < maximum)
                 .order_by(col(Interview.updated_at))
                 .limit(batch)
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -311,3 +311,48 @@ async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang
             status = (await session.execute(select(Interview.status))).scalar_one()
         assert status == "in_progress"
         assert emulator.violations == []
+
+
+async def test_planning_is_not_starved_by_interviews_that_cannot_be_due(database_url):
+    """A batch holds only interviews that are due: maxed-out or recently reminded ones
+    (thousands, in a long study) never crowd out one that is waiting for its reminder."""
+    from storage.database import Database
+    from storage.migrate import upgrade_async
+
+    await upgrade_async(database_url)
+    db = Database(database_url)
+    now = datetime.now(UTC)
+    after = timedelta(hours=48)
+    old = now - timedelta(days=20)
+    try:
+        async with db.transaction() as session:
+            for n in range(6):
+                person = Respondent(telegram_user_id=4000 + n)
+                session.add(person)
+                await session.flush()
+                interview = Interview(
+                    respondent_id=person.id,
+                    questionnaire_id="q",
+                    questionnaire_version="1",
+                    language="en",
+                    updated_at=old + timedelta(hours=n),  # the due one (n = 5) is the newest
+                )
+                session.add(interview)
+                await session.flush()
+                sent = [old + after, old + 2 * after] if n < 3 else [now - timedelta(hours=1)]
+                if n == 5:
+                    sent = []  # the one that is due
+                for number, at in enumerate(sent, start=1):
+                    session.add(
+                        Reminder(interview_id=interview.id, number=number, due_at=at, sent_at=at)
+                    )
+        assert await reminder_rows.plan(db, now, after=after, maximum=2, batch=1) == 1
+        async with db.reading() as session:
+            planned = (
+                await session.execute(select(Reminder).where(Reminder.sent_at.is_(None)))
+            ).scalar_one()
+            owner = await session.get(Interview, planned.interview_id)
+            person = await session.get(Respondent, owner.respondent_id)
+        assert person.telegram_user_id == 4005
+    finally:
+        await db.dispose()
