@@ -45,7 +45,7 @@ async def measure(
             script = actions()
         warm = max(1.0, sizes.cpu_seconds / 4)
         await closed_loop(
-            emulator, slots=sizes.cpu_users, seconds=warm, script=script, first_user=3_000_000
+            emulator, slots=sizes.cpu_users, seconds=warm, script=script, first_user=10_000_000
         )
         bot_cpu, driver_cpu, began = proc.cpu_seconds(), driver.cpu_times(), time.monotonic()
         result = await closed_loop(
@@ -53,7 +53,7 @@ async def measure(
             slots=sizes.cpu_users,
             seconds=sizes.cpu_seconds,
             script=script,
-            first_user=5_000_000,
+            first_user=30_000_000,
         )
         wall = time.monotonic() - began
         used = proc.cpu_seconds() - bot_cpu
