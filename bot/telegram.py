@@ -20,6 +20,7 @@ import handlers
 from bot import logs, metrics
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
+from bot.transport import RetryingRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,7 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerUserSequentialProcessor(256))
-        .connection_pool_size(512)
-        .pool_timeout(10.0)
+        .request(RetryingRequest(connection_pool_size=512, pool_timeout=10.0))
     )
     limiter = rate_limiter()
     if limiter is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import Message, Update, User
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import interview as engine
 from bot.interview import Questionnaire, State
@@ -98,6 +98,8 @@ class Turn:
             log.debug("edit skipped: %s", exc.message)
         except Forbidden:
             await self.mark_unreachable()
+        except TelegramError as exc:  # cosmetic: the next question matters more
+            log.warning("edit of an answered question failed: %s", type(exc).__name__)
 
     async def replace(self, frozen: tuple[Message | None, str], messages: list[Outgoing]) -> bool:
         """After a button answer, one edit shows the answer and the next question in the same
@@ -180,13 +182,15 @@ async def start_interview(
             supersede=previous.id if previous is not None else None,
         )
     except DuplicateUpdate:
-        return
+        return  # the redelivered /start or restart tap: the respondent can tap again
     if previous is not None and previous.quote_consent:
         await turn.store.set_quote_consent(interview.id, previous.quote_consent, turn.now)
     from handlers import hooks
 
     await hooks.interview_started(turn.services, interview)
-    await turn.send(render.events(turn.q, lang, step.events))
+    await send_or_mark(
+        turn, interview.id, interview.version, render.events(turn.q, lang, step.events)
+    )
 
 
 async def step(
@@ -212,11 +216,14 @@ async def step(
         lang = result.state.language
         change = _change(q, result, lang, message_id, turn.now)
         try:
-            await turn.store.apply(
+            version = await turn.store.apply(
                 interview.id, interview.version, change, update_id=turn.update_id, now=turn.now
             )
         except DuplicateUpdate:
-            log.info("update %s already applied", turn.update_id)
+            # Telegram redelivers an update when we did not answer 200 in time (a crash, a slow
+            # reply), so its reply may never have gone out: ask the current question again.
+            log.info("update %s already applied; re-asking", turn.update_id)
+            await _reask(turn, interview.id)
             return
         except StaleVersion:
             fresh = await turn.store.get(interview.id)
@@ -233,10 +240,37 @@ async def step(
             return
         if frozen is not None:
             await turn.edit(*frozen)
-        await turn.send(outgoing)
+        await send_or_mark(turn, interview.id, version, outgoing)
         return
     log.warning("interview %s: gave up after %d concurrent changes", interview.id, MAX_RETRIES)
     await turn.send([render.simple(turn.ui(interview.language, "error.generic"))])
+
+
+async def send_or_mark(
+    turn: Turn, interview_id: str, version: int, messages: list[Outgoing]
+) -> None:
+    """Send a step's reply; when Telegram keeps failing (after the transport's retries),
+    mark the interview so the respondent's next message re-asks rather than answers."""
+    try:
+        await turn.send(messages)
+    except (NetworkError, RetryAfter) as exc:
+        if isinstance(exc, BadRequest):
+            raise
+        from bot import metrics
+
+        metrics.ERRORS.labels("reply_undelivered").inc()
+        await turn.store.mark_reask(interview_id, version)
+        log.warning("reply not delivered (%s); the next message re-asks", type(exc).__name__)
+
+
+async def _reask(turn: Turn, interview_id: str) -> None:
+    fresh = await turn.store.get(interview_id)
+    if fresh is None or fresh.status not in ("in_progress", "abandoned"):
+        return
+    result = engine.current(turn.q, State.from_json(fresh.state))
+    await send_or_mark(
+        turn, fresh.id, fresh.version, render.events(turn.q, result.state.language, result.events)
+    )
 
 
 def _change(

@@ -43,6 +43,11 @@ async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
     respondent = await store.respondent(turn.user.id)
     if respondent is None or respondent.id is None:
         return None, None
+    if respondent.unreachable:  # they wrote, so they unblocked the bot
+        from storage.respondents import mark_reachable
+
+        await mark_reachable(turn.services.db, turn.user.id)
+        respondent.unreachable = False
     interview = await store.current_interview(respondent.id)
     if interview is not None:
         logs.bind(interview=interview.id)
@@ -144,6 +149,9 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
+        return
+    if interview.reask:  # they never saw the question: this message can't be its answer
+        await step(turn, interview, lambda q, state: engine.current(q, state))
         return
     await step(turn, interview, make_input, **kwargs)  # type: ignore[arg-type]
 
@@ -254,6 +262,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
         return
+    if kind in ("s", "b") and not _on_current(interview, parts):
+        # Skip or Back on an older message (a double tap): must not skip the current question
+        await step(
+            turn,
+            interview,
+            lambda q, state: engine.current(q, state, q.ui(state.language, "stale.button")),
+        )
+        return
     made = _button_input(parts)
     if made is None:
         await step(turn, interview, lambda q, state: engine.current(q, state))
@@ -262,6 +278,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind == "a" and message is not None:
         frozen = (message, _frozen_text(turn, interview, parts))
     await step(turn, interview, made, frozen=frozen)
+
+
+def _on_current(interview: Interview, parts: list[str]) -> bool:
+    """Whether a keyed navigation button belongs to the question the respondent is on."""
+    key = parts[1] if len(parts) > 1 else ""
+    if not key:
+        return True
+    state = engine.State.from_json(interview.state)
+    return key in (state.cursor, state.probing)
 
 
 def _button_input(parts: list[str]) -> object | None:

@@ -193,6 +193,7 @@ class InterviewStore:
                     "language": change.language,
                     "version": expected_version + 1,
                     "updated_at": now,
+                    "reask": False,
                 }
                 if change.completed_at is not None:
                     values["completed_at"] = change.completed_at
@@ -210,6 +211,20 @@ class InterviewStore:
             if update_id is not None and "processed_update" in str(exc.orig).lower():
                 raise DuplicateUpdate(update_id) from None
             raise
+
+    async def mark_reask(self, interview_id: str, version: int) -> bool:
+        """The reply to the step that made `version` did not get through: re-ask next time.
+
+        Not when the interview has moved on since (another update's reply asked afresh).
+        """
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(Interview)
+                .where(Interview.id == interview_id)  # type: ignore[arg-type]
+                .where(Interview.version == version)  # type: ignore[arg-type]
+                .values(reask=True)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_quote_consent(self, interview_id: str, level: str, now: datetime) -> None:
         async with self.db.transaction() as session:

@@ -67,6 +67,9 @@ class Interview(SQLModel, table=True):
     consented_at: datetime | None = None
     consent_version: str | None = Field(default=None, max_length=32)
     quote_consent: str | None = Field(default=None, max_length=16)
+    # The reply to the last step may not have reached the respondent (Telegram kept failing):
+    # their next message re-asks the question instead of being taken as its answer.
+    reask: bool = Field(default=False)
 
 
 class Answer(SQLModel, table=True):

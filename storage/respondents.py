@@ -16,3 +16,13 @@ async def mark_unreachable(db: Database, telegram_user_id: int) -> None:
             .where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
             .values(unreachable=True)
         )
+
+
+async def mark_reachable(db: Database, telegram_user_id: int) -> None:
+    """They wrote to the bot again (so they unblocked it): reminders may reach them."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Respondent)
+            .where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
+            .values(unreachable=False)
+        )

@@ -1,0 +1,249 @@
+"""A scripted respondent for reliability tests: answers only what it can see, remembers what
+it meant to answer, and nudges ("hello?") when the bot left it without a question.
+
+Unlike `tests.integration.interviewer`, it assumes nothing arrives: when the question it should
+be on is not the bot's last message, it says so, exactly like a person would; the checks then
+compare what it meant with what the database holds (`intended`), and that a nudge is never
+stored as an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import interview as engine
+from bot.interview import State, split_key
+from bot.sandbox.users import Chat
+from storage.interviews import InterviewStore
+from storage.models import Answer, Interview
+
+NUDGE = "hello? nudge"
+
+
+async def interview_of(services: Any, user_id: int) -> Interview | None:
+    store = InterviewStore(services.db)
+    respondent = await store.respondent(user_id)
+    if respondent is None or respondent.id is None:
+        return None
+    return await store.current_interview(respondent.id)
+
+
+async def answers_of(services: Any, user_id: int) -> dict[str, Any]:
+    interview = await interview_of(services, user_id)
+    if interview is None:
+        return {}
+    return {a.key: a.value for a in await InterviewStore(services.db).answers(interview.id)}
+
+
+def free_text(user_id: int, key: str) -> str:
+    """Long enough not to be probed; HTML specials that must be stored and shown as typed."""
+    return (
+        f"Respondent {user_id} on {key}: we shipped <b>bold</b> & <i>fast</i> changes "
+        "(5 > 3), every fortnight, with the policy team in the room 🎉 — and it stuck."
+    )
+
+
+@dataclass
+class Respondent:
+    chat: Chat
+    services: Any  # anything with .db and .questionnaire (one instance's Services)
+    send_timeout: float = 60.0
+    max_nudges: int = 12
+    #: how to wait for the bot after each update (default: the emulator's settle rule)
+    after_update: Callable[[int], Awaitable[None]] | None = None
+    intended: dict[str, Any] = field(default_factory=dict)
+    nudges: int = 0
+    steps: int = 0
+    taps: int = 0
+
+    @property
+    def q(self) -> Any:
+        return self.services.questionnaire
+
+    @property
+    def user_id(self) -> int:
+        return self.chat.user_id
+
+    async def _settle(self, update_id: int) -> None:
+        if self.after_update is not None:
+            await self.after_update(update_id)
+            return
+        await self.chat.emulator.settle(
+            update_id, self.user_id, require_reaction=False, timeout=self.send_timeout
+        )
+
+    async def send(self, text: str) -> None:
+        message = self.chat.emulator.new_user_message(self.chat, _text_content(text))
+        update_id = self.chat.emulator.push_update({"message": message}, self.user_id)
+        await self._settle(update_id)
+
+    async def tap(self, data: str) -> None:
+        """Press the newest button carrying `data` (as Chat.tap, but knowing the update id)."""
+        emulator = self.chat.emulator
+        stored, button = self.chat._find_button(data, None)
+        self.taps += 1
+        query_id = f"r{self.user_id}-{self.taps}"
+        emulator.register_callback(query_id, self.user_id)
+        query = {
+            "id": query_id,
+            "from": self.chat.user,
+            "message": stored.message,
+            "chat_instance": str(-self.user_id * 7919),
+            "data": button.callback_data,
+        }
+        await self._settle(emulator.push_update({"callback_query": query}, self.user_id))
+
+    async def consent(self, language: str = "en") -> None:
+        await self.send("/start")
+        await self.tap(self._find(f"L|{language}") or self._need(f"L|{language}"))
+        await self.tap(self._find(f"C|y|{language}") or self._need("C|y"))
+        await self.tap(self._find("Q|") or self._need("Q|"))
+
+    def _find(self, prefix: str) -> str | None:
+        for message in reversed(self.chat.messages):
+            for row in message.buttons:
+                for button in row:
+                    if (button.callback_data or "").startswith(prefix):
+                        return button.callback_data
+        return None
+
+    def _need(self, prefix: str) -> str:
+        raise AssertionError(f"chat {self.user_id}: no button {prefix!r}; {self.chat.transcript}")
+
+    async def ensure_started(self, language: str = "en") -> None:
+        """Consent, nudging through whatever Telegram lost on the way."""
+        for _ in range(self.max_nudges):
+            if await interview_of(self.services, self.user_id) is not None:
+                if (await interview_of(self.services, self.user_id)).quote_consent:  # type: ignore[union-attr]
+                    return
+                data = self._find("Q|")
+                if data:
+                    await self.tap(data)
+                    continue
+            data = self._find(f"C|y|{language}")
+            if data and await interview_of(self.services, self.user_id) is None:
+                await self.tap(data)
+                continue
+            data = self._find(f"L|{language}")
+            if data and await interview_of(self.services, self.user_id) is None:
+                await self.tap(data)
+                continue
+            await self.send("/start")
+        raise AssertionError(f"chat {self.user_id} could not start: {self.chat.transcript}")
+
+    async def finish(self, limit: int = 200) -> None:
+        """Answer until completed; every answer goes to a question the respondent can see."""
+        for _ in range(limit):
+            interview = await interview_of(self.services, self.user_id)
+            assert interview is not None
+            state = State.from_json(interview.state)
+            if state.status == "completed":
+                return
+            if not self.sees_current(state):
+                self.nudges += 1
+                assert self.nudges <= self.max_nudges, self.chat.transcript[-6:]
+                await self.send(NUDGE)
+                continue
+            await self.answer(state)
+            self.steps += 1
+        raise AssertionError(f"chat {self.user_id} did not finish")
+
+    def sees_current(self, state: State) -> bool:
+        """Is the bot's newest message the thing the database says they are on?"""
+        messages = self.chat.messages
+        if not messages:
+            return False
+        last = messages[-1]
+        data = [b.callback_data or "" for row in last.buttons for b in row]
+        if state.status == "reviewing":
+            return any(d in ("S", "d") for d in data)
+        if state.probing is not None:
+            return f"s|{state.probing}" in data
+        if state.fragments:  # a multi-message answer in progress: "Done" must be showing
+            return f"d|{state.cursor}" in data
+        step = engine.current(self.q, state)
+        for event in step.events:
+            view = getattr(event, "view", None)
+            if view is None:
+                continue
+            if any(f"|{view.key}|" in d or d.endswith(f"|{view.key}") for d in data):
+                return True
+            return view.text in last.text
+        return False
+
+    async def answer(self, state: State) -> None:
+        key = state.cursor
+        if state.status == "reviewing":
+            await self.tap("S" if self._find("S") == "S" else "d")
+            return
+        if state.probing is not None:
+            await self.tap(f"s|{state.probing}")
+            return
+        assert key is not None
+        qid, _item = split_key(key)
+        question = self.q.question(qid)
+        kind = question.kind
+        if kind == "single":
+            choice = question.choice_ids[0]
+            self.intended[key] = choice
+            await self.tap(f"a|{key}|{choice}")
+        elif kind == "yesno":
+            self.intended[key] = True
+            await self.tap(f"a|{key}|yes")
+        elif kind == "scale":
+            self.intended[key] = 3
+            await self.tap(f"a|{key}|3")
+        elif kind == "multi":
+            picks = list(question.choice_ids[:2])
+            done = set(state.pending)
+            for pick in picks:
+                if pick not in done:
+                    await self.tap(f"t|{key}|{pick}")
+            self.intended[key] = picks
+            await self.tap(f"d|{key}")
+        elif kind == "country":
+            await self.send("Estonia")
+            data = self._find(f"a|{key}|")
+            if data is None:
+                return  # the candidates got lost: the next round nudges
+            self.intended[key] = data.rsplit("|", 1)[1]
+            await self.tap(data)
+        elif kind == "number":
+            low = question.minimum if question.minimum is not None else 0
+            high = question.maximum if question.maximum is not None else low + 10
+            value = (low + high) // 2
+            self.intended[key] = value
+            await self.send(str(value))
+        elif question.collect and state.fragments:
+            await self.tap(f"d|{key}")  # the text is in; finish it
+        else:
+            text = free_text(self.user_id, key)
+            self.intended[key] = text
+            await self.send(text)
+
+
+def _text_content(text: str) -> dict[str, Any]:
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return content
+
+
+def check_stored(stored: dict[str, Any], respondent: Respondent) -> list[str]:
+    """Every answer the respondent meant is stored as meant; nothing else was stored."""
+    problems = []
+    for key, value in respondent.intended.items():
+        if key in stored and stored[key] != value:
+            problems.append(f"{key}: stored {stored[key]!r}, meant {value!r}")
+    for key, value in stored.items():
+        if value == NUDGE or (isinstance(value, str) and NUDGE in value):
+            problems.append(f"{key}: a nudge was stored as an answer")
+        if key not in respondent.intended and value is not None:
+            problems.append(f"{key}: stored {value!r} but never answered")
+    return problems
+
+
+__all__ = ["NUDGE", "Answer", "Respondent", "answers_of", "check_stored", "interview_of"]
