@@ -7,6 +7,7 @@ async with running_emulator() as emulator, running_bot(emulator, database_url) a
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,33 @@ class RunningBot:
     app: web.Application
     server: TestServer
     client: TestClient
+    emulator: BotApiEmulator | None = None
+
+    async def idle(self, seconds: float = 15.0) -> None:
+        """Wait until the process has nothing queued, in progress or in flight (3 checks)."""
+        from bot.telegram import PTB_APP
+
+        application = self.app[PTB_APP]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        calm = 0
+        while calm < 3:
+            busy = application.update_queue.qsize() > 0 or (
+                application.update_processor.current_concurrent_updates > 0
+            )
+            if self.emulator is not None:
+                busy = (
+                    busy
+                    or bool(self.emulator.pending_updates())
+                    or any(
+                        self.emulator.activity(chat.user_id).in_flight
+                        for chat in self.emulator.chats
+                    )
+                )
+            calm = 0 if busy else calm + 1
+            if loop.time() > deadline:
+                raise TimeoutError("the bot did not become idle")
+            await asyncio.sleep(0.01)
 
     @property
     def services(self) -> Services:
@@ -89,8 +117,11 @@ async def running_bot(
     server = TestServer(app, host="127.0.0.1", port=port)
     client = TestClient(server)
     await client.start_server()
+    running = RunningBot(app, server, client, emulator)
+    emulator.settle_hooks.append(running.idle)
     try:
-        yield RunningBot(app, server, client)
+        yield running
     finally:
+        emulator.settle_hooks.remove(running.idle)
         await client.close()
         bot.telegram.rate_limiter = original_limiter  # type: ignore[assignment]
