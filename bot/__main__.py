@@ -131,7 +131,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
     await upgrade_async(settings.database_url)
     db = Database(settings.database_url)
-    selection = exports.ExportFilter(status=args.status)
+    from bot.interview import load_questionnaire
+
+    personal = load_questionnaire(settings.questionnaire).personal_ids
+    selection = exports.ExportFilter(status=args.status, personal=personal)
     try:
         if args.format == "xlsx":
             if args.out is None:

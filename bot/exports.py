@@ -50,6 +50,7 @@ class ExportFilter:
     status: str = "completed"
     interview_ids: Sequence[str] | None = None
     where: Any = None  # extra SQLAlchemy criteria (staff app filters)
+    personal: frozenset[str] = frozenset()  # question ids withheld without attributable consent
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.status != "all":
@@ -127,10 +128,19 @@ async def iter_interviews(
 
 
 def interview_json(
-    interview: Interview, respondent: Respondent | None, answers: Iterable[Answer]
+    interview: Interview,
+    respondent: Respondent | None,
+    answers: Iterable[Answer],
+    personal: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """One interview in the INTERFACE.md schema; identity only with attributable consent."""
+    """One interview in the INTERFACE.md schema.
+
+    Who the person is (Telegram id, username, name, and answers to questions marked
+    `personal`, such as their organisation and contact) is exported only with attributable
+    consent; otherwise those values are null and the answer says `"withheld": true`.
+    """
     who: dict[str, Any] = {"telegram_user_id": None, "username": None, "name": None}
+    hidden = frozenset() if attributable(interview) else personal
     if respondent is not None and attributable(interview):
         who = {
             "telegram_user_id": respondent.telegram_user_id,
@@ -154,19 +164,23 @@ def interview_json(
             "given_at": iso(interview.consented_at),
             "quote": interview.quote_consent,
         },
-        "answers": [
-            {
-                "question_id": a.question_id,
-                "key": a.key,
-                "repeat_item": a.repeat_item,
-                "question_text": a.question_text,
-                "value": a.value,
-                "language": a.language,
-                "answered_at": iso(a.answered_at),
-            }
-            for a in answers
-        ],
+        "answers": [_answer_json(a, withhold=a.question_id in hidden) for a in answers],
     }
+
+
+def _answer_json(answer: Answer, *, withhold: bool) -> dict[str, Any]:
+    data = {
+        "question_id": answer.question_id,
+        "key": answer.key,
+        "repeat_item": answer.repeat_item,
+        "question_text": answer.question_text,
+        "value": None if withhold else answer.value,
+        "language": answer.language,
+        "answered_at": iso(answer.answered_at),
+    }
+    if withhold:
+        data["withheld"] = True
+    return data
 
 
 async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str]:
@@ -174,7 +188,8 @@ async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[st
     yield "["
     first = True
     async for interview, respondent, answers in iter_interviews(db, selection):
-        body = json.dumps(interview_json(interview, respondent, answers), ensure_ascii=False)
+        record = interview_json(interview, respondent, answers, selection.personal)
+        body = json.dumps(record, ensure_ascii=False)
         yield ("\n" if first else ",\n") + body
         first = False
     yield "\n]\n"
@@ -198,10 +213,12 @@ def row_values(
     respondent: Respondent | None,
     answers: Iterable[Answer],
     columns: list[str],
+    personal: frozenset[str] = frozenset(),
 ) -> list[Any]:
     data = interview_json(interview, respondent, [])
     who = data["respondent"]
-    by_key = {a.key: a.value for a in answers}
+    hidden = frozenset() if attributable(interview) else personal
+    by_key = {a.key: (None if a.question_id in hidden else a.value) for a in answers}
     base = [
         interview.id,
         interview.questionnaire_id,
@@ -226,7 +243,7 @@ async def csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str
     writer = csv.writer(buffer)
     writer.writerow([*BASE_COLUMNS, *columns])
     async for interview, respondent, answers in iter_interviews(db, selection):
-        writer.writerow(row_values(interview, respondent, answers, columns))
+        writer.writerow(row_values(interview, respondent, answers, columns, selection.personal))
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -243,7 +260,8 @@ async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None
     sheet = workbook.create_sheet("interviews")
     sheet.append([*BASE_COLUMNS, *columns])
     async for interview, respondent, answers in iter_interviews(db, selection):
-        sheet.append([_xlsx_cell(v) for v in row_values(interview, respondent, answers, columns)])
+        values = row_values(interview, respondent, answers, columns, selection.personal)
+        sheet.append([_xlsx_cell(v) for v in values])
     workbook.save(target)
 
 

@@ -449,6 +449,7 @@ def _question(q: QuestionModel, section_id: str) -> Question:
         maximum=maximum,
         quick_picks=tuple(q.quick_picks or countries.EXAMPLES) if q.kind == "country" else (),
         has_hint=q.hint is not None,
+        personal=q.personal,
     )
 
 

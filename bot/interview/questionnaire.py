@@ -60,6 +60,7 @@ class Question:
     maximum: int | None
     quick_picks: tuple[str, ...]
     has_hint: bool
+    personal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,11 @@ class Questionnaire:
 
     def has_question(self, question_id: str) -> bool:
         return question_id in self._by_id
+
+    @property
+    def personal_ids(self) -> frozenset[str]:
+        """Questions whose answers identify the person (exported only with attributable consent)."""
+        return frozenset(q.id for q in self.questions if q.personal)
 
     def section_index(self, section_id: str) -> int:
         return self._section_no[section_id]

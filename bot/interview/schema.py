@@ -54,6 +54,7 @@ class QuestionModel(_Strict):
     text: str
     hint: str | None = None
     optional: bool = False
+    personal: bool = False  # the answer identifies the person: exported only with attributable consent
     when: ConditionModel | None = None
     repeat: RepeatModel | None = None
     # single / multi

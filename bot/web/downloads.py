@@ -48,9 +48,11 @@ CODEBOOK_COLUMNS = ["label_en", "label_cy", "description", "uses"]
 
 
 def _selection(request: web.Request, chosen: Filters) -> exports.ExportFilter:
-    db = request.app[SERVICES].db
+    services = request.app[SERVICES]
     return exports.ExportFilter(
-        status=chosen.status or "all", where=and_(True, *conditions(chosen, db.backend))
+        status=chosen.status or "all",
+        where=and_(True, *conditions(chosen, services.db.backend)),
+        personal=services.questionnaire.personal_ids,
     )
 
 
