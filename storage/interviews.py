@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,6 +114,24 @@ class InterviewStore:
                 .limit(1)
             )
             return result.scalars().first()
+
+    async def respondent_and_interview(
+        self, telegram_user_id: int
+    ) -> tuple[Respondent | None, Interview | None]:
+        """The respondent and their newest interview in one query: every update asks this."""
+        async with self.db.reading() as session:
+            row = (
+                await session.execute(
+                    select(Respondent, Interview)
+                    .outerjoin(Interview, Interview.respondent_id == Respondent.id)  # type: ignore[arg-type]
+                    .where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
+                    .order_by(Interview.started_at.desc(), Interview.id.desc())  # type: ignore[attr-defined]
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None, None
+        return row[0], row[1]
 
     async def get(self, interview_id: str) -> Interview | None:
         async with self.db.reading() as session:
@@ -288,8 +307,35 @@ async def _respondent(session: AsyncSession, telegram_user_id: int) -> Responden
 async def _claim(session: AsyncSession, update_id: int | None, now: datetime) -> None:
     if update_id is None:
         return
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    await session.flush()
+    # a plain INSERT: the unit of work and a model instance cost more than the write itself
+    await session.execute(_CLAIM, {"update_id": update_id, "processed_at": now})
+
+
+_CLAIM = insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]
+_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (interview, key) DO UPDATE: an answer is written in one statement
+    (SQLite and PostgreSQL both have it), not a SELECT of the old row and an ORM flush."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        base = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_ANSWERS)
+        new = base.excluded
+        statement = base.on_conflict_do_update(
+            index_elements=[_ANSWERS.c.interview_id, _ANSWERS.c.key],
+            set_={
+                "value": new.value,
+                "language": new.language,
+                "question_text": new.question_text,
+                "position": new.position,
+                "message_id": func.coalesce(new.message_id, _ANSWERS.c.message_id),
+                "updated_at": new.updated_at,
+            },
+        )
+        _UPSERTS[dialect] = statement
+    return statement
 
 
 async def _write_answers(
@@ -303,41 +349,21 @@ async def _write_answers(
         )
     if not change.records:
         return
-    keys = [r.key for r in change.records]
-    existing = {
-        a.key: a
-        for a in (
-            await session.execute(
-                select(Answer)
-                .where(Answer.interview_id == interview_id)  # type: ignore[arg-type]
-                .where(Answer.key.in_(keys))  # type: ignore[attr-defined]
-            )
-        ).scalars()
+    rows = {
+        record.key: {
+            "interview_id": interview_id,
+            "key": record.key,
+            "question_id": record.question_id,
+            "repeat_item": record.repeat_item,
+            "position": record.position,
+            "value": record.value,
+            "language": record.language,
+            "question_text": record.question_text,
+            "message_id": record.message_id,
+            "answered_at": now,
+            "updated_at": now,
+        }
+        for record in change.records
     }
-    for record in change.records:
-        row = existing.get(record.key)
-        if row is None:
-            session.add(
-                Answer(
-                    interview_id=interview_id,
-                    key=record.key,
-                    question_id=record.question_id,
-                    repeat_item=record.repeat_item,
-                    position=record.position,
-                    value=record.value,
-                    language=record.language,
-                    question_text=record.question_text,
-                    message_id=record.message_id,
-                    answered_at=now,
-                    updated_at=now,
-                )
-            )
-        else:
-            row.value = record.value
-            row.language = record.language
-            row.question_text = record.question_text
-            row.position = record.position
-            if record.message_id is not None:
-                row.message_id = record.message_id
-            row.updated_at = now
-    await session.flush()
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    await session.execute(_upsert(dialect), list(rows.values()))
