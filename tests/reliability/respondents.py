@@ -9,6 +9,7 @@ stored as an answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,8 +52,11 @@ class Respondent:
     services: Any  # anything with .db and .questionnaire (one instance's Services)
     send_timeout: float = 60.0
     max_nudges: int = 12
-    #: how to wait for the bot after each update (default: the emulator's settle rule)
-    after_update: Callable[[int], Awaitable[None]] | None = None
+    #: how an update reaches the bot and how to wait for it (default: the emulator queues it
+    #: for the bot and waits by its settle rule)
+    deliver: Callable[[Respondent, dict[str, Any]], Awaitable[None]] | None = None
+    #: toggle a multiple choice's options at the same moment (two updates in flight at once)
+    concurrent_taps: bool = False
     intended: dict[str, Any] = field(default_factory=dict)
     nudges: int = 0
     steps: int = 0
@@ -66,21 +70,21 @@ class Respondent:
     def user_id(self) -> int:
         return self.chat.user_id
 
-    async def _settle(self, update_id: int) -> None:
-        if self.after_update is not None:
-            await self.after_update(update_id)
+    async def _deliver(self, content: dict[str, Any]) -> None:
+        if self.deliver is not None:
+            await self.deliver(self, content)
             return
+        update_id = self.chat.emulator.push_update(content, self.user_id)
         await self.chat.emulator.settle(
             update_id, self.user_id, require_reaction=False, timeout=self.send_timeout
         )
 
     async def send(self, text: str) -> None:
         message = self.chat.emulator.new_user_message(self.chat, _text_content(text))
-        update_id = self.chat.emulator.push_update({"message": message}, self.user_id)
-        await self._settle(update_id)
+        await self._deliver({"message": message})
 
-    async def tap(self, data: str) -> None:
-        """Press the newest button carrying `data` (as Chat.tap, but knowing the update id)."""
+    def tap_content(self, data: str) -> dict[str, Any]:
+        """A callback query for the newest button carrying `data` (as Chat.tap does)."""
         emulator = self.chat.emulator
         stored, button = self.chat._find_button(data, None)
         self.taps += 1
@@ -93,7 +97,10 @@ class Respondent:
             "chat_instance": str(-self.user_id * 7919),
             "data": button.callback_data,
         }
-        await self._settle(emulator.push_update({"callback_query": query}, self.user_id))
+        return {"callback_query": query}
+
+    async def tap(self, data: str) -> None:
+        await self._deliver(self.tap_content(data))
 
     async def consent(self, language: str = "en") -> None:
         await self.send("/start")
@@ -143,7 +150,7 @@ class Respondent:
                 return
             if not self.sees_current(state):
                 self.nudges += 1
-                assert self.nudges <= self.max_nudges, self.chat.transcript[-6:]
+                assert self.nudges <= self.max_nudges, (state, self.chat.transcript[-12:])
                 await self.send(NUDGE)
                 continue
             await self.answer(state)
@@ -151,26 +158,31 @@ class Respondent:
         raise AssertionError(f"chat {self.user_id} did not finish")
 
     def sees_current(self, state: State) -> bool:
-        """Is the bot's newest message the thing the database says they are on?"""
-        messages = self.chat.messages
-        if not messages:
-            return False
-        last = messages[-1]
-        data = [b.callback_data or "" for row in last.buttons for b in row]
+        """Has the bot shown what the database says they are on, since they last wrote?
+
+        (Taps leave no message, so after a tap the window reaches back to the last text; a
+        question answered since is no longer current, so it cannot be mistaken for it.)
+        """
+        stored = self.chat.emulator.stored_messages(self.user_id)
+        last_user = max((n for n, m in enumerate(stored) if not m.from_bot), default=-1)
+        shown = [m.view() for m in stored[last_user + 1 :] if m.from_bot]
+        return any(self._shows(state, message) for message in shown)
+
+    def _shows(self, state: State, message: Any) -> bool:
+        data = [b.callback_data or "" for row in message.buttons for b in row]
         if state.status == "reviewing":
             return any(d in ("S", "d") for d in data)
         if state.probing is not None:
             return f"s|{state.probing}" in data
-        if state.fragments:  # a multi-message answer in progress: "Done" must be showing
-            return f"d|{state.cursor}" in data
-        step = engine.current(self.q, state)
-        for event in step.events:
+        if state.fragments and f"d|{state.cursor}" in data:  # "Collecting...", with Done
+            return True
+        for event in engine.current(self.q, state).events:
             view = getattr(event, "view", None)
             if view is None:
                 continue
             if any(f"|{view.key}|" in d or d.endswith(f"|{view.key}") for d in data):
                 return True
-            return view.text in last.text
+            return view.text in message.text
         return False
 
     async def answer(self, state: State) -> None:
@@ -197,10 +209,12 @@ class Respondent:
             await self.tap(f"a|{key}|3")
         elif kind == "multi":
             picks = list(question.choice_ids[:2])
-            done = set(state.pending)
-            for pick in picks:
-                if pick not in done:
-                    await self.tap(f"t|{key}|{pick}")
+            taps = [self.tap_content(f"t|{key}|{p}") for p in picks if p not in state.pending]
+            if self.concurrent_taps:  # two quick taps, each handled by whichever instance
+                await asyncio.gather(*(self._deliver(t) for t in taps))
+            else:
+                for content in taps:
+                    await self._deliver(content)
             self.intended[key] = picks
             await self.tap(f"d|{key}")
         elif kind == "country":
@@ -217,7 +231,7 @@ class Respondent:
             self.intended[key] = value
             await self.send(str(value))
         elif question.collect and state.fragments:
-            await self.tap(f"d|{key}")  # the text is in; finish it
+            await self.send("/done")  # the text is in; finish it (as the question says)
         else:
             text = free_text(self.user_id, key)
             self.intended[key] = text
