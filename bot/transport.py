@@ -19,9 +19,9 @@ import random
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 
 from bot import metrics
+from bot.aiorequest import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 READ_TIMEOUT = 5.0
 
 
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that retries 5xx answers and network failures `attempts - 1` times."""
+class RetryingRequest(AiohttpRequest):
+    """Bot API requests (aiohttp, bot/aiorequest.py) retrying 5xx and network failures."""
 
     def __init__(
         self,

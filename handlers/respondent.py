@@ -40,7 +40,7 @@ def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
 async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
     """The respondent (if they consented before) and their newest interview."""
     store = InterviewStore(turn.services.db)
-    respondent = await store.respondent(turn.user.id)
+    respondent, interview = await store.respondent_and_interview(turn.user.id)
     if respondent is None or respondent.id is None:
         return None, None
     if respondent.unreachable:  # they wrote, so they unblocked the bot
@@ -48,7 +48,6 @@ async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
 
         await mark_reachable(turn.services.db, turn.user.id)
         respondent.unreachable = False
-    interview = await store.current_interview(respondent.id)
     if interview is not None:
         logs.bind(interview=interview.id)
     return respondent, interview
