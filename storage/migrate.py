@@ -7,6 +7,9 @@ so work that landed in parallel doesn't need a merge revision to run.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -28,11 +31,28 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, target: str = "heads") -> None:
-    """Bring the database to the newest schema (creates the SQLite folder first)."""
+    """Bring the database to the newest schema (creates the SQLite folder first).
+
+    Processes starting together take turns: a PostgreSQL advisory lock (in env.py), or a
+    lock file beside a SQLite database, so the second finds the work done instead of failing.
+    """
     path = sqlite_path(url)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), target)
+    if path is None:
+        command.upgrade(alembic_config(url), target)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(path.with_name(path.name + ".migrate-lock")):
+        command.upgrade(alembic_config(url), target)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def downgrade(url: str, target: str = "base") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,9 +25,16 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+#: pg_advisory_lock key: instances starting together take turns (the second finds nothing to do)
+MIGRATION_LOCK = 7_240_905
+
+
 async def _run_async() -> None:
     engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "")
     async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # released when the connection closes
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            await connection.commit()
         await connection.run_sync(_run)
         await connection.commit()
     await engine.dispose()

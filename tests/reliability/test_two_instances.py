@@ -180,3 +180,18 @@ async def _check_updates_claimed_once(db: Database, webhooks: TwoWebhooks) -> No
             )
         ).scalar_one()
     assert claimed <= len(webhooks.posted)
+
+
+async def test_instances_starting_together_on_a_new_database_both_come_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each `serve` migrates at start; two at once on an empty database must take turns."""
+    async with running_emulator() as emulator:
+        instances = [
+            ServeProcess.for_emulator(emulator, database_url, tmp_path, name=f"fresh-{n}")
+            for n in range(2)
+        ]
+        try:
+            await asyncio.gather(*(i.start() for i in instances))
+        finally:
+            await asyncio.gather(*(i.stop() for i in instances))
