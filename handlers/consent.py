@@ -65,6 +65,9 @@ async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
     if existing is not None and existing.id is not None:
         interview = await store.current_interview(existing.id)
         if interview is not None and interview.status in ACTIVE_STATUSES:
+            if interview.quote_consent is None:  # agreed, but the quote question got lost
+                await turn.send([quote_question(turn, language_of(turn.q, existing))])
+                return
             state = engine.State.from_json(interview.state)
             result = engine.current(turn.q, state)
             await turn.send(render.events(turn.q, language_of(turn.q, existing), result.events))
@@ -112,7 +115,10 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
     interview = await store.current_interview(respondent.id)
     if interview is None:
         return
-    first_choice = interview.quote_consent is None
+    # The first choice is followed by question one; so is a redelivered tap (a crash between
+    # storing the choice and replying), which must not leave them without it.
+    redelivered = not await store.claim_update(turn.update_id, turn.now)
+    first_choice = interview.quote_consent is None or redelivered
     # How their words may be used covers all their words: every interview they gave.
     await privacy.set_quote_consent(turn.services.db, respondent.id, level, turn.now)
     confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))

@@ -181,8 +181,11 @@ async def start_interview(
             consent_version=previous.consent_version if previous else None,
             supersede=previous.id if previous is not None else None,
         )
-    except DuplicateUpdate:
-        return  # the redelivered /start or restart tap: the respondent can tap again
+    except DuplicateUpdate:  # a redelivered restart tap: its reply may never have gone out
+        current = await turn.store.current_interview(respondent.id)
+        if current is not None:
+            await _reask(turn, current.id)
+        return
     if previous is not None and previous.quote_consent:
         await turn.store.set_quote_consent(interview.id, previous.quote_consent, turn.now)
     from handlers import hooks
@@ -266,6 +269,11 @@ async def send_or_mark(
 async def _reask(turn: Turn, interview_id: str) -> None:
     fresh = await turn.store.get(interview_id)
     if fresh is None or fresh.status not in ("in_progress", "abandoned"):
+        return
+    if fresh.quote_consent is None:  # how they may be quoted comes before any question
+        from handlers import consent
+
+        await turn.send([consent.quote_question(turn, fresh.language)])
         return
     result = engine.current(turn.q, State.from_json(fresh.state))
     await send_or_mark(

@@ -349,4 +349,7 @@ async def _resume_or_restart(
     if choice == "restart" or interview is None or interview.status not in ACTIVE_STATUSES:
         await start_interview(turn, respondent, interview.source if interview else None, interview)
         return
+    if interview.quote_consent is None:  # how they may be quoted comes before any question
+        await turn.send([consent.quote_question(turn, language_of(turn.q, respondent))])
+        return
     await step(turn, interview, lambda q, state: engine.welcome_back(q, state))

@@ -120,25 +120,33 @@ class Respondent:
         raise AssertionError(f"chat {self.user_id}: no button {prefix!r}; {self.chat.transcript}")
 
     async def ensure_started(self, language: str = "en") -> None:
-        """Consent, nudging through whatever Telegram lost on the way."""
+        """Consent, nudging through whatever Telegram (or a crash) lost on the way."""
         for _ in range(self.max_nudges):
-            if await interview_of(self.services, self.user_id) is not None:
-                if (await interview_of(self.services, self.user_id)).quote_consent:  # type: ignore[union-attr]
-                    return
-                data = self._find("Q|")
-                if data:
-                    await self.tap(data)
-                    continue
-            data = self._find(f"C|y|{language}")
-            if data and await interview_of(self.services, self.user_id) is None:
+            interview = await interview_of(self.services, self.user_id)
+            if interview is not None and interview.quote_consent:
+                return
+            if interview is not None:
+                steps = ("Q|", "R|resume")
+            else:
+                steps = (f"C|y|{language}", f"L|{language}")
+            data = next((d for d in map(self._find_since_text, steps) if d), None)
+            if data is not None:
                 await self.tap(data)
                 continue
-            data = self._find(f"L|{language}")
-            if data and await interview_of(self.services, self.user_id) is None:
-                await self.tap(data)
-                continue
+            self.nudges += interview is not None or bool(self.chat.messages)
             await self.send("/start")
         raise AssertionError(f"chat {self.user_id} could not start: {self.chat.transcript}")
+
+    def _find_since_text(self, prefix: str) -> str | None:
+        """A button the bot showed since the respondent last wrote (not one from long ago)."""
+        stored = self.chat.emulator.stored_messages(self.user_id)
+        last_user = max((n for n, m in enumerate(stored) if not m.from_bot), default=-1)
+        for message in reversed(stored[last_user + 1 :]):
+            for row in message.view().buttons:
+                for button in row:
+                    if (button.callback_data or "").startswith(prefix):
+                        return button.callback_data
+        return None
 
     async def finish(self, limit: int = 200) -> None:
         """Answer until completed; every answer goes to a question the respondent can see."""
