@@ -85,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         profiler.start()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
+        web.run_app(
+            app,
+            host="127.0.0.1",
+            port=args.port,
+            print=None,
+            access_log=None,
+        )
     finally:
         if profiler is not None:
             profiler.stop()

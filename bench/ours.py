@@ -19,17 +19,9 @@ async def our_bot(
     limiter: str = "pacer",
     profile: str | None = None,
 ) -> AsyncIterator[Child]:
-    args = [
-        "--api",
-        emulator.root or "",
-        "--token",
-        emulator.token,
-        "--db",
-        database_url,
-        "--port",
-        str(free_port()),
-    ]
-    args += ["--limiter", limiter]
+    port = free_port()
+    args = ["--api", emulator.root or "", "--token", emulator.token, "--db", database_url]
+    args += ["--port", str(port), "--limiter", limiter]
     if profile:
         args += ["--profile", profile]
     async with child(name, "bench.botproc", *args, cpus=cpus) as proc:
@@ -37,6 +29,7 @@ async def our_bot(
             await wait_polling(emulator)
         except TimeoutError as exc:
             raise RuntimeError(f"{name} did not start:\n{proc.tail()}") from exc
+        proc.port = port
         yield proc
 
 

@@ -44,6 +44,7 @@ class Child:
     process: asyncio.subprocess.Process
     ps: psutil.Process
     log: Path
+    port: int | None = None
 
     def rss(self) -> int:
         return int(self.ps.memory_info().rss)

@@ -104,13 +104,12 @@ async def completed(db: Database, count: int, answers: int, seed: int = 5) -> No
 
 
 def _answer_keys(count: int) -> list[str]:
-    keys = list(questionnaire().answer_keys())
-    keys = [k for k in keys if "@" not in k] or keys
-    extra = 0
-    while len(keys) < count:
-        keys.append(f"difference@extra{extra}")
-        extra += 1
-    return keys[:count]
+    """The questionnaire's own answer keys (every area attempted): at most all of them."""
+    return list(questionnaire().answer_keys())[:count]
+
+
+def answers_per_interview(count: int) -> int:
+    return len(_answer_keys(count))
 
 
 def _value(key: str, rng: random.Random) -> Any:
@@ -122,7 +121,7 @@ def _value(key: str, rng: random.Random) -> Any:
     if question.kind in ("single",) and question.choice_ids:
         return rng.choice(question.choice_ids)
     if question.kind == "multi":
-        return rng.sample(list(question.choice_ids), k=min(2, len(question.choice_ids)))
+        return list(question.choice_ids)
     if question.kind == "scale":
         return rng.randint(1, 5)
     if question.kind == "number":

@@ -1,0 +1,177 @@
+"""Scenario 5: the staff web app over 10,000 completed interviews.
+
+The interviews are written straight into a fresh SQLite database; the real serve process (staff
+app included) serves it, and a signed-in client times the interviews list (pages, sorts and
+filters), the landscape page, and the streamed CSV export, sampling the server's RSS while the
+export runs. The export is compared with `sqlite3 -csv` dumping the same rows (interview
+columns with each answer) from the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench import seed
+from bench.botapi import serving
+from bench.ours import our_bot
+from bench.report import Report, percentile
+from bench.sizes import Sizes
+
+PASSWORD = "bench staff password 42"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+LIST_TARGET, LANDSCAPE_TARGET, EXPORT_RATIO = 0.200, 0.500, 3.0
+SQLITE_DUMP = (
+    "SELECT i.id, i.questionnaire_id, i.questionnaire_version, i.language, i.status, i.source, "
+    "i.started_at, i.completed_at, r.telegram_user_id, r.username, r.name, i.consented_at, "
+    "i.quote_consent, a.key, a.value FROM interview i LEFT JOIN respondent r ON "
+    "r.id = i.respondent_id JOIN answer a ON a.interview_id = i.id WHERE i.status = 'completed' "
+    "ORDER BY i.started_at, i.id, a.position;"
+)
+
+
+def _list_urls(n: int) -> list[str]:
+    """A staff member's browsing: pages, sorts, a status filter and a search."""
+    variants = [
+        "/interviews",
+        "/interviews?page=2",
+        "/interviews?sort=oldest",
+        "/interviews?sort=updated&page=3",
+        "/interviews?sort=completed",
+        "/interviews?status=completed",
+        "/interviews?page=40",
+        "/interviews?q=platforms",
+    ]
+    return [variants[i % len(variants)] for i in range(n)]
+
+
+async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-staff-"))
+    path = tmp / "staff.sqlite3"
+    url = f"sqlite:///{path}"
+    db = await seed.migrated(url)
+    began = time.monotonic()
+    await seed.completed(db, sizes.staff_interviews, sizes.staff_answers)
+    from bot.web.accounts import add_staff
+
+    await add_staff(db, "bench", PASSWORD, "viewer")
+    await db.dispose()
+    seeded = time.monotonic() - began
+    answers = seed.answers_per_interview(sizes.staff_answers)
+    details: dict[str, Any] = {"interviews": sizes.staff_interviews, "answers_each": answers,
+                               "seed_seconds": round(seeded, 1)}  # fmt: skip
+    async with (
+        serving(latency=0.0, flood=False) as emulator,
+        our_bot(emulator, url, name="staff", cpus=cpus[0], limiter="none") as proc,
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
+    ):
+        base = f"http://127.0.0.1:{proc.port}"
+        await _login(client, base)
+        await _get(client, base + "/interviews")  # warm: templates, caches
+        lists = [await _get(client, base + u) for u in _list_urls(sizes.staff_requests)]
+        landscape = [
+            await _get(client, base + "/landscape")
+            for _ in range(max(3, sizes.staff_requests // 8))
+        ]
+        export = await _export(client, base + "/exports/interviews.csv?status=completed", proc)
+    dump = _sqlite_dump(path)
+    details.update(list_seconds=lists, landscape_seconds=landscape, export=export, sqlite3=dump)
+    report.details["staff"] = details
+    _report(report, sizes, answers, lists, landscape, export, dump)
+
+
+def _report(
+    report: Report, sizes: Sizes, answers: int, lists: list[float], landscape: list[float],
+    export: dict[str, Any], dump: dict[str, Any] | None,
+) -> None:  # fmt: skip
+    s = f"staff ({sizes.staff_interviews:,} x {answers} answers)"
+    p95 = percentile(lists, 95) or 0.0
+    report.add(s, "interviews list p95", round(p95 * 1000), "ms", target="< 200 ms",
+               ok=p95 < LIST_TARGET, note=f"{len(lists)} requests: pages, sorts, filters, search")  # fmt: skip
+    worst = max(landscape)
+    report.add(s, "landscape page (slowest)", round(worst * 1000), "ms", target="< 500 ms",
+               ok=worst < LANDSCAPE_TARGET)  # fmt: skip
+    report.add(s, "CSV export", round(export["seconds"], 2), "s",
+               note=f"{export['megabytes']:.1f} MB, {export['rows']:,} rows")  # fmt: skip
+    growth = export["rss_peak_mb"] - export["rss_before_mb"]
+    report.add(s, "CSV export RSS growth", round(growth, 1), "MB", target="flat (< 50 MB)",
+               ok=growth < 50, note=f"server RSS {export['rss_before_mb']:.0f} -> peak "
+               f"{export['rss_peak_mb']:.0f} MB while streaming")  # fmt: skip
+    if dump is None:
+        report.add(s, "CSV export / sqlite3 -csv", None, note="sqlite3 command not found")
+        return
+    ratio = export["seconds"] / dump["seconds"] if dump["seconds"] else None
+    report.add(s, "CSV export / sqlite3 -csv", None if ratio is None else round(ratio, 2), "x",
+               target="<= 3", ok=ratio is not None and ratio <= EXPORT_RATIO,
+               note=f"sqlite3 -csv: {dump['seconds']:.2f} s for the same rows "
+               f"({dump['megabytes']:.1f} MB)")  # fmt: skip
+
+
+async def _login(client: aiohttp.ClientSession, base: str) -> None:
+    async with client.get(base + "/login") as page:
+        found = CSRF.search(await page.text())
+    if found is None:
+        raise RuntimeError("no CSRF token on the sign-in page")
+    form = {"username": "bench", "password": PASSWORD, "csrf_token": found.group(1),
+            "next": "/interviews"}  # fmt: skip
+    async with client.post(base + "/login", data=form, allow_redirects=False) as response:
+        if response.status != 303:
+            raise RuntimeError(f"sign-in failed: HTTP {response.status}")
+
+
+async def _get(client: aiohttp.ClientSession, url: str) -> float:
+    began = time.perf_counter()
+    async with client.get(url) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: HTTP {response.status}")
+    return time.perf_counter() - began
+
+
+async def _export(client: aiohttp.ClientSession, url: str, proc: Any) -> dict[str, Any]:
+    before = proc.rss()
+    peak = before
+    size = rows = 0
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, proc.rss())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.05)
+
+    sampler = asyncio.create_task(sample())
+    began = time.perf_counter()
+    async with client.get(url) as response:
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: HTTP {response.status}")
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+    seconds = time.perf_counter() - began
+    done.set()
+    await sampler
+    return {"seconds": seconds, "megabytes": size / 2**20, "rows": rows,
+            "rss_before_mb": before / 2**20, "rss_peak_mb": peak / 2**20}  # fmt: skip
+
+
+def _sqlite_dump(path: Path) -> dict[str, Any] | None:
+    sqlite3 = shutil.which("sqlite3")
+    if sqlite3 is None:
+        return None
+    began = time.perf_counter()
+    out = subprocess.run(
+        [sqlite3, "-csv", str(path), SQLITE_DUMP], check=True, capture_output=True
+    ).stdout
+    return {"seconds": time.perf_counter() - began, "megabytes": len(out) / 2**20,
+            "rows": out.count(b"\n")}  # fmt: skip
