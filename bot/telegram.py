@@ -18,6 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseU
 
 import handlers
 from bot import logs, metrics
+from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
 from bot.transport import RetryingRequest
@@ -88,6 +89,8 @@ def build_application(
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(PerUserSequentialProcessor(256))
         .request(RetryingRequest(connection_pool_size=512, pool_timeout=10.0))
+        # long polling's own request: PTB's default is httpx, several times the CPU a request
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     limiter = rate_limiter()
     if limiter is not None:

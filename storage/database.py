@@ -57,6 +57,9 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         if self.backend == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
+            # Sessions always end their transaction before giving the connection back, so the
+            # pool's own rollback on return was a second one: a thread hop per session (bench/)
+            kwargs["pool_reset_on_return"] = None
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
