@@ -1,0 +1,58 @@
+"""FloodPacer: messages get slots per chat and overall; other calls and retries behave."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.ratelimit import FloodPacer, Pace
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+def test_pace_allows_a_burst_then_one_per_interval():
+    pace = Pace(interval=1.0, burst=2)
+    assert [pace.reserve(0.0) for _ in range(4)] == [0.0, 0.0, 1.0, 2.0]
+    assert pace.reserve(10.0) == 10.0  # idle long enough: the burst is back
+    pace.postpone(20.0)
+    assert pace.reserve(10.0) >= 20.0
+
+
+async def _ok() -> bool:
+    return True
+
+
+async def test_messages_to_one_chat_are_spaced_but_other_calls_are_not():
+    pacer = FloodPacer(chat_interval=0.05, chat_burst=1, overall_rate=1000, overall_burst=100)
+    began = time.monotonic()
+    for _ in range(3):
+        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert time.monotonic() - began >= 0.09
+    began = time.monotonic()
+    for _ in range(20):
+        await pacer.process_request(_ok, (), {}, "answerCallbackQuery", {"chat_id": 7}, None)
+        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 1000 + _}, None)
+    assert time.monotonic() - began < 0.5  # different chats, well under the overall rate
+
+
+async def test_a_429_is_retried_then_given_up():
+    pacer = FloodPacer(max_retries=1)
+    calls = []
+
+    async def flood() -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RetryAfter(0)
+        return True
+
+    assert await pacer.process_request(flood, (), {}, "sendMessage", {"chat_id": 3}, None)
+    assert pacer.retries == 1
+
+    async def always() -> bool:
+        raise RetryAfter(0)
+
+    with pytest.raises(RetryAfter):
+        await pacer.process_request(always, (), {}, "sendMessage", {"chat_id": 4}, None)
