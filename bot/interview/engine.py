@@ -44,7 +44,8 @@ from bot.interview.questionnaire import Question, Questionnaire, Value, split_ke
 
 _YES = {"yes", "y", "ie", "do", "oes", "ydw", "ydy", "yndw", "true", "1"}
 _NO = {"no", "n", "na", "nac ydw", "naddo", "nac oes", "nage", "false", "0"}
-_NUMBER = re.compile(r"^[+-]?\d+$")
+#: at most 18 digits: more is no count of anything, and int() refuses over 4300 digits
+_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
 
 
 # --- public entry points -----------------------------------------------------------------------
@@ -541,7 +542,8 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
         if len(raw) == 2 and countries.is_code(code) and code not in matches:
             matches.insert(0, code)
         if not matches:
-            return _invalid(q, state, q.ui(lang, "country.not_found", text=raw))
+            shown = raw if len(raw) <= 60 else raw[:59] + "…"  # echoed: keep the message short
+            return _invalid(q, state, q.ui(lang, "country.not_found", text=shown))
         state = state.with_(candidates=tuple(matches[:6]))
         slots = plan.build(q, state.answers)
         return Step(state, [Ask(_view(q, state, slots), q.ui(lang, "country.matches"))])
@@ -550,7 +552,7 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
 
 def _match_label(q: Questionnaire, question: Question, raw: str, lang: str) -> str | None:
     text = raw.casefold().strip()
-    if text.isdigit() and 1 <= int(text) <= len(question.choice_ids):
+    if text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(question.choice_ids):
         return question.choice_ids[int(text) - 1]
     for cid in question.choice_ids:
         labels = {q.choice_label(question.id, cid, other).casefold() for other in q.languages}
