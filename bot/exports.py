@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -265,11 +266,14 @@ async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None
     workbook.save(target)
 
 
-def _xlsx_cell(value: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+#: what XML 1.0, so an XLSX file, cannot hold: openpyxl's own list misses U+FFFE and U+FFFF,
+#: and one answer containing them made the whole workbook unreadable
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
+
+def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        value = _NOT_XML.sub("\ufffd", value)
         if len(value) > 32767:
             return value[:32766] + "…"
     if isinstance(value, dict):
