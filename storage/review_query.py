@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Text, and_, exists, func, literal_column, or_, select, text
 from sqlalchemy.sql import Select
 
 from storage.database import Database
@@ -54,7 +54,8 @@ def json_text(column: Any, backend: str) -> ColumnElement[Any]:
     """A JSON string value as plain text (SQLAlchemy stores JSON with \\u escapes)."""
     if backend == "sqlite":
         return func.json_extract(column, "$")
-    return column.op("#>>")(literal_column("'{}'"))
+    # typed as text: as JSON, `== value` compared with '"value"' and ILIKE was not allowed
+    return column.op("#>>", return_type=Text())(literal_column("'{}'"))
 
 
 def _answer_is(backend: str, key: str, value: str) -> ColumnElement[bool]:
