@@ -135,11 +135,18 @@ class Turn:
         return self.q.ui(lang, key, **params)
 
 
+def storable(text: str) -> str:
+    """Text as we keep it: without NUL characters, which PostgreSQL text cannot hold (one in a
+    JSON answer made every staff search fail). Everything else is kept exactly as sent."""
+    return text.replace("\x00", "")
+
+
 async def ensure_respondent(turn: Turn) -> Respondent:
     user = turn.user
-    name = " ".join(p for p in (user.first_name, user.last_name) if p) or None
+    name = storable(" ".join(p for p in (user.first_name, user.last_name) if p)) or None
+    username = storable(user.username) if user.username else None
     return await turn.store.upsert_respondent(
-        user.id, username=user.username, name=name, telegram_language=user.language_code
+        user.id, username=username, name=name, telegram_language=user.language_code
     )
 
 

@@ -22,6 +22,7 @@ from handlers.conversation import (
     language_of,
     start_interview,
     step,
+    storable,
     suggested_language,
 )
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
@@ -176,7 +177,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     at = message.date or turn.now
-    await _with_interview(turn, engine.Text(message.text, at), message_id=message.message_id)
+    text = storable(message.text)
+    await _with_interview(turn, engine.Text(text, at), message_id=message.message_id)
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,7 +196,10 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if answer is None:
         return
     await step(
-        turn, interview, engine.Amend(answer.key, message.text), message_id=message.message_id
+        turn,
+        interview,
+        engine.Amend(answer.key, storable(message.text)),
+        message_id=message.message_id,
     )
 
 
