@@ -43,6 +43,7 @@ check: $(TEST_STAMP)
 	$(VENV)/bin/mypy bot handlers storage
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r bot handlers storage -x bot/sandbox -c pyproject.toml
+	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off
 	$(PY) -m bot questionnaire check
 
 bench: $(TEST_STAMP)

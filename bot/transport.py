@@ -67,7 +67,8 @@ class RetryingRequest(AiohttpRequest):
                     return code, payload
                 reason = "server_error"
             metrics.TELEGRAM_RETRIES.labels(reason).inc()
-            wait = min(delay, self.max_backoff) * (0.5 + random.random() / 2)  # nosec B311 (jitter)
+            jitter = 0.5 + random.random() / 2  # nosec B311
+            wait = min(delay, self.max_backoff) * jitter
             log.warning(
                 "Bot API %s: %s; retry %d of %d in %.2f s",
                 endpoint,
