@@ -95,7 +95,19 @@ def secret_values(settings: Settings) -> list[str]:
     ):
         if field is not None:
             values.append(field.get_secret_value())
+    password = _database_password(settings.database_url)
+    if password:
+        values.append(password)
     return values
+
+
+def _database_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:  # a URL SQLAlchemy can't read has no password for us to hide
+        return None
 
 
 def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor:
