@@ -17,6 +17,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.services import SERVICES
 from storage.database import Database
@@ -93,7 +94,7 @@ async def refresh_from_database(db: Database) -> None:
     async with db.reading() as session:
         rows = (
             await session.execute(
-                select(Interview.status, func.count()).group_by(Interview.status)  # type: ignore[arg-type]
+                select(col(Interview.status), func.count()).group_by(col(Interview.status))
             )
         ).all()
         INTERVIEWS.clear()
@@ -104,9 +105,7 @@ async def refresh_from_database(db: Database) -> None:
         except ImportError:  # pragma: no cover - the mention monitor is optional
             return
         leads = (
-            await session.execute(
-                select(Lead.status, func.count()).group_by(Lead.status)  # type: ignore[arg-type]
-            )
+            await session.execute(select(col(Lead.status), func.count()).group_by(col(Lead.status)))
         ).all()
         LEADS.clear()
         for status, count in leads:

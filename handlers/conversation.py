@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telegram import Message, Update, User
+from telegram import MaybeInaccessibleMessage, Message, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -82,7 +82,7 @@ class Turn:
                 return sent
         return sent
 
-    async def edit(self, message: Message | None, text: str) -> None:
+    async def edit(self, message: MaybeInaccessibleMessage | None, text: str) -> None:
         """Freeze an answered question's message (drop its keyboard, show the answer)."""
         if message is None:
             return
@@ -101,7 +101,9 @@ class Turn:
         except TelegramError as exc:  # cosmetic: the next question matters more
             log.warning("edit of an answered question failed: %s", type(exc).__name__)
 
-    async def replace(self, frozen: tuple[Message | None, str], messages: list[Outgoing]) -> bool:
+    async def replace(
+        self, frozen: tuple[MaybeInaccessibleMessage | None, str], messages: list[Outgoing]
+    ) -> bool:
         """After a button answer, one edit shows the answer and the next question in the same
         message (one message against Telegram's ~1 a second per chat, where freezing it and
         sending the next question took two). False when that does not fit: freeze and send."""
@@ -157,7 +159,7 @@ def suggested_language(q: Questionnaire, code: str | None) -> str | None:
 
 def language_of(q: Questionnaire, respondent: Respondent) -> str:
     if respondent.language in q.languages:
-        return respondent.language  # type: ignore[return-value]
+        return respondent.language
     return suggested_language(q, respondent.telegram_language) or q.default_language
 
 
@@ -209,7 +211,7 @@ async def step(
     make_input: Any,
     *,
     message_id: int | None = None,
-    frozen: tuple[Message | None, str] | None = None,
+    frozen: tuple[MaybeInaccessibleMessage | None, str] | None = None,
 ) -> None:
     """Advance an interview by one input, with optimistic retries on a concurrent change.
 
