@@ -75,9 +75,13 @@ async def _services(path: Path, x_url: str) -> Services:
     url = f"sqlite:///{path}"
     await upgrade_async(url)
     settings = Settings(
-        x_bearer_token="bench-app-token", x_api_url=x_url, database_url=url,
-        x_backfill_pages=8, x_monthly_read_budget=100_000, _env_file=None,
-    )  # type: ignore[call-arg]  # fmt: skip
+        x_bearer_token="bench-app-token",
+        x_api_url=x_url,
+        database_url=url,
+        x_backfill_pages=8,
+        x_monthly_read_budget=100_000,
+        _env_file=None,
+    )  # type: ignore[call-arg]
     return Services(settings=settings, db=Database(url), questionnaire=None)  # type: ignore[arg-type]
 
 
@@ -90,8 +94,10 @@ async def run(report: Report, sizes: Sizes) -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-x-"))
     async with FakeXApi() as fake:
-        authors = [fake.add_user(f"practitioner{i}", description="Digital government, GDS alumni")
-                   for i in range(200)]  # fmt: skip
+        authors = [
+            fake.add_user(f"practitioner{i}", description="Digital government, GDS alumni")
+            for i in range(200)
+        ]
         for n in range(sizes.mentions):
             text = TEXTS[n % len(TEXTS)].format(
                 n=n, c=COUNTRIES[n % len(COUNTRIES)], y=2010 + n % 14
@@ -114,12 +120,24 @@ async def run(report: Report, sizes: Sizes) -> None:
         stored = (await session.execute(select(func.count()).select_from(Lead))).scalar_one()
     await services.db.dispose()
     report.details["mentions"] = {
-        "mentions": sizes.mentions, "pages": result.pages, "read": result.tweets_read,
-        "stored": stored, "seconds": round(seconds, 3), "ok": result.ok, "error": result.error,
-        "recorded_pages": len(recorder.pages), "recording_ok": recorded.ok,
-    }  # fmt: skip
+        "mentions": sizes.mentions,
+        "pages": result.pages,
+        "read": result.tweets_read,
+        "stored": stored,
+        "seconds": round(seconds, 3),
+        "ok": result.ok,
+        "error": result.error,
+        "recorded_pages": len(recorder.pages),
+        "recording_ok": recorded.ok,
+    }
     complete = result.ok and result.tweets_read == sizes.mentions
-    report.add("mentions", f"{sizes.mentions}-mention backlog scored and stored",
-               round(seconds, 2), "s", target="< 2 s", ok=seconds < TARGET and complete,
-               note=f"{result.pages} pages, {result.tweets_read} read, {stored} leads stored; "
-               "X API replayed from memory")  # fmt: skip
+    report.add(
+        "mentions",
+        f"{sizes.mentions}-mention backlog scored and stored",
+        round(seconds, 2),
+        "s",
+        target="< 2 s",
+        ok=seconds < TARGET and complete,
+        note=f"{result.pages} pages, {result.tweets_read} read, {stored} leads stored; "
+        "X API replayed from memory",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,7 @@ async def our_bot(
         except TimeoutError as exc:
             raise RuntimeError(f"{name} did not start:\n{proc.tail()}") from exc
         proc.port = port
+        await _listening(port, proc)
         yield proc
 
 
@@ -52,3 +54,19 @@ async def stock_bot(
         except TimeoutError as exc:
             raise RuntimeError(f"{name} did not start:\n{proc.tail()}") from exc
         yield proc
+
+
+async def _listening(port: int, proc: Child, within: float = 30.0) -> None:
+    """The web server listens only once startup (migrations, the bot) is done."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{proc.name} is not listening:\n{proc.tail()}") from None
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return

@@ -33,8 +33,8 @@ class Sizes:
 def full() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=None, drain=30),
-        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=80, drain=45),
+        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=80, drain=20),
+        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=80, drain=60),
         noflood=Load(users=1000, ramp=10, think=(2.0, 6.0), window=40, drain=20),
         cpu_users=100,
         cpu_seconds=12,

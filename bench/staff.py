@@ -67,8 +67,11 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
     await db.dispose()
     seeded = time.monotonic() - began
     answers = seed.answers_per_interview(sizes.staff_answers)
-    details: dict[str, Any] = {"interviews": sizes.staff_interviews, "answers_each": answers,
-                               "seed_seconds": round(seeded, 1)}  # fmt: skip
+    details: dict[str, Any] = {
+        "interviews": sizes.staff_interviews,
+        "answers_each": answers,
+        "seed_seconds": round(seeded, 1),
+    }
     async with (
         serving(latency=0.0, flood=False) as emulator,
         our_bot(emulator, url, name="staff", cpus=cpus[0], limiter="none") as proc,
@@ -90,30 +93,66 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
 
 
 def _report(
-    report: Report, sizes: Sizes, answers: int, lists: list[float], landscape: list[float],
-    export: dict[str, Any], dump: dict[str, Any] | None,
-) -> None:  # fmt: skip
+    report: Report,
+    sizes: Sizes,
+    answers: int,
+    lists: list[float],
+    landscape: list[float],
+    export: dict[str, Any],
+    dump: dict[str, Any] | None,
+) -> None:
     s = f"staff ({sizes.staff_interviews:,} x {answers} answers)"
     p95 = percentile(lists, 95) or 0.0
-    report.add(s, "interviews list p95", round(p95 * 1000), "ms", target="< 200 ms",
-               ok=p95 < LIST_TARGET, note=f"{len(lists)} requests: pages, sorts, filters, search")  # fmt: skip
+    report.add(
+        s,
+        "interviews list p95",
+        round(p95 * 1000),
+        "ms",
+        target="< 200 ms",
+        ok=p95 < LIST_TARGET,
+        note=f"{len(lists)} requests: pages, sorts, filters, search",
+    )
     worst = max(landscape)
-    report.add(s, "landscape page (slowest)", round(worst * 1000), "ms", target="< 500 ms",
-               ok=worst < LANDSCAPE_TARGET)  # fmt: skip
-    report.add(s, "CSV export", round(export["seconds"], 2), "s",
-               note=f"{export['megabytes']:.1f} MB, {export['rows']:,} rows")  # fmt: skip
+    report.add(
+        s,
+        "landscape page (slowest)",
+        round(worst * 1000),
+        "ms",
+        target="< 500 ms",
+        ok=worst < LANDSCAPE_TARGET,
+    )
+    report.add(
+        s,
+        "CSV export",
+        round(export["seconds"], 2),
+        "s",
+        note=f"{export['megabytes']:.1f} MB, {export['rows']:,} rows",
+    )
     growth = export["rss_peak_mb"] - export["rss_before_mb"]
-    report.add(s, "CSV export RSS growth", round(growth, 1), "MB", target="flat (< 50 MB)",
-               ok=growth < 50, note=f"server RSS {export['rss_before_mb']:.0f} -> peak "
-               f"{export['rss_peak_mb']:.0f} MB while streaming")  # fmt: skip
+    report.add(
+        s,
+        "CSV export RSS growth",
+        round(growth, 1),
+        "MB",
+        target="flat (< 50 MB)",
+        ok=growth < 50,
+        note=f"server RSS {export['rss_before_mb']:.0f} -> peak "
+        f"{export['rss_peak_mb']:.0f} MB while streaming",
+    )
     if dump is None:
         report.add(s, "CSV export / sqlite3 -csv", None, note="sqlite3 command not found")
         return
     ratio = export["seconds"] / dump["seconds"] if dump["seconds"] else None
-    report.add(s, "CSV export / sqlite3 -csv", None if ratio is None else round(ratio, 2), "x",
-               target="<= 3", ok=ratio is not None and ratio <= EXPORT_RATIO,
-               note=f"sqlite3 -csv: {dump['seconds']:.2f} s for the same rows "
-               f"({dump['megabytes']:.1f} MB)")  # fmt: skip
+    report.add(
+        s,
+        "CSV export / sqlite3 -csv",
+        None if ratio is None else round(ratio, 2),
+        "x",
+        target="<= 3",
+        ok=ratio is not None and ratio <= EXPORT_RATIO,
+        note=f"sqlite3 -csv: {dump['seconds']:.2f} s for the same rows "
+        f"({dump['megabytes']:.1f} MB)",
+    )
 
 
 async def _login(client: aiohttp.ClientSession, base: str) -> None:
@@ -121,8 +160,12 @@ async def _login(client: aiohttp.ClientSession, base: str) -> None:
         found = CSRF.search(await page.text())
     if found is None:
         raise RuntimeError("no CSRF token on the sign-in page")
-    form = {"username": "bench", "password": PASSWORD, "csrf_token": found.group(1),
-            "next": "/interviews"}  # fmt: skip
+    form = {
+        "username": "bench",
+        "password": PASSWORD,
+        "csrf_token": found.group(1),
+        "next": "/interviews",
+    }
     async with client.post(base + "/login", data=form, allow_redirects=False) as response:
         if response.status != 303:
             raise RuntimeError(f"sign-in failed: HTTP {response.status}")
@@ -161,8 +204,13 @@ async def _export(client: aiohttp.ClientSession, url: str, proc: Any) -> dict[st
     seconds = time.perf_counter() - began
     done.set()
     await sampler
-    return {"seconds": seconds, "megabytes": size / 2**20, "rows": rows,
-            "rss_before_mb": before / 2**20, "rss_peak_mb": peak / 2**20}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "megabytes": size / 2**20,
+        "rows": rows,
+        "rss_before_mb": before / 2**20,
+        "rss_peak_mb": peak / 2**20,
+    }
 
 
 def _sqlite_dump(path: Path) -> dict[str, Any] | None:
@@ -173,5 +221,8 @@ def _sqlite_dump(path: Path) -> dict[str, Any] | None:
     out = subprocess.run(
         [sqlite3, "-csv", str(path), SQLITE_DUMP], check=True, capture_output=True
     ).stdout
-    return {"seconds": time.perf_counter() - began, "megabytes": len(out) / 2**20,
-            "rows": out.count(b"\n")}  # fmt: skip
+    return {
+        "seconds": time.perf_counter() - began,
+        "megabytes": len(out) / 2**20,
+        "rows": out.count(b"\n"),
+    }
