@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage import contribution_repo
 from storage.database import Database
@@ -20,7 +21,7 @@ class CodingError(ValueError):
 
 async def list_tags(db: Database) -> Sequence[Tag]:
     async with db.reading() as session:
-        result = await session.execute(select(Tag).order_by(func.lower(Tag.label_en)))
+        result = await session.execute(select(Tag).order_by(func.lower(col(Tag.label_en))))
         return result.scalars().all()
 
 
@@ -28,10 +29,8 @@ async def tag_usage(db: Database) -> dict[int, int]:
     """How many interviews, quotes and contributions (tweets and their quotes) carry each tag."""
     async with db.reading() as session:
         counts: dict[int, int] = {}
-        for model in (InterviewTag, QuoteTag):
-            rows = await session.execute(
-                select(model.tag_id, func.count()).group_by(model.tag_id)  # type: ignore[attr-defined]
-            )
+        for tag_column in (col(InterviewTag.tag_id), col(QuoteTag.tag_id)):
+            rows = await session.execute(select(tag_column, func.count()).group_by(tag_column))
             for tag_id, count in rows:
                 counts[tag_id] = counts.get(tag_id, 0) + count
         for tag_id, count in (await contribution_repo.tag_usage(session)).items():
@@ -40,9 +39,9 @@ async def tag_usage(db: Database) -> dict[int, int]:
 
 
 async def _label_taken(session: AsyncSession, label_en: str, except_id: int | None) -> bool:
-    query = select(Tag.id).where(func.lower(Tag.label_en) == label_en.lower())
+    query = select(col(Tag.id)).where(func.lower(col(Tag.label_en)) == label_en.lower())
     if except_id is not None:
-        query = query.where(Tag.id != except_id)
+        query = query.where(col(Tag.id) != except_id)
     return (await session.scalar(query)) is not None
 
 
@@ -74,8 +73,8 @@ async def delete_tag(db: Database, tag_id: int) -> str | None:
         tag = await session.get(Tag, tag_id)
         if tag is None:
             return None
-        await session.execute(delete(InterviewTag).where(InterviewTag.tag_id == tag_id))
-        await session.execute(delete(QuoteTag).where(QuoteTag.tag_id == tag_id))
+        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == tag_id))
+        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == tag_id))
         await contribution_repo.forget_tag(session, tag_id)
         await session.delete(tag)
         return tag.label_en
@@ -93,12 +92,14 @@ async def merge_tags(db: Database, source_id: int, target_id: int) -> None:
         have = set(
             (
                 await session.execute(
-                    select(InterviewTag.interview_id).where(InterviewTag.tag_id == target_id)
+                    select(col(InterviewTag.interview_id)).where(
+                        col(InterviewTag.tag_id) == target_id
+                    )
                 )
             ).scalars()
         )
         for link in (
-            await session.execute(select(InterviewTag).where(InterviewTag.tag_id == source_id))
+            await session.execute(select(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
         ).scalars():
             if link.interview_id not in have:
                 session.add(
@@ -111,17 +112,21 @@ async def merge_tags(db: Database, source_id: int, target_id: int) -> None:
                 )
         quoted = set(
             (
-                await session.execute(select(QuoteTag.quote_id).where(QuoteTag.tag_id == target_id))
+                await session.execute(
+                    select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == target_id)
+                )
             ).scalars()
         )
         moved = (
-            await session.execute(select(QuoteTag.quote_id).where(QuoteTag.tag_id == source_id))
+            await session.execute(
+                select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == source_id)
+            )
         ).scalars()
         for quote_id in set(moved) - quoted:
             session.add(QuoteTag(quote_id=quote_id, tag_id=target_id))
         await session.flush()
-        await session.execute(delete(InterviewTag).where(InterviewTag.tag_id == source_id))
-        await session.execute(delete(QuoteTag).where(QuoteTag.tag_id == source_id))
+        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
+        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == source_id))
         await contribution_repo.move_tag(session, source_id, target_id)
         await session.delete(source)
 
@@ -149,11 +154,17 @@ async def interview_tags(db: Database, interview_id: str) -> Sequence[Tag]:
     async with db.reading() as session:
         result = await session.execute(
             select(Tag)
-            .join(InterviewTag, InterviewTag.tag_id == Tag.id)  # type: ignore[arg-type]
-            .where(InterviewTag.interview_id == interview_id)
-            .order_by(Tag.label_en)
+            .join(InterviewTag, col(InterviewTag.tag_id) == col(Tag.id))
+            .where(col(InterviewTag.interview_id) == interview_id)
+            .order_by(col(Tag.label_en))
         )
         return result.scalars().all()
+
+
+async def _existing_tags(session: AsyncSession, tag_ids: set[int]) -> set[int]:
+    """The ids that still name a tag (another researcher may have deleted one meanwhile)."""
+    found = await session.scalars(select(col(Tag.id)).where(col(Tag.id).in_(tag_ids)))
+    return {tag_id for tag_id in found if tag_id is not None}
 
 
 async def set_interview_tags(
@@ -161,18 +172,18 @@ async def set_interview_tags(
 ) -> None:
     wanted = set(tag_ids)
     async with db.transaction() as session:
-        valid = set((await session.execute(select(Tag.id).where(Tag.id.in_(wanted)))).scalars())  # type: ignore[union-attr]
+        valid = await _existing_tags(session, wanted)
         current = set(
-            (
-                await session.execute(
-                    select(InterviewTag.tag_id).where(InterviewTag.interview_id == interview_id)
+            await session.scalars(
+                select(col(InterviewTag.tag_id)).where(
+                    col(InterviewTag.interview_id) == interview_id
                 )
-            ).scalars()
+            )
         )
         await session.execute(
             delete(InterviewTag).where(
-                InterviewTag.interview_id == interview_id,
-                InterviewTag.tag_id.in_(current - valid),  # type: ignore[attr-defined]
+                col(InterviewTag.interview_id) == interview_id,
+                col(InterviewTag.tag_id).in_(current - valid),
             )
         )
         for tag_id in valid - current:
@@ -202,8 +213,8 @@ async def add_quote(
     """Store a passage only if it is exactly `answer[start:end]` (offsets in code points)."""
     async with db.transaction() as session:
         value = await session.scalar(
-            select(Answer.value).where(
-                Answer.interview_id == interview_id, Answer.key == answer_key
+            select(col(Answer.value)).where(
+                col(Answer.interview_id) == interview_id, col(Answer.key) == answer_key
             )
         )
         body = answer_text(value)
@@ -228,9 +239,7 @@ async def add_quote(
         session.add(quote)
         await session.flush()
         assert quote.id is not None
-        ids = set(tag_ids)
-        valid = (await session.execute(select(Tag.id).where(Tag.id.in_(ids)))).scalars()  # type: ignore[union-attr]
-        for tag_id in set(valid):
+        for tag_id in await _existing_tags(session, set(tag_ids)):
             session.add(QuoteTag(quote_id=quote.id, tag_id=tag_id))
         return quote.id
 
@@ -240,7 +249,7 @@ async def delete_quote(db: Database, quote_id: int) -> Quote | None:
         quote = await session.get(Quote, quote_id)
         if quote is None:
             return None
-        await session.execute(delete(QuoteTag).where(QuoteTag.quote_id == quote_id))
+        await session.execute(delete(QuoteTag).where(col(QuoteTag.quote_id) == quote_id))
         await session.delete(quote)
         return quote
 
@@ -250,7 +259,9 @@ async def quotes_of(db: Database, interview_id: str) -> list[tuple[Quote, list[T
         quotes = (
             (
                 await session.execute(
-                    select(Quote).where(Quote.interview_id == interview_id).order_by(Quote.id)
+                    select(Quote)
+                    .where(col(Quote.interview_id) == interview_id)
+                    .order_by(col(Quote.id))
                 )
             )
             .scalars()
@@ -265,10 +276,10 @@ async def _tags_of_quotes(session: AsyncSession, quote_ids: list[int]) -> dict[i
     if not quote_ids:
         return found
     rows = await session.execute(
-        select(QuoteTag.quote_id, Tag)
-        .join(Tag, Tag.id == QuoteTag.tag_id)  # type: ignore[arg-type]
-        .where(QuoteTag.quote_id.in_(quote_ids))  # type: ignore[attr-defined]
-        .order_by(Tag.label_en)
+        select(col(QuoteTag.quote_id), Tag)
+        .join(Tag, col(Tag.id) == col(QuoteTag.tag_id))
+        .where(col(QuoteTag.quote_id).in_(quote_ids))
+        .order_by(col(Tag.label_en))
     )
     for quote_id, tag in rows:
         found.setdefault(quote_id, []).append(tag)
@@ -298,6 +309,6 @@ async def save_review(
         else:
             await session.execute(
                 update(InterviewReview)
-                .where(InterviewReview.interview_id == interview_id)  # type: ignore[arg-type]
+                .where(col(InterviewReview.interview_id) == interview_id)
                 .values(status=status, notes=notes, updated_by=by, updated_at=now)
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Counter
@@ -17,8 +18,11 @@ async def bump(db: Database, name: str, by: int = 1) -> None:
         try:
             async with db.transaction() as session:
                 result = await session.execute(
-                    update(Counter).where(Counter.name == name).values(value=Counter.value + by)  # type: ignore[arg-type]
+                    update(Counter)
+                    .where(col(Counter.name) == name)
+                    .values(value=col(Counter.value) + by)
                 )
+                # a CursorResult at run time; the stubs say Result, which has no rowcount
                 if result.rowcount == 0:  # type: ignore[attr-defined]
                     session.add(Counter(name=name, value=by))
             return
@@ -28,5 +32,5 @@ async def bump(db: Database, name: str, by: int = 1) -> None:
 
 async def read(db: Database, name: str) -> int:
     async with db.reading() as session:
-        value = (await session.execute(select(Counter.value).where(Counter.name == name))).scalar()  # type: ignore[arg-type]
+        value = await session.scalar(select(col(Counter.value)).where(col(Counter.name) == name))
         return int(value or 0)

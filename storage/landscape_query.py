@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
@@ -19,13 +20,18 @@ async def coverage(db: Database, filters: Filters) -> list[tuple[str, str, int]]
     """(country, level, interviews) for interviews that answered the country question."""
     country = aliased(Answer)
     level = aliased(Answer)
-    country_text = json_text(country.value, db.backend)
-    level_text = func.coalesce(json_text(level.value, db.backend), "")
+    country_text = json_text(col(country.value), db.backend)
+    level_text = func.coalesce(json_text(col(level.value), db.backend), "")
     query = (
         select(country_text, level_text, func.count())
         .select_from(Interview)
-        .join(country, and_(country.interview_id == Interview.id, country.key == "country"))
-        .outerjoin(level, and_(level.interview_id == Interview.id, level.key == "level"))
+        .join(
+            country,
+            and_(col(country.interview_id) == col(Interview.id), col(country.key) == "country"),
+        )
+        .outerjoin(
+            level, and_(col(level.interview_id) == col(Interview.id), col(level.key) == "level")
+        )
         .where(and_(True, *conditions(filters, db.backend)))
         .group_by(country_text, level_text)
     )
@@ -40,12 +46,12 @@ async def value_counts(
     keys = list(keys)
     if not keys:
         return {}
-    value = json_text(Answer.value, db.backend)
+    value = json_text(col(Answer.value), db.backend)
     query = (
-        select(Answer.key, value, func.count())
-        .join(Interview, Interview.id == Answer.interview_id)  # type: ignore[arg-type]
-        .where(Answer.key.in_(keys), *conditions(filters, db.backend))  # type: ignore[attr-defined]
-        .group_by(Answer.key, value)
+        select(col(Answer.key), value, func.count())
+        .join(Interview, col(Interview.id) == col(Answer.interview_id))
+        .where(col(Answer.key).in_(keys), *conditions(filters, db.backend))
+        .group_by(col(Answer.key), value)
     )
     async with db.reading() as session:
         return {
@@ -77,7 +83,7 @@ async def funnel(db: Database, filters: Filters) -> Funnel:
         completed = await session.scalar(
             select(func.count())
             .select_from(Interview)
-            .where(where, Interview.status == "completed")  # type: ignore[arg-type]
+            .where(where, col(Interview.status) == "completed")
         )
         consented = None
         if consent is not None:
@@ -102,44 +108,43 @@ async def stream_quotes(
 ) -> AsyncIterator[list[QuoteRow]]:
     """Quotes from the filtered interviews (optionally one tag), in batches."""
     query = (
-        select(Quote.id)
-        .join(Interview, Interview.id == Quote.interview_id)  # type: ignore[arg-type]
+        select(col(Quote.id))
+        .join(Interview, col(Interview.id) == col(Quote.interview_id))
         .where(*conditions(filters, db.backend))
-        .order_by(Quote.id)
+        .order_by(col(Quote.id))
     )
     if tag_id is not None:
-        query = query.where(
-            Quote.id.in_(select(QuoteTag.quote_id).where(QuoteTag.tag_id == tag_id))  # type: ignore[union-attr]
-        )
+        tagged = select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == tag_id)
+        query = query.where(col(Quote.id).in_(tagged))
     async with db.reading() as session:
-        ids = list((await session.execute(query)).scalars())
+        ids = list(await session.scalars(query))
     for offset in range(0, len(ids), batch):
         chunk = ids[offset : offset + batch]
         async with db.reading() as session:
             rows = (
                 await session.execute(
                     select(Quote, Interview, Respondent)
-                    .join(Interview, Interview.id == Quote.interview_id)  # type: ignore[arg-type]
-                    .outerjoin(Respondent, Respondent.id == Interview.respondent_id)  # type: ignore[arg-type]
-                    .where(Quote.id.in_(chunk))  # type: ignore[union-attr]
-                    .order_by(Quote.id)
+                    .join(Interview, col(Interview.id) == col(Quote.interview_id))
+                    .outerjoin(Respondent, col(Respondent.id) == col(Interview.respondent_id))
+                    .where(col(Quote.id).in_(chunk))
+                    .order_by(col(Quote.id))
                 )
             ).all()
             interview_ids = {q.interview_id for q, _, _ in rows}
             fields: dict[tuple[str, str], Any] = {}
             for iid, key, value in await session.execute(
-                select(Answer.interview_id, Answer.key, Answer.value).where(
-                    Answer.interview_id.in_(interview_ids),  # type: ignore[attr-defined]
-                    Answer.key.in_(("country", "level")),  # type: ignore[attr-defined]
+                select(col(Answer.interview_id), col(Answer.key), col(Answer.value)).where(
+                    col(Answer.interview_id).in_(interview_ids),
+                    col(Answer.key).in_(("country", "level")),
                 )
             ):
                 fields[(iid, key)] = value
             tags: dict[int, list[Tag]] = {}
             for quote_id, tag in await session.execute(
-                select(QuoteTag.quote_id, Tag)
-                .join(Tag, Tag.id == QuoteTag.tag_id)  # type: ignore[arg-type]
-                .where(QuoteTag.quote_id.in_(chunk))  # type: ignore[attr-defined]
-                .order_by(Tag.label_en)
+                select(col(QuoteTag.quote_id), Tag)
+                .join(Tag, col(Tag.id) == col(QuoteTag.tag_id))
+                .where(col(QuoteTag.quote_id).in_(chunk))
+                .order_by(col(Tag.label_en))
             ):
                 tags.setdefault(quote_id, []).append(tag)
         yield [

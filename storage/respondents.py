@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Respondent
@@ -13,7 +14,7 @@ async def mark_unreachable(db: Database, telegram_user_id: int) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(Respondent)
-            .where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
+            .where(col(Respondent.telegram_user_id) == telegram_user_id)
             .values(unreachable=True)
         )
 
@@ -23,6 +24,6 @@ async def mark_reachable(db: Database, telegram_user_id: int) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(Respondent)
-            .where(Respondent.telegram_user_id == telegram_user_id)  # type: ignore[arg-type]
+            .where(col(Respondent.telegram_user_id) == telegram_user_id)
             .values(unreachable=False)
         )

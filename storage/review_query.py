@@ -12,22 +12,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, exists, func, literal_column, or_, select, text
-from sqlalchemy.sql import Select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag
 
 PAGE_SIZE = 50
-SORTS: dict[str, tuple[Any, ...]] = {
-    "newest": (Interview.started_at.desc(), Interview.id.desc()),  # type: ignore[attr-defined]
-    "oldest": (Interview.started_at.asc(), Interview.id.asc()),  # type: ignore[attr-defined]
-    "updated": (Interview.updated_at.desc(), Interview.id.desc()),  # type: ignore[attr-defined]
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "newest": (col(Interview.started_at).desc(), col(Interview.id).desc()),
+    "oldest": (col(Interview.started_at).asc(), col(Interview.id).asc()),
+    "updated": (col(Interview.updated_at).desc(), col(Interview.id).desc()),
     "completed": (
-        Interview.completed_at.is_(None),  # type: ignore[union-attr]
-        Interview.completed_at.desc(),  # type: ignore[union-attr]
-        Interview.id.desc(),  # type: ignore[attr-defined]
+        col(Interview.completed_at).is_(None),
+        col(Interview.completed_at).desc(),
+        col(Interview.id).desc(),
     ),
 }
 
@@ -50,7 +63,7 @@ class Filters:
     ids: tuple[str, ...] = field(default_factory=tuple)
 
 
-def json_text(column: Any, backend: str) -> ColumnElement[Any]:
+def json_text(column: SQLCoreOperations[Any], backend: str) -> ColumnElement[Any]:
     """A JSON string value as plain text (SQLAlchemy stores JSON with \\u escapes)."""
     if backend == "sqlite":
         return func.json_extract(column, "$")
@@ -60,9 +73,9 @@ def json_text(column: Any, backend: str) -> ColumnElement[Any]:
 
 def _answer_is(backend: str, key: str, value: str) -> ColumnElement[bool]:
     return exists().where(
-        Answer.interview_id == Interview.id,
-        Answer.key == key,
-        json_text(Answer.value, backend) == value,
+        col(Answer.interview_id) == col(Interview.id),
+        col(Answer.key) == key,
+        json_text(col(Answer.value), backend) == value,
     )
 
 
@@ -73,31 +86,32 @@ def _search(backend: str, q: str) -> ColumnElement[bool]:
             "SELECT rowid FROM answer_fts WHERE body LIKE :pattern ESCAPE '\\'"
         ).bindparams(pattern=pattern)
         return exists().where(
-            Answer.interview_id == Interview.id,
-            Answer.id.in_(matching.columns(literal_column("rowid"))),  # type: ignore[union-attr]
+            col(Answer.interview_id) == col(Interview.id),
+            col(Answer.id).in_(matching.columns(literal_column("rowid"))),
         )
-    body = json_text(Answer.value, backend)
+    body = json_text(col(Answer.value), backend)
     condition = (
         body.ilike(pattern, escape="\\") if backend != "sqlite" else body.like(pattern, escape="\\")
     )
-    return exists().where(Answer.interview_id == Interview.id, condition)
+    return exists().where(col(Answer.interview_id) == col(Interview.id), condition)
 
 
 def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.status:
-        where.append(Interview.status == filters.status)  # type: ignore[arg-type]
+        where.append(col(Interview.status) == filters.status)
     if filters.review == "new":
         where.append(
             ~exists().where(
-                InterviewReview.interview_id == Interview.id, InterviewReview.status != "new"
+                col(InterviewReview.interview_id) == col(Interview.id),
+                col(InterviewReview.status) != "new",
             )
         )
     elif filters.review:
         where.append(
             exists().where(
-                InterviewReview.interview_id == Interview.id,
-                InterviewReview.status == filters.review,
+                col(InterviewReview.interview_id) == col(Interview.id),
+                col(InterviewReview.status) == filters.review,
             )
         )
     if filters.country:
@@ -105,38 +119,40 @@ def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
     if filters.level:
         where.append(_answer_is(backend, "level", filters.level))
     if filters.language:
-        where.append(Interview.language == filters.language)  # type: ignore[arg-type]
+        where.append(col(Interview.language) == filters.language)
     if filters.source:
-        where.append(Interview.source == filters.source)  # type: ignore[arg-type]
+        where.append(col(Interview.source) == filters.source)
     if filters.tag is not None:
         where.append(
             or_(
                 exists().where(
-                    InterviewTag.interview_id == Interview.id, InterviewTag.tag_id == filters.tag
+                    col(InterviewTag.interview_id) == col(Interview.id),
+                    col(InterviewTag.tag_id) == filters.tag,
                 ),
                 exists().where(
-                    Quote.interview_id == Interview.id,
-                    QuoteTag.quote_id == Quote.id,
-                    QuoteTag.tag_id == filters.tag,
+                    col(Quote.interview_id) == col(Interview.id),
+                    col(QuoteTag.quote_id) == col(Quote.id),
+                    col(QuoteTag.tag_id) == filters.tag,
                 ),
             )
         )
     if filters.since is not None:
-        where.append(Interview.started_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))  # type: ignore[arg-type]
+        start = datetime.combine(filters.since, time.min, tzinfo=UTC)
+        where.append(col(Interview.started_at) >= start)
     if filters.until is not None:
         end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC)
-        where.append(Interview.started_at < end)  # type: ignore[arg-type]
+        where.append(col(Interview.started_at) < end)
     if filters.q.strip():
         where.append(_search(backend, filters.q.strip()))
     if filters.outcome is not None:
         area, outcome = filters.outcome
         where.append(_answer_is(backend, f"outcome@{area}", outcome))
     if filters.ids:
-        where.append(Interview.id.in_(filters.ids))  # type: ignore[attr-defined]
+        where.append(col(Interview.id).in_(filters.ids))
     return where
 
 
-def filtered(filters: Filters, backend: str) -> Select[tuple[Interview]]:
+def filtered(filters: Filters, backend: str) -> Select[Interview]:
     return select(Interview).where(and_(True, *conditions(filters, backend)))
 
 
@@ -173,23 +189,22 @@ async def interview_page(
         )
         ids = [i.id for i in interviews]
         field_rows = await session.execute(
-            select(Answer.interview_id, Answer.key, Answer.value).where(
-                Answer.interview_id.in_(ids),  # type: ignore[attr-defined]
-                Answer.key.in_(("country", "level")),  # type: ignore[attr-defined]
+            select(col(Answer.interview_id), col(Answer.key), col(Answer.value)).where(
+                col(Answer.interview_id).in_(ids),
+                col(Answer.key).in_(("country", "level")),
             )
         )
         fields: dict[str, dict[str, Any]] = {}
         for interview_id, key, value in field_rows:
             fields.setdefault(interview_id, {})[key] = value
-        statuses = dict(
-            (
-                await session.execute(
-                    select(InterviewReview.interview_id, InterviewReview.status).where(
-                        InterviewReview.interview_id.in_(ids)  # type: ignore[attr-defined]
-                    )
+        statuses: dict[str, str] = {
+            interview_id: status
+            for interview_id, status in await session.execute(
+                select(col(InterviewReview.interview_id), col(InterviewReview.status)).where(
+                    col(InterviewReview.interview_id).in_(ids)
                 )
-            ).all()
-        )
+            )
+        }
     rows = [ListRow(i, fields.get(i.id, {}), statuses.get(i.id, "new")) for i in interviews]
     return rows, total
 
@@ -198,20 +213,19 @@ async def distinct_values(db: Database) -> dict[str, list[str]]:
     """Choices for the filter form: sources, languages and statuses that occur."""
     async with db.reading() as session:
         out: dict[str, list[str]] = {}
-        for name, column in (
-            ("source", Interview.source),
-            ("language", Interview.language),
-            ("status", Interview.status),
-        ):
-            values = (
-                await session.execute(select(column).distinct().where(column.is_not(None)))
-            ).scalars()  # type: ignore[union-attr]
+        columns: tuple[tuple[str, SQLCoreOperations[str | None]], ...] = (
+            ("source", col(Interview.source)),
+            ("language", col(Interview.language)),
+            ("status", col(Interview.status)),
+        )
+        for name, column in columns:
+            values = await session.scalars(select(column).distinct().where(column.is_not(None)))
             out[name] = sorted(str(v) for v in values)
-        country = json_text(Answer.value, db.backend)
-        values = (
-            await session.execute(select(country).distinct().where(Answer.key == "country"))
-        ).scalars()
-        out["country"] = sorted(str(v) for v in values if v)
+        country = json_text(col(Answer.value), db.backend)
+        countries = await session.scalars(
+            select(country).distinct().where(col(Answer.key) == "country")
+        )
+        out["country"] = sorted(str(v) for v in countries if v)
     return out
 
 
@@ -231,8 +245,8 @@ async def interview_detail(
             (
                 await session.execute(
                     select(Answer)
-                    .where(Answer.interview_id == interview_id)
-                    .order_by(Answer.position, Answer.id)
+                    .where(col(Answer.interview_id) == interview_id)
+                    .order_by(col(Answer.position), col(Answer.id))
                 )
             )
             .scalars()
@@ -246,20 +260,16 @@ async def delete_interview(db: Database, interview_id: str) -> bool:
         interview = await session.get(Interview, interview_id)
         if interview is None:
             return False
-        for model in (QuoteTag,):
-            await session.execute(
-                model.__table__.delete().where(  # type: ignore[attr-defined]
-                    QuoteTag.quote_id.in_(
-                        select(Quote.id).where(Quote.interview_id == interview_id)
-                    )  # type: ignore[attr-defined]
-                )
-            )
-        for table_model in (Quote, InterviewTag, InterviewReview, Answer):
-            await session.execute(
-                table_model.__table__.delete().where(  # type: ignore[attr-defined]
-                    table_model.interview_id == interview_id  # type: ignore[attr-defined]
-                )
-            )
+        quotes = select(col(Quote.id)).where(col(Quote.interview_id) == interview_id)
+        await session.execute(delete(QuoteTag).where(col(QuoteTag.quote_id).in_(quotes)))
+        await session.execute(delete(Quote).where(col(Quote.interview_id) == interview_id))
+        await session.execute(
+            delete(InterviewTag).where(col(InterviewTag.interview_id) == interview_id)
+        )
+        await session.execute(
+            delete(InterviewReview).where(col(InterviewReview.interview_id) == interview_id)
+        )
+        await session.execute(delete(Answer).where(col(Answer.interview_id) == interview_id))
         await session.delete(interview)
     return True
 
@@ -270,8 +280,8 @@ async def stream_interviews(
     """Interviews with respondent and answers, in batches, so exports keep memory flat."""
     query = (
         filtered(filters, db.backend)
-        .with_only_columns(Interview.id)  # type: ignore[arg-type]
-        .order_by(Interview.started_at, Interview.id)
+        .with_only_columns(col(Interview.id))
+        .order_by(col(Interview.started_at), col(Interview.id))
     )
     async with db.reading() as session:
         ids = [row[0] for row in (await session.execute(query))]
@@ -281,16 +291,16 @@ async def stream_interviews(
             interviews = (
                 await session.execute(
                     select(Interview, Respondent)
-                    .outerjoin(Respondent, Respondent.id == Interview.respondent_id)  # type: ignore[arg-type]
-                    .where(Interview.id.in_(chunk))  # type: ignore[attr-defined]
+                    .outerjoin(Respondent, col(Respondent.id) == col(Interview.respondent_id))
+                    .where(col(Interview.id).in_(chunk))
                 )
             ).all()
             answers: dict[str, list[Answer]] = {}
             for answer in (
                 await session.execute(
                     select(Answer)
-                    .where(Answer.interview_id.in_(chunk))  # type: ignore[attr-defined]
-                    .order_by(Answer.position, Answer.id)
+                    .where(col(Answer.interview_id).in_(chunk))
+                    .order_by(col(Answer.position), col(Answer.id))
                 )
             ).scalars():
                 answers.setdefault(answer.interview_id, []).append(answer)

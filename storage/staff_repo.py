@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
+from sqlmodel import col
 
 from storage.database import Database
 from storage.staff import AuditLog, LoginAttempt, StaffSession, StaffUser
@@ -24,27 +25,27 @@ def token_hash(token: str) -> str:
 
 async def find_user(db: Database, username: str) -> StaffUser | None:
     async with db.reading() as session:
-        result = await session.execute(select(StaffUser).where(StaffUser.username == username))
+        result = await session.execute(select(StaffUser).where(col(StaffUser.username) == username))
         return result.scalar_one_or_none()
 
 
 async def list_users(db: Database) -> Sequence[StaffUser]:
     async with db.reading() as session:
-        result = await session.execute(select(StaffUser).order_by(StaffUser.username))
+        result = await session.execute(select(StaffUser).order_by(col(StaffUser.username)))
         return result.scalars().all()
 
 
 async def save_user(db: Database, username: str, password_hash: str, role: str) -> None:
     """Create the account, or reset its password and role (and end its sessions)."""
     async with db.transaction() as session:
-        result = await session.execute(select(StaffUser).where(StaffUser.username == username))
+        result = await session.execute(select(StaffUser).where(col(StaffUser.username) == username))
         user = result.scalar_one_or_none()
         if user is None:
             session.add(StaffUser(username=username, password_hash=password_hash, role=role))
             return
         user.password_hash = password_hash
         user.role = role
-        await session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+        await session.execute(delete(StaffSession).where(col(StaffSession.user_id) == user.id))
 
 
 async def set_role(db: Database, user_id: int, role: str) -> None:
@@ -59,7 +60,7 @@ async def delete_user(db: Database, user_id: int) -> str | None:
         user = await session.get(StaffUser, user_id)
         if user is None:
             return None
-        await session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+        await session.execute(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
         await session.delete(user)
         return user.username
 
@@ -78,7 +79,7 @@ async def start_session(
             )
         )
         # Housekeeping: expired sessions of anyone are no longer useful.
-        await session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+        await session.execute(delete(StaffSession).where(col(StaffSession.expires_at) < now))
 
 
 async def session_user(
@@ -87,8 +88,8 @@ async def session_user(
     async with db.reading() as session:
         result = await session.execute(
             select(StaffSession, StaffUser)
-            .join(StaffUser, StaffUser.id == StaffSession.user_id)  # type: ignore[arg-type]
-            .where(StaffSession.token_hash == token_hash(token))
+            .join(StaffUser, col(StaffUser.id) == col(StaffSession.user_id))
+            .where(col(StaffSession.token_hash) == token_hash(token))
         )
         row = result.first()
     if row is None:
@@ -105,7 +106,7 @@ async def session_user(
 async def end_session(db: Database, token: str) -> None:
     async with db.transaction() as session:
         await session.execute(
-            delete(StaffSession).where(StaffSession.token_hash == token_hash(token))
+            delete(StaffSession).where(col(StaffSession.token_hash) == token_hash(token))
         )
 
 
@@ -115,12 +116,12 @@ async def recent_failures(db: Database, username: str, ip: str, since: datetime)
         by_user = await session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
-            .where(LoginAttempt.username == username, LoginAttempt.at >= since)
+            .where(col(LoginAttempt.username) == username, col(LoginAttempt.at) >= since)
         )
         by_ip = await session.scalar(
             select(func.count())
             .select_from(LoginAttempt)
-            .where(LoginAttempt.ip == ip, LoginAttempt.at >= since)
+            .where(col(LoginAttempt.ip) == ip, col(LoginAttempt.at) >= since)
         )
     return max(by_user or 0, by_ip or 0)
 
@@ -128,12 +129,14 @@ async def recent_failures(db: Database, username: str, ip: str, since: datetime)
 async def record_failure(db: Database, username: str, ip: str, now: datetime) -> None:
     async with db.transaction() as session:
         session.add(LoginAttempt(username=username, ip=ip, at=now))
-        await session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+        await session.execute(
+            delete(LoginAttempt).where(col(LoginAttempt.at) < now - timedelta(days=1))
+        )
 
 
 async def clear_failures(db: Database, username: str) -> None:
     async with db.transaction() as session:
-        await session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+        await session.execute(delete(LoginAttempt).where(col(LoginAttempt.username) == username))
 
 
 async def audit(
@@ -154,16 +157,16 @@ async def audit_page(
     db: Database, *, before_id: int | None, limit: int, search: str = ""
 ) -> Sequence[AuditLog]:
     """Newest first, keyset-paginated by id."""
-    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
     if before_id is not None:
-        query = query.where(AuditLog.id < before_id)  # type: ignore[operator]
+        query = query.where(col(AuditLog.id) < before_id)
     if search:
         like = f"%{search}%"
         query = query.where(
             or_(
-                AuditLog.username.like(like),  # type: ignore[attr-defined]
-                AuditLog.action.like(like),  # type: ignore[attr-defined]
-                AuditLog.target.like(like),  # type: ignore[union-attr]
+                col(AuditLog.username).like(like),
+                col(AuditLog.action).like(like),
+                col(AuditLog.target).like(like),
             )
         )
     async with db.reading() as session:
