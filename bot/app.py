@@ -179,7 +179,12 @@ def _telegram_endpoint(
     app[EMULATOR] = emulator
     app.cleanup_ctx.append(_emulator_ctx(emulator))
     setup_simulator_routes(app, emulator)
-    return emulator.token, lambda _app: emulator.root.rstrip("/")
+
+    def api_url(_app: web.Application) -> str:
+        assert emulator.root is not None  # set by _emulator_ctx, which runs first
+        return emulator.root.rstrip("/")
+
+    return emulator.token, api_url
 
 
 def _emulator_ctx(emulator: Any) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -15,15 +15,17 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.sql import Select
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlmodel import col
 
 from storage import contribution_repo
 from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
+
+_Ts = TypeVarTuple("_Ts")
 
 BATCH = 500
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,16 +52,16 @@ class ExportFilter:
 
     status: str = "completed"
     interview_ids: Sequence[str] | None = None
-    where: Any = None  # extra SQLAlchemy criteria (staff app filters)
+    where: ColumnElement[bool] | None = None  # extra criteria (staff app filters)
     personal: frozenset[str] = frozenset()  # question ids withheld without attributable consent
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def apply(self, query: Select[*_Ts]) -> Select[*_Ts]:
         if self.status != "all":
-            query = query.where(Interview.status == self.status)  # type: ignore[arg-type]
+            query = query.where(col(Interview.status) == self.status)
         else:
-            query = query.where(Interview.status != "withdrawn")  # type: ignore[arg-type]
+            query = query.where(col(Interview.status) != "withdrawn")
         if self.interview_ids is not None:
-            query = query.where(Interview.id.in_(list(self.interview_ids)))  # type: ignore[attr-defined]
+            query = query.where(col(Interview.id).in_(list(self.interview_ids)))
         if self.where is not None:
             query = query.where(self.where)
         return query
@@ -100,15 +102,17 @@ async def iter_interviews(
     while True:
         async with db.reading() as session:
             query = selection.apply(select(Interview, Respondent)).outerjoin(
-                Respondent,
-                Respondent.id == Interview.respondent_id,  # type: ignore[arg-type]
+                Respondent, col(Respondent.id) == col(Interview.respondent_id)
             )
             if last is not None:
+                started, interview_id = last
                 query = query.where(
-                    (Interview.started_at > last[0])  # type: ignore[operator]
-                    | ((Interview.started_at == last[0]) & (Interview.id > last[1]))  # type: ignore[operator]
+                    or_(
+                        col(Interview.started_at) > started,
+                        (col(Interview.started_at) == started) & (col(Interview.id) > interview_id),
+                    )
                 )
-            query = query.order_by(Interview.started_at, Interview.id).limit(BATCH)  # type: ignore[arg-type]
+            query = query.order_by(col(Interview.started_at), col(Interview.id)).limit(BATCH)
             rows = (await session.execute(query)).all()
             if not rows:
                 return
@@ -116,8 +120,8 @@ async def iter_interviews(
             answers: dict[str, list[Answer]] = {i: [] for i in ids}
             result = await session.execute(
                 select(Answer)
-                .where(Answer.interview_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(Answer.interview_id, Answer.position, Answer.id)  # type: ignore[arg-type]
+                .where(col(Answer.interview_id).in_(ids))
+                .order_by(col(Answer.interview_id), col(Answer.position), col(Answer.id))
             )
             for answer in result.scalars():
                 answers[answer.interview_id].append(answer)
@@ -199,11 +203,11 @@ async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[st
 async def answer_columns(db: Database, selection: ExportFilter) -> list[str]:
     """Every answer key present, in questionnaire order (for one column per answer)."""
     async with db.reading() as session:
-        ids = selection.apply(select(Interview.id)).subquery()
+        ids = selection.apply(select(col(Interview.id))).subquery()
         query = (
-            select(Answer.key, func.min(Answer.position))
-            .where(Answer.interview_id.in_(select(ids.c.id)))  # type: ignore[attr-defined]
-            .group_by(Answer.key)
+            select(col(Answer.key), func.min(col(Answer.position)))
+            .where(col(Answer.interview_id).in_(select(ids.c.id)))
+            .group_by(col(Answer.key))
         )
         rows = (await session.execute(query)).all()
     return [key for key, _pos in sorted(rows, key=lambda r: (r[1], r[0]))]

@@ -54,7 +54,8 @@ class QuestionModel(_Strict):
     text: str
     hint: str | None = None
     optional: bool = False
-    personal: bool = False  # the answer identifies the person: exported only with attributable consent
+    # the answer identifies the person: exported only with attributable consent
+    personal: bool = False
     when: ConditionModel | None = None
     repeat: RepeatModel | None = None
     # single / multi

@@ -175,7 +175,7 @@ class Chat:
         return await self._send_message({"location": location}, wait, 5.0)
 
     async def send_contact(self, phone_number: str = "+447700900123", *, wait: bool = True) -> int:
-        contact = {"phone_number": phone_number, "first_name": self.first_name}
+        contact: dict[str, object] = {"phone_number": phone_number, "first_name": self.first_name}
         contact["user_id"] = self.user_id
         return await self._send_message({"contact": contact}, wait, 5.0)
 

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
@@ -26,6 +26,8 @@ from storage import staff_repo
 from storage.staff import ROLES
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# a view keeps its own signature (some take keyword arguments to re-render with an error)
+View = TypeVar("View", bound=Handler)
 
 SESSION_LIFETIME = timedelta(hours=12)
 RATE_WINDOW = timedelta(minutes=15)
@@ -48,10 +50,10 @@ class Staff:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-def requires(role: str | None) -> Callable[[Handler], Handler]:
+def requires(role: str | None) -> Callable[[View], View]:
     """Declare the least role a view needs; None means anyone (sign-in page, static files)."""
 
-    def mark(handler: Handler) -> Handler:
+    def mark(handler: View) -> View:
         handler.staff_role = role  # type: ignore[attr-defined]
         return handler
 

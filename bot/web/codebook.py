@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -40,8 +41,8 @@ async def index(
     )
 
 
-def _fields(form: object) -> tuple[str, str, str]:
-    get = form.get  # type: ignore[attr-defined]
+def _fields(form: Mapping[str, object]) -> tuple[str, str, str]:
+    get = form.get
     return (
         str(get("label_en", "")).strip()[:200],
         str(get("label_cy", "")).strip()[:200],

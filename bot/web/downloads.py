@@ -148,14 +148,15 @@ def attribution(row: QuoteRow, view: QuestionnaireView, organisation: str | None
 
 async def _organisations(request: web.Request, interview_ids: set[str]) -> dict[str, str]:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from storage.models import Answer
 
     async with request.app[SERVICES].db.reading() as session:
         rows = await session.execute(
-            select(Answer.interview_id, Answer.value).where(
-                Answer.interview_id.in_(interview_ids),  # type: ignore[attr-defined]
-                Answer.key == "organisation",
+            select(col(Answer.interview_id), col(Answer.value)).where(
+                col(Answer.interview_id).in_(interview_ids),
+                col(Answer.key) == "organisation",
             )
         )
         return {i: v for i, v in rows if isinstance(v, str)}

@@ -22,7 +22,8 @@ def setup_routes(app: web.Application) -> None:
 
     def add(method: str, path: str, handler: auth.Handler, name: str) -> None:
         route = router.add_route(method, path, handler, name=name)
-        mine.add(route.resource)  # type: ignore[arg-type]
+        assert route.resource is not None  # add_route always makes or finds one
+        mine.add(route.resource)
 
     add("GET", "/", interviews.home, "home")
     add("GET", "/login", auth.login_form, "login")
