@@ -73,7 +73,7 @@ async def test_racing_claimers_one_winner(database_url: str) -> None:
 async def test_job_loops_of_two_instances_run_each_job_once_per_period(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two instances (two engines, two holders), real job loops with a 0.4 s period for 3 s."""
+    """Two instances (two engines, two holders), real job loops with a 0.5 s period for 3 s."""
     from tests.reliability.instances import services_for
 
     runs: list[tuple[str, str, float]] = []
@@ -86,7 +86,7 @@ async def test_job_loops_of_two_instances_run_each_job_once_per_period(
 
         return run
 
-    period = 0.4
+    period = 0.5
     names = ["reminders", "expire-interviews", "retention", "lead-sync", "mentions-poll"]
     await upgrade_async(database_url)
     instances = [services_for(database_url, holder=f"instance-{n}") for n in range(2)]
@@ -108,7 +108,9 @@ async def test_job_loops_of_two_instances_run_each_job_once_per_period(
     for name in names:
         times = sorted(t for n, _h, t in runs if n == name)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert 5 <= len(times) <= 3.0 / (period * jobs.LEASE_SHARE) + 1, (name, len(times))
-        assert min(gaps) >= period * jobs.LEASE_SHARE - 0.02, (name, gaps)
+        assert 4 <= len(times) <= 3.0 / (period * jobs.LEASE_SHARE) + 1, (name, len(times))
+        # runs are timed after the claim's round trip, which a loaded machine makes uneven;
+        # without the lease both instances would run each job together (gaps of ~0)
+        assert min(gaps) >= period * jobs.LEASE_SHARE - 0.15, (name, gaps)
     holders = {h for _n, h, _t in runs}
     assert holders == {"instance-0", "instance-1"}, "either instance may win a period"

@@ -26,7 +26,7 @@ from tests.reliability.respondents import (
 FAULT_KINDS = ["429", "500", "502", "503", TIMEOUT, TIMEOUT_AFTER, DROP]
 REPLY_METHODS = ["sendMessage", "editMessageText", "answerCallbackQuery"]
 #: figures for docs/reliability.md are printed by the test (pytest -s) from these runs
-RESPONDENTS = 8
+RESPONDENTS = 6
 SHARE = 0.2
 
 
@@ -103,7 +103,7 @@ async def test_faulty_telegram_loses_nothing_and_leaves_nobody_without_a_questio
         f"answers {sum(len(p.intended) for p in people)}; nudges {sum(p.nudges for p in people)}"
     )
     assert problems == {}
-    assert sum(injected.values()) >= 50, injected
+    assert sum(injected.values()) >= 40, injected
     assert {"429", "500", TIMEOUT, DROP} <= set(injected)
     assert _retry_after_respected(calls) == []
     assert _longest_failure_run(calls) <= 16  # 4 transport attempts x 4 flood-pacer attempts
