@@ -4,6 +4,7 @@ tagged with update and interview ids and free of personal data."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -36,38 +37,31 @@ async def test_metrics_need_sign_in_and_count_updates(database_url: str) -> None
     assert "dgu_leads" in text and "dgu_errors" in text and "dgu_telegram_retries" in text
 
 
-async def test_health_is_503_when_the_database_is_unreachable(database_url: str) -> None:
+async def test_health_is_503_when_the_database_is_unreachable(
+    database_url: str, tmp_path: Path
+) -> None:
+    from storage.database import Database
+
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         assert (await bot.client.get("/healthz")).status == 200
         services = bot.services
-        await services.db.dispose()
         real = services.db
-
-        class Unreachable:
-            async def ping(self) -> bool:
-                from sqlalchemy.ext.asyncio import create_async_engine
-
-                engine = create_async_engine(
-                    "postgresql+asyncpg://nobody@127.0.0.1:9/none"
-                    if "postgresql" in real.url
-                    else "sqlite+aiosqlite:////nonexistent-dir/x/y.sqlite3"
-                )
-                try:
-                    async with engine.connect():
-                        return True
-                except Exception:
-                    return False
-                finally:
-                    await engine.dispose()
-
-        services.db = Unreachable()  # type: ignore[assignment]
+        # the same kind of database, gone: a server nobody listens on, a file that is a folder
+        gone = (
+            "postgresql://nobody@127.0.0.1:9/gone"
+            if database_url.startswith("postgresql")
+            else f"sqlite:///{tmp_path}"
+        )
+        services.db = Database(gone)
         try:
             response = await bot.client.get("/healthz")
             body = await response.json()
         finally:
+            await services.db.dispose()
             services.db = real
         assert response.status == 503
         assert body["database"] == "unreachable" and body["status"] == "unavailable"
+        assert (await bot.client.get("/healthz")).status == 200, "and recovers"
 
 
 async def _drive(database_url: str) -> None:
