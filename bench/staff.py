@@ -40,7 +40,7 @@ SQLITE_DUMP = (
 
 
 def _list_urls(n: int) -> list[str]:
-    """A staff member's browsing: pages, sorts, a status filter and a search."""
+    """A staff member's browsing: pages, sorts, a status filter."""
     variants = [
         "/interviews",
         "/interviews?page=2",
@@ -49,9 +49,12 @@ def _list_urls(n: int) -> list[str]:
         "/interviews?sort=completed",
         "/interviews?status=completed",
         "/interviews?page=40",
-        "/interviews?q=platforms",
     ]
     return [variants[i % len(variants)] for i in range(n)]
+
+
+#: a word in a text answer of every seeded interview: the full-text search's worst case
+SEARCH = "/interviews?q=platforms"
 
 
 async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
@@ -81,15 +84,32 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
         await _login(client, base)
         await _get(client, base + "/interviews")  # warm: templates, caches
         lists = [await _get(client, base + u) for u in _list_urls(sizes.staff_requests)]
+        searches = [await _get(client, base + SEARCH) for _ in range(5)]
         landscape = [
             await _get(client, base + "/landscape")
             for _ in range(max(3, sizes.staff_requests // 8))
         ]
         export = await _export(client, base + "/exports/interviews.csv?status=completed", proc)
     dump = _sqlite_dump(path)
-    details.update(list_seconds=lists, landscape_seconds=landscape, export=export, sqlite3=dump)
+    details.update(
+        list_seconds=lists,
+        search_seconds=searches,
+        landscape_seconds=landscape,
+        export=export,
+        sqlite3=dump,
+    )
     report.details["staff"] = details
     _report(report, sizes, answers, lists, landscape, export, dump)
+    worst = max(searches)
+    report.add(
+        f"staff ({sizes.staff_interviews:,} x {answers} answers)",
+        "interviews list with a search (slowest)",
+        round(worst * 1000),
+        "ms",
+        target="< 200 ms",
+        ok=worst < LIST_TARGET,
+        note="a word found in every interview (FTS5 trigram over all text answers)",
+    )
 
 
 def _report(
@@ -110,7 +130,7 @@ def _report(
         "ms",
         target="< 200 ms",
         ok=p95 < LIST_TARGET,
-        note=f"{len(lists)} requests: pages, sorts, filters, search",
+        note=f"{len(lists)} requests: pages, sorts, a status filter",
     )
     worst = max(landscape)
     report.add(
