@@ -26,7 +26,19 @@ from bot.transport import RetryingRequest
 log = logging.getLogger(__name__)
 
 PTB_APP = web.AppKey("ptb_application", Application)
-COMMANDS = ("start", "help", "language", "back", "skip", "review", "done", "cancel")
+COMMANDS = (
+    "start",
+    "help",
+    "language",
+    "back",
+    "skip",
+    "review",
+    "done",
+    "mydata",
+    "consent",
+    "delete",
+    "cancel",
+)
 
 
 class PerUserSequentialProcessor(BaseUpdateProcessor):
