@@ -20,6 +20,7 @@ from storage import leases
 from storage.database import Database
 from storage.interviews import Change, InterviewStore
 from storage.models import ProcessedUpdate, Reminder
+from tests.fakes.x_api import FakeXApi
 from tests.integration.chatkit import running_emulator
 from tests.reliability.instances import services_for
 from tests.reliability.processes import ServeProcess
@@ -29,7 +30,14 @@ pytestmark = pytest.mark.slow
 
 RESPONDENTS = 12
 IDLE_USER = 8999  # an interview idle for three days: due one reminder
-PERIODIC = ("prune-updates", "reminders", "expire-interviews", "retention", "lead-sync")
+PERIODIC = (
+    "prune-updates",
+    "reminders",
+    "expire-interviews",
+    "retention",
+    "lead-sync",
+    "mentions-poll",
+)
 
 
 class TwoWebhooks:
@@ -105,10 +113,18 @@ async def test_two_instances_share_respondents_and_periodic_work(
         pytest.skip("several instances share PostgreSQL in production (SQLite: one process)")
     await upgrade_async(database_url)  # the release phase (Procfile) runs before both start
     idle = await _seed_idle_interview(database_url, IDLE_USER)
-    async with running_emulator() as emulator, aiohttp.ClientSession() as session:
+    async with (
+        running_emulator() as emulator,
+        aiohttp.ClientSession() as session,
+        FakeXApi() as x,
+    ):
         emulator.chat(IDLE_USER)
+        x.mention("How did your unit start?", author=x.add_user("dgu_fan"))
+        x_env = {"X_BEARER_TOKEN": "app-token", "X_API_URL": x.url}
         instances = [
-            ServeProcess.for_emulator(emulator, database_url, tmp_path, name=f"instance-{n}")
+            ServeProcess.for_emulator(
+                emulator, database_url, tmp_path, name=f"instance-{n}", **x_env
+            )
             for n in range(2)
         ]
         await asyncio.gather(*(i.start() for i in instances))
@@ -140,6 +156,7 @@ async def test_two_instances_share_respondents_and_periodic_work(
             assert problems == {}
             assert emulator.violations == []
             await _check_periodic_work_done_once(reader.db, idle, emulator)
+            assert len(x.calls("mentions")) == 1, "one poll of X, by one instance"
             await _check_updates_claimed_once(reader.db, webhooks)
             await reader.db.dispose()
         finally:
