@@ -552,7 +552,7 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
 
 def _match_label(q: Questionnaire, question: Question, raw: str, lang: str) -> str | None:
     text = raw.casefold().strip()
-    if text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(question.choice_ids):
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(question.choice_ids):
         return question.choice_ids[int(text) - 1]
     for cid in question.choice_ids:
         labels = {q.choice_label(question.id, cid, other).casefold() for other in q.languages}

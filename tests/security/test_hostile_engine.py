@@ -86,3 +86,10 @@ def test_free_text_is_shown_back_exactly() -> None:
 @given(text=st.text(min_size=1, max_size=5000), key=st.sampled_from(_one_of_each_kind()))
 def test_any_text_at_any_question(text: str, key: str) -> None:
     _check(_at(key, "en"), text, "en")
+
+
+@pytest.mark.parametrize("text", ["¹", "²³", "①", "٣", "१२", "Ⅻ", "½"])
+def test_digits_python_calls_digits_but_int_refuses(text: str) -> None:
+    """str.isdigit() accepts '¹' and '①', which int() refuses (found by Hypothesis)."""
+    for key in _one_of_each_kind():
+        _check(_at(key, "en"), text, "en")
