@@ -56,26 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         from telegram.ext import AIORateLimiter
 
         bot_telegram.rate_limiter = lambda: AIORateLimiter(max_retries=3)  # type: ignore[assignment]
-    import os
-
-    if os.environ.get("BENCH_HTTP") == "aiohttp":  # experiment: aiohttp for Bot API requests
-        from bot.aiorequest import AiohttpRequest
-
-        def plain(**kwargs: object) -> AiohttpRequest:
-            size = kwargs.get("connection_pool_size", 256)
-            return AiohttpRequest(connection_pool_size=size)  # type: ignore[arg-type]
-
-        bot_telegram.RetryingRequest = plain  # type: ignore[attr-defined]
-    if os.environ.get("BENCH_POOL"):  # experiment: the Bot API connection pool size
-        from bot import transport
-
-        init = transport.RetryingRequest.__init__
-
-        def sized(self: object, **kwargs: object) -> None:
-            kwargs["connection_pool_size"] = int(os.environ["BENCH_POOL"])
-            init(self, **kwargs)  # type: ignore[arg-type]
-
-        transport.RetryingRequest.__init__ = sized  # type: ignore[method-assign]
     app = create_app(settings, {"jobs": False})
     profiler = None
     if args.profile:

@@ -121,7 +121,7 @@ def steps_per_respondent() -> int:
 def report_steady(report: Report, ours: dict[str, Any], stock: dict[str, Any] | None) -> None:
     rtt = ours["latency"]
     bound = rtt + 0.25
-    lat = ours["latency_answers"]
+    lat = ours["latency_answers"] if ours["latency_answers"]["n"] else ours["latency_steps"]
     s = "steady"
     report.add(
         s,

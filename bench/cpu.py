@@ -43,7 +43,7 @@ async def measure(
                 our_bot(emulator, database_url, name=f"cpu-{kind}", cpus=cpus[0], limiter="none")
             )
             script = actions()
-        warm = max(1.0, sizes.cpu_seconds / 4)
+        warm = max(0.5, sizes.cpu_seconds / 4)
         await closed_loop(
             emulator, slots=sizes.cpu_users, seconds=warm, script=script, first_user=10_000_000
         )
@@ -75,7 +75,7 @@ async def run(report: Report, sizes: Sizes, cpus: Any, postgres_url: str | None)
     echo = await measure("echo", sizes, cpus)
     results = {"echo": echo}
     results["sqlite"] = await measure("sqlite", sizes, cpus, f"sqlite:///{tmp}/cpu.sqlite3")
-    async with postgres.server(postgres_url) as server:
+    async with postgres.server(postgres_url, start=sizes.postgres) as server:
         if server is not None:
             async with postgres.fresh_database(server) as url:
                 results["postgresql"] = await measure("postgresql", sizes, cpus, url)
@@ -91,7 +91,12 @@ async def run(report: Report, sizes: Sizes, cpus: Any, postgres_url: str | None)
     )
     for backend in ("sqlite", "postgresql"):
         if backend not in results:
-            report.add(s, f"ours + {backend}", None, note="no PostgreSQL server available")
+            report.add(
+                s,
+                f"ours + {backend}",
+                None,
+                note="no PostgreSQL server (--quick starts none; give --postgres URL)",
+            )
             continue
         ours = results[backend]
         report.add(

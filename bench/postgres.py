@@ -38,12 +38,13 @@ async def _run(args: list[str], check: bool = True) -> None:
 
 
 @asynccontextmanager
-async def server(url: str | None) -> AsyncIterator[str | None]:
-    """Yields a server URL (postgresql://...), or None when there is none to be had."""
+async def server(url: str | None, *, start: bool = True) -> AsyncIterator[str | None]:
+    """Yields a server URL (postgresql://...), or None when there is none to be had (or
+    `start` is False and none was given)."""
     if url:
         yield url
         return
-    pg_bin = _pg_bin()
+    pg_bin = _pg_bin() if start else None
     if pg_bin is None:
         yield None
         return

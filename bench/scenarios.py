@@ -21,7 +21,10 @@ async def steady(report: Report, sizes: Sizes, cpus: Cpus, *, stock: bool) -> No
 
 
 async def burst(report: Report, sizes: Sizes, cpus: Cpus, *, stock: bool) -> None:
-    for flood, load, limiter in ((True, sizes.burst, "pacer"), (False, sizes.noflood, "none")):
+    runs = [(True, sizes.burst, "pacer"), (False, sizes.noflood, "none")]
+    for flood, load, limiter in runs:
+        if load is None:
+            continue
         ours = await crowd_run(
             "ours", load, latency=sizes.rtt, flood=flood, cpus=cpus, limiter=limiter
         )

@@ -14,7 +14,7 @@ class Sizes:
     rtt: float
     steady: Load
     burst: Load
-    noflood: Load
+    noflood: Load | None  # None: skip the run without flood limits
     cpu_users: int
     cpu_seconds: float
     memory_interviews: int
@@ -22,6 +22,7 @@ class Sizes:
     staff_answers: int
     staff_requests: int
     mentions: int
+    postgres: bool = True
 
     def complete_burst(self) -> Sizes:
         return replace(self, burst=replace(self.burst, window=None, drain=120))
@@ -49,14 +50,15 @@ def full() -> Sizes:
 def quick() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=8, ramp=2, think=(1.0, 1.5), window=8, drain=5),
-        burst=Load(users=100, ramp=2, think=(0.5, 1.5), window=6, drain=5),
-        noflood=Load(users=100, ramp=2, think=(0.5, 1.5), window=4, drain=3),
+        steady=Load(users=8, ramp=1, think=(1.0, 1.5), window=4, drain=2),
+        burst=Load(users=100, ramp=1, think=(0.5, 1.5), window=3, drain=4),
+        noflood=None,
         cpu_users=20,
-        cpu_seconds=3,
+        cpu_seconds=2,
         memory_interviews=300,
         staff_interviews=200,
         staff_answers=40,
         staff_requests=5,
         mentions=800,
+        postgres=False,
     )
