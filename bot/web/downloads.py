@@ -133,8 +133,12 @@ async def interviews_xlsx(request: web.Request) -> web.StreamResponse:
 
 
 def attribution(row: QuoteRow, view: QuestionnaireView, organisation: str | None) -> str | None:
-    """Who a quote may be credited to, by the respondent's consent; None: leave it out."""
-    consent = getattr(row.interview, "quote_consent", None) or "anonymised"
+    """Who a quote may be credited to, by the respondent's consent; None: leave it out.
+
+    Someone who never answered the quote question has not agreed to be quoted at all, so
+    their words are treated as background only.
+    """
+    consent = getattr(row.interview, "quote_consent", None) or "background"
     if consent == "background":
         return None
     if consent == "attributable" and row.respondent is not None:
@@ -192,7 +196,7 @@ async def quotes_csv(request: web.Request) -> web.StreamResponse:
                     row.country or "",
                     row.level or "",
                     credit,
-                    getattr(row.interview, "quote_consent", None) or "anonymised",
+                    getattr(row.interview, "quote_consent", None) or "background",
                 )
             )
         await response.write(buffer.getvalue().encode("utf-8"))
