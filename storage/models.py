@@ -80,9 +80,7 @@ class Answer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     interview_id: str = Field(
-        sa_column=Column(
-            String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False)
     )
     key: str = Field(max_length=128)
     question_id: str = Field(max_length=64)
