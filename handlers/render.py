@@ -182,7 +182,9 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
         if row:
             rows.append(row)
     nav: list[tuple[str, str]] = []
-    if view.previous and kind not in ("multi",):
+    if getattr(view, "collecting", False):  # a multi-message answer in progress, re-asked
+        nav.append((q.ui(lang, "button.done"), pack("d", key)))
+    elif view.previous and kind not in ("multi",):
         nav.append((q.ui(lang, "button.keep"), pack("d", key)))
     if view.can_go_back:
         nav.append((q.ui(lang, "button.back"), pack("b", key)))

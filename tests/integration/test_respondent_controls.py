@@ -254,3 +254,16 @@ async def test_non_text_input_gets_a_clear_reply_and_the_question_again(database
             assert any(q.ui("cy", "input.unsupported")[:20] in t for t in texts)
             assert q.question_text("role", "cy") in chat.last_reply.text
         assert emulator.violations == []
+
+
+async def test_a_reasked_multi_message_answer_still_offers_done(database_url):
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        q = bot.services.questionnaire
+        chat = emulator.chat(2110)
+        await consent(chat, "English")
+        await _advance_to(chat, bot.services, "biggest_success")
+        await chat.send("We moved 40 services onto one platform.")
+        await chat.send_sticker()  # not text: the question is asked again
+        assert q.ui("en", "button.done") in chat.last_reply.button_labels
+        await chat.tap(q.ui("en", "button.done"))
+        assert "40 services" in (await _answers(bot.services))["biggest_success"].value
