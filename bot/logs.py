@@ -127,9 +127,3 @@ def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
     return redactor
-
-
-def add_secret(redactor: Redactor, value: str) -> None:
-    """For secrets made at run time (the local-mode token)."""
-    if value and value not in redactor.secrets:
-        redactor.secrets = sorted([*redactor.secrets, value], key=len, reverse=True)

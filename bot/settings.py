@@ -61,7 +61,6 @@ class Settings(BaseSettings):
     reminder_after_hours: float = Field(default=48, gt=0)
     reminder_max: int = Field(default=2, ge=0)
     abandon_after_days: float = Field(default=30, gt=0)
-    text_merge_seconds: float = Field(default=3.0, ge=0)
     public_base_url: str | None = None
     session_secret: SecretStr | None = None
 

@@ -163,12 +163,6 @@ def language_of(q: Questionnaire, respondent: Respondent) -> str:
     return suggested_language(q, respondent.telegram_language) or q.default_language
 
 
-async def ask_language(turn: Turn) -> None:
-    await turn.send(
-        [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
-    )
-
-
 async def start_interview(
     turn: Turn, respondent: Respondent, source: str | None, previous: Interview | None = None
 ) -> None:
@@ -303,7 +297,7 @@ def _change(
             value=r.value,
             language=r.language,
             question_text=r.question_text,
-            position=_position(q, r.key),
+            position=q.position(r.key),
             message_id=message_id if isinstance(r.value, str) else None,
         )
         for r in result.records
@@ -317,18 +311,3 @@ def _change(
         cleared=list(result.cleared),
         completed_at=completed_at,
     )
-
-
-_POSITIONS: dict[int, dict[str, int]] = {}
-
-
-def _position(q: Questionnaire, key: str) -> int:
-    """Questionnaire order of an answer key, so transcripts and exports read in order."""
-    positions = _POSITIONS.get(id(q))
-    if positions is None:
-        positions = {k: i * 10 for i, k in enumerate(q.answer_keys())}
-        _POSITIONS[id(q)] = positions
-    if key in positions:
-        return positions[key]
-    base = next((positions[k] for k in positions if key.startswith(k)), 0)
-    return base + 5

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.interview import countries
 from bot.interview.schema import ConditionModel
@@ -156,6 +157,15 @@ class Questionnaire:
     # --- questions for exports and review ------------------------------------------------------
     def iter_questions(self) -> Iterator[Question]:
         return iter(self.questions)
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {key: n for n, key in enumerate(self.answer_keys())}
+
+    def position(self, key: str) -> int:
+        """Questionnaire order of an answer key (stored with each answer, so transcripts and
+        exports read in order); an unknown key sorts last."""
+        return self._positions.get(key, len(self._positions))
 
     def answer_keys(self) -> list[str]:
         """Every key an answer can have, in questionnaire order (repeat items expanded)."""
