@@ -81,7 +81,8 @@ def actions() -> tuple[Action, ...]:
         Action("text", "/start", Expect(button="L|"), False, "start"),
         Action("tap", f"L|{LANG}", Expect(button=f"C|y|{LANG}"), False, "language"),
         Action("tap", f"C|y|{LANG}", Expect(button="Q|"), False, "privacy"),
-        Action("tap", "Q|a", Expect(text=question_text(first)), False, "quote"),
+        # "without my name": "by name" asks for the name to credit before the first question
+        Action("tap", "Q|n", Expect(text=question_text(first)), False, "quote"),
     ]
     following = [qid for qid, _, _ in ANSWERS[1:]] + [AFTER_LAST]
     for (qid, kind, payload), nxt in zip(ANSWERS, following, strict=True):

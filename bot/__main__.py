@@ -31,6 +31,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--status", default="completed", help="completed (default), all, or a status"
     )
+    export.add_argument(
+        "--full",
+        action="store_true",
+        help="the team's follow-up data: identities and contact details whatever the quote "
+        "consent (for admins; recorded in the staff audit log)",
+    )
     staff = sub.add_parser("staff", help="staff accounts for the web app")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="create or reset a staff account")
@@ -133,9 +139,11 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     from bot.interview import load_questionnaire
 
-    personal = load_questionnaire(settings.questionnaire).personal_ids
-    selection = exports.ExportFilter(status=args.status, personal=personal)
+    personal = exports.personal_ids(load_questionnaire(settings.questionnaire))
+    selection = exports.ExportFilter(status=args.status, personal=personal, full=args.full)
     try:
+        if args.full:  # the team's follow-up data: who ran it goes in the staff audit log
+            await _audit_full_export(db, args)
         if args.format == "xlsx":
             if args.out is None:
                 raise ValueError("--format xlsx needs --out FILE")
@@ -153,6 +161,19 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         await db.dispose()
+
+
+async def _audit_full_export(db: Any, args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from storage import staff_repo
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    detail = {"format": args.format, "status": args.status, "via": "cli"}
+    await staff_repo.audit(db, f"cli:{who}", "export", "interviews_full", datetime.now(UTC), detail)
 
 
 async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 tweets marked as contributions (JSON, CSV), which are kept apart from the interview schema.
 
 Used by `dgu-bot export` and by the staff web app's downloads, so both honour consent the
-same way: only interviews whose respondent allowed attribution carry who they are.
+same way: only interviews whose respondent allowed attribution carry who they are. The
+"full" export (admins only, audited) is the team's own follow-up data: everything, including
+the contact details of people who agreed to talk further, whatever their quote level.
 Memory stays flat: interviews are read a page at a time by keyset, never all at once.
 """
 
@@ -13,7 +15,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
@@ -54,17 +56,32 @@ BASE_COLUMNS = [
     "name",
     "consented_at",
     "quote_consent",
+    "credit",
 ]
+#: question ids that identify a person in every questionnaire version: version 1 did not mark
+#: `role` personal, and its interviews are exported by question id like any other
+ALWAYS_PERSONAL = frozenset({"role", "organisation", "contact"})
+
+
+def personal_ids(questionnaire: Any) -> frozenset[str]:
+    """What default exports withhold without attributable consent: the questionnaire's
+    `personal` questions and those of every earlier version (`ALWAYS_PERSONAL`)."""
+    return frozenset(questionnaire.personal_ids) | ALWAYS_PERSONAL
 
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which interviews: a status ('completed', 'all', or any status), ids, or a custom query."""
+    """Which interviews: a status ('completed', 'all', or any status), ids, or a custom query;
+    and what is withheld. `personal` has no default, so a caller that forgets it fails
+    loudly instead of exporting people's details (`personal_ids` gives the right set)."""
 
     status: str = "completed"
     interview_ids: Sequence[str] | None = None
     where: ColumnElement[bool] | None = None  # extra criteria (staff app filters)
-    personal: frozenset[str] = frozenset()  # question ids withheld without attributable consent
+    #: question ids withheld without attributable consent
+    personal: frozenset[str] = field(kw_only=True)
+    #: the team's own follow-up data: nothing withheld (admins only, audited)
+    full: bool = field(default=False, kw_only=True)
 
     def apply(self, query: Select[*_Ts]) -> Select[*_Ts]:
         if self.status != "all":
@@ -88,6 +105,11 @@ def iso(value: datetime | None) -> str | None:
 
 def attributable(interview: Interview) -> bool:
     return interview.quote_consent == "attributable"
+
+
+def credit_of(interview: Interview) -> str | None:
+    """The name and job title the respondent typed to be credited with (attributable only)."""
+    return interview.credit if attributable(interview) else None
 
 
 def safe_cell(value: Any) -> Any:
@@ -153,17 +175,21 @@ def interview_json(
     interview: Interview,
     respondent: Respondent | None,
     answers: Iterable[Answer],
-    personal: frozenset[str] = frozenset(),
+    personal: frozenset[str],
+    *,
+    full: bool = False,
 ) -> dict[str, Any]:
     """One interview in the INTERFACE.md schema.
 
-    Who the person is (Telegram id, username, name, and answers to questions marked
-    `personal`, such as their organisation and contact) is exported only with attributable
-    consent; otherwise those values are null and the answer says `"withheld": true`.
+    Who the person is (Telegram id, username, name, the credit they typed, and answers to
+    questions marked `personal`, such as their role, organisation and contact) is exported
+    only with attributable consent; otherwise those values are null and the answer says
+    `"withheld": true`. `full` (the team's follow-up export) withholds nothing.
     """
     who: dict[str, Any] = {"telegram_user_id": None, "username": None, "name": None}
-    hidden = frozenset() if attributable(interview) else personal
-    if respondent is not None and attributable(interview):
+    shown = full or attributable(interview)
+    hidden = frozenset() if shown else personal
+    if respondent is not None and shown:
         who = {
             "telegram_user_id": respondent.telegram_user_id,
             "username": respondent.username,
@@ -185,6 +211,7 @@ def interview_json(
             "privacy_notice": interview.consent_version,
             "given_at": iso(interview.consented_at),
             "quote": interview.quote_consent,
+            "credit": interview.credit if full else credit_of(interview),
         },
         "answers": [_answer_json(a, withhold=a.question_id in hidden) for a in answers],
     }
@@ -210,7 +237,9 @@ async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[st
     yield "["
     first = True
     async for interview, respondent, answers in iter_interviews(db, selection):
-        record = interview_json(interview, respondent, answers, selection.personal)
+        record = interview_json(
+            interview, respondent, answers, selection.personal, full=selection.full
+        )
         body = json.dumps(record, ensure_ascii=False)
         yield ("\n" if first else ",\n") + body
         first = False
@@ -235,11 +264,13 @@ def row_values(
     respondent: Respondent | None,
     answers: Iterable[Answer],
     columns: list[str],
-    personal: frozenset[str] = frozenset(),
+    personal: frozenset[str],
+    *,
+    full: bool = False,
 ) -> list[Any]:
-    data = interview_json(interview, respondent, [])
+    data = interview_json(interview, respondent, [], personal, full=full)
     who = data["respondent"]
-    hidden = frozenset() if attributable(interview) else personal
+    hidden = frozenset() if full or attributable(interview) else personal
     by_key = {a.key: (None if a.question_id in hidden else a.value) for a in answers}
     base = [
         interview.id,
@@ -255,6 +286,7 @@ def row_values(
         who["name"],
         data["consent"]["given_at"],
         interview.quote_consent,
+        data["consent"]["credit"],
     ]
     return [safe_cell(flat(v)) for v in [*base, *(by_key.get(c) for c in columns)]]
 
@@ -265,7 +297,11 @@ async def csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str
     writer = csv.writer(buffer)
     writer.writerow([*BASE_COLUMNS, *columns])
     async for interview, respondent, answers in iter_interviews(db, selection):
-        writer.writerow(row_values(interview, respondent, answers, columns, selection.personal))
+        writer.writerow(
+            row_values(
+                interview, respondent, answers, columns, selection.personal, full=selection.full
+            )
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -282,7 +318,9 @@ async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None
     sheet = workbook.create_sheet("interviews")
     sheet.append([*BASE_COLUMNS, *columns])
     async for interview, respondent, answers in iter_interviews(db, selection):
-        values = row_values(interview, respondent, answers, columns, selection.personal)
+        values = row_values(
+            interview, respondent, answers, columns, selection.personal, full=selection.full
+        )
         sheet.append([_xlsx_cell(v) for v in values])
     workbook.save(target)
 

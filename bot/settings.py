@@ -57,6 +57,10 @@ class Settings(BaseSettings):
 
     privacy_notice_url: str = "https://cdps.gov.wales/privacy/dgu-landscape-review"
     privacy_contact: str | None = None  # shown in the privacy notice; the notice URL if unset
+    # UK GDPR Art. 6 lawful basis the notice states, with the matching rights text
+    lawful_basis: Literal["public_task", "consent"] = "consent"
+    data_hosting: str | None = None  # where the data is kept, as the notice says it (English)
+    data_hosting_cy: str | None = None  # the same in Welsh (required with DATA_HOSTING)
     retention_days: int = Field(default=730, ge=1)
     reminder_after_hours: float = Field(default=48, gt=0)
     reminder_max: int = Field(default=2, ge=0)
@@ -116,6 +120,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "X user-context credentials need all four of X_API_KEY, X_API_SECRET, "
                 "X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET"
+            )
+        if bool(self.data_hosting) != bool(self.data_hosting_cy):
+            raise ValueError(
+                "DATA_HOSTING and DATA_HOSTING_CY go together: the privacy notice says where "
+                "the data is kept in Welsh and in English alike"
             )
         database_scheme(self.database_url)  # raises on an unknown scheme
         return self

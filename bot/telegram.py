@@ -37,6 +37,7 @@ COMMANDS = (
     "mydata",
     "consent",
     "delete",
+    "privacy",
     "cancel",
 )
 

@@ -10,7 +10,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import privacy, reminders, respondent
+from handlers import credit, privacy, reminders, respondent
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -27,7 +27,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("mydata", privacy.on_mydata, filters=private))
     app.add_handler(CommandHandler("delete", privacy.on_delete, filters=private))
     app.add_handler(CommandHandler("consent", privacy.on_consent, filters=private))
+    app.add_handler(CommandHandler("privacy", privacy.on_privacy, filters=private))
     app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P\|"))
+    app.add_handler(CallbackQueryHandler(credit.on_button, pattern=r"^K\|"))
     app.add_handler(CallbackQueryHandler(reminders.on_button, pattern=r"^M\|"))
     app.add_handler(CallbackQueryHandler(respondent.on_button))
     app.add_handler(

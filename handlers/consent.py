@@ -10,35 +10,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import interview as engine
-from handlers import render
+from handlers import credit, notice, render
 from storage import counters, privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
 if TYPE_CHECKING:
     from handlers.conversation import Turn
 
-NOTICE_VERSION = "2026-11"
+NOTICE_VERSION = notice.VERSION  # recorded with each consent
 QUOTE_LEVELS = ("attributable", "anonymised", "background")
 _SHORT = {"a": "attributable", "n": "anonymised", "b": "background"}
 CODE = {level: code for code, level in _SHORT.items()}  # callback_data "Q|<code>"
 
 
 async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
-    settings = turn.services.settings
-    text = turn.ui(
-        lang,
-        "consent.notice",
-        notice_url=settings.privacy_notice_url,
-        retention_days=settings.retention_days,
-        contact=settings.privacy_contact or settings.privacy_notice_url,
-    )
     buttons = [
         [
             (turn.ui(lang, "consent.agree"), render.carry(("C", "y", lang), source)),
             (turn.ui(lang, "consent.decline"), render.pack("C", "n", lang)),
         ]
     ]
-    await turn.send([render.simple(text, buttons)])
+    await turn.send(notice.messages(turn, lang, source, asking=True, buttons=buttons))
 
 
 def quote_question(turn: Turn, lang: str) -> render.Outgoing:
@@ -122,6 +114,9 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
     # How their words may be used covers all their words: every interview they gave.
     await privacy.set_quote_consent(turn.services.db, respondent.id, level, turn.now)
     confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))
+    if level == "attributable" and interview.credit is None:  # whom to credit, before going on
+        await turn.send([confirm, await credit.ask(turn, lang, respondent.id, None)])
+        return
     if first_choice and interview.status in ACTIVE_STATUSES:
         state = engine.State.from_json(interview.state)
         result = engine.current(turn.q, state)

@@ -20,7 +20,7 @@ from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot.services import Services
-from handlers import render
+from handlers import notice, render
 from handlers.consent import CODE, QUOTE_LEVELS
 from handlers.conversation import Turn, language_of, suggested_language
 from storage import counters
@@ -134,6 +134,8 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
                 )
             ),
         ]
+        if consent.get("credit"):
+            lines.append(render.esc(ui(lang, "mydata.credit", credit=consent["credit"])))
         notes = interview["staff_notes"]
         sent = [r for r in interview["reminders"] if r["sent_at"]]
         lines.append(
@@ -226,8 +228,35 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     for option in QUOTE_LEVELS:
         label = turn.ui(lang, f"consent.quote.{option}")
         rows.append([(f"✓ {label}" if option == level else label, render.pack("Q", CODE[option]))])
-    rows.append([(turn.ui(lang, "consent.withdraw"), render.pack("P", "w"))])
-    await turn.send([render.simple(turn.ui(lang, "consent.current", quote=current), rows)])
+    text = turn.ui(lang, _wording(turn, "consent.current", "consent.current_object"), quote=current)
+    if level == "attributable":
+        if interview.credit:
+            text += "\n" + turn.ui(lang, "consent.credit.current", credit=interview.credit)
+        rows.append([(turn.ui(lang, "consent.credit.change"), render.pack("K", "c"))])
+    rows.append([(turn.ui(lang, _wording(turn, "consent.withdraw", "consent.object")), _WITHDRAW)])
+    await turn.send([render.simple(text, rows)])
+
+
+_WITHDRAW = render.pack("P", "w")
+
+
+def _wording(turn: Turn, consent_key: str, object_key: str) -> str:
+    """Under consent one withdraws it; under public task one objects (UK GDPR Art. 21)."""
+    return object_key if turn.services.settings.lawful_basis == "public_task" else consent_key
+
+
+async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/privacy: the whole notice again, any time, in their language (with the paragraph on
+    how we found them when their interview came from an invitation to their post on X)."""
+    turn = _turn(update, context)
+    lang = await _lang(turn)
+    source = None
+    store_ = InterviewStore(turn.services.db)
+    respondent = await store_.respondent(turn.user.id)
+    if respondent is not None and respondent.id is not None:
+        interview = await store_.current_interview(respondent.id)
+        source = interview.source if interview is not None else None
+    await turn.send(notice.messages(turn, lang, source, asking=False))
 
 
 def _confirm(turn: Turn, lang: str, key: str, why: str) -> render.Outgoing:
@@ -253,7 +282,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     action = parts[1] if len(parts) > 1 else ""
     lang = await _lang(turn)
     if action == "w":
-        await turn.send([_confirm(turn, lang, "consent.withdraw_confirm", "w")])
+        key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
+        await turn.send([_confirm(turn, lang, key, "w")])
         return
     message = query.message
     if isinstance(message, Message) and message.text:  # one tap: drop the buttons
@@ -283,7 +313,7 @@ async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
         return
     log.info("erased a respondent on request: %d interviews", erased.interviews)
     await store.checkpoint(turn.services.db)
-    done = "consent.withdrawn" if withdrawn else "delete.done"
+    done = _wording(turn, "consent.withdrawn", "consent.objected") if withdrawn else "delete.done"
     await turn.send([render.simple(turn.ui(lang, done))])
 
 

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot import interview as engine
 from bot import logs
 from bot.services import Services
-from handlers import consent, render
+from handlers import consent, credit, render
 from handlers.conversation import (
     Turn,
     ensure_respondent,
@@ -25,6 +25,7 @@ from handlers.conversation import (
     storable,
     suggested_language,
 )
+from storage import privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.models import Interview, Respondent
 
@@ -146,6 +147,11 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
             [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
         )
         return
+    if interview is not None and interview.credit_pending and respondent.id is not None:
+        if isinstance(make_input, engine.Text):  # the name and job title the bot asked for
+            await credit.take(turn, respondent, interview, make_input.text)
+            return
+        await privacy.stop_waiting_for_credit(turn.services.db, respondent.id)
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
@@ -356,5 +362,8 @@ async def _resume_or_restart(
         return
     if interview.quote_consent is None:  # how they may be quoted comes before any question
         await turn.send([consent.quote_question(turn, language_of(turn.q, respondent))])
+        return
+    if interview.credit_pending:  # and whom to credit, when they asked to be named
+        await turn.send([credit.ask_message(turn, language_of(turn.q, respondent))])
         return
     await step(turn, interview, lambda q, state: engine.welcome_back(q, state))

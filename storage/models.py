@@ -70,6 +70,10 @@ class Interview(SQLModel, table=True):
     # The reply to the last step may not have reached the respondent (Telegram kept failing):
     # their next message re-asks the question instead of being taken as its answer.
     reask: bool = Field(default=False)
+    # With attributable quote consent: the name and job title the respondent typed to be
+    # credited with (never their Telegram name); pending while the bot waits for it.
+    credit: str | None = Field(default=None, sa_column=Column(Text))
+    credit_pending: bool = Field(default=False)
 
 
 class Answer(SQLModel, table=True):

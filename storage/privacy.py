@@ -128,13 +128,38 @@ async def erase_expired(db: Database, before: datetime, *, batch: int = 200) -> 
 
 async def set_quote_consent(db: Database, respondent_id: int, level: str, now: datetime) -> int:
     """How the person's words may be used applies to all their words: every interview."""
+    values: dict[str, Any] = {"quote_consent": level, "updated_at": now}
+    if level != "attributable":  # the name to credit is only ever kept for attribution
+        values.update(credit=None, credit_pending=False)
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Interview).where(col(Interview.respondent_id) == respondent_id).values(**values)
+        )
+        return _changed(result)
+
+
+async def set_credit(
+    db: Database, respondent_id: int, credit: str | None, *, pending: bool, now: datetime
+) -> int:
+    """The name and job title to credit (all the person's interviews, like the quote level);
+    `pending` while the bot waits for them to type it. None erases it."""
     async with db.transaction() as session:
         result = await session.execute(
             update(Interview)
             .where(col(Interview.respondent_id) == respondent_id)
-            .values(quote_consent=level, updated_at=now)
+            .values(credit=credit, credit_pending=pending, updated_at=now)
         )
         return _changed(result)
+
+
+async def stop_waiting_for_credit(db: Database, respondent_id: int) -> None:
+    """They went on without typing a name: their next text is an answer again."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Interview)
+            .where(col(Interview.respondent_id) == respondent_id)
+            .values(credit_pending=False)
+        )
 
 
 async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] | None:
@@ -220,6 +245,7 @@ def _interview(
             "consented_at": _iso(interview.consented_at),
             "notice_version": interview.consent_version,
             "quote_consent": interview.quote_consent,
+            "credit": interview.credit,
         },
         "answers": [
             {

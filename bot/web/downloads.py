@@ -47,12 +47,15 @@ QUOTE_COLUMNS = [
 CODEBOOK_COLUMNS = ["label_en", "label_cy", "description", "uses"]
 
 
-def _selection(request: web.Request, chosen: Filters) -> exports.ExportFilter:
+def _selection(
+    request: web.Request, chosen: Filters, *, full: bool = False
+) -> exports.ExportFilter:
     services = request.app[SERVICES]
     return exports.ExportFilter(
         status=chosen.status or "all",
         where=and_(True, *conditions(chosen, services.db.backend)),
-        personal=services.questionnaire.personal_ids,
+        personal=exports.personal_ids(services.questionnaire),
+        full=full,
     )
 
 
@@ -112,6 +115,38 @@ async def interviews_json(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@requires("admin")
+async def interviews_full_csv(request: web.Request) -> web.StreamResponse:
+    """The team's own follow-up data: every interview with who gave it and their contact
+    details, whatever their quote consent. Admins only; each download is in the audit log
+    as `export` of `interviews_full`."""
+    chosen = filtering.parse(request.query)
+    response = await _start(
+        request, "text/csv; charset=utf-8", "interviews-full.csv", "interviews_full", chosen
+    )
+    await response.write("\ufeff".encode())
+    selection = _selection(request, chosen, full=True)
+    await _send_text(response, exports.csv_chunks(request.app[SERVICES].db, selection))
+    await response.write_eof()
+    return response
+
+
+@requires("admin")
+async def interviews_full_json(request: web.Request) -> web.StreamResponse:
+    chosen = filtering.parse(request.query)
+    response = await _start(
+        request,
+        "application/json; charset=utf-8",
+        "interviews-full.json",
+        "interviews_full",
+        chosen,
+    )
+    selection = _selection(request, chosen, full=True)
+    await _send_text(response, exports.json_chunks(request.app[SERVICES].db, selection))
+    await response.write_eof()
+    return response
+
+
 @requires("viewer")
 async def interviews_xlsx(request: web.Request) -> web.StreamResponse:
     """openpyxl write-only into a temporary file, then streamed out in chunks."""
@@ -132,38 +167,24 @@ async def interviews_xlsx(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def attribution(row: QuoteRow, view: QuestionnaireView, organisation: str | None) -> str | None:
+def attribution(row: QuoteRow, view: QuestionnaireView) -> str | None:
     """Who a quote may be credited to, by the respondent's consent; None: leave it out.
 
     Someone who never answered the quote question has not agreed to be quoted at all, so
-    their words are treated as background only.
+    their words are treated as background only. Attributable quotes carry the name and job
+    title the respondent typed; until they give one, the quote is credited like an
+    anonymised one (never with their Telegram name).
     """
     consent = getattr(row.interview, "quote_consent", None) or "background"
     if consent == "background":
         return None
-    if consent == "attributable" and row.respondent is not None:
-        name = row.respondent.name or row.respondent.username or "Respondent"
-        return f"{name}, {organisation}" if organisation else name
+    credit = getattr(row.interview, "credit", None)
+    if consent == "attributable" and credit:
+        return str(credit)  # the name and job title they typed, never their Telegram name
     place = view.choice_label("country", row.country) if isinstance(row.country, str) else ""
     level = view.choice_label("level", row.level) if isinstance(row.level, str) else ""
     unit = f"{level.lower()} digital government unit" if level else "digital government unit"
     return f"A {unit}, {place}" if place else f"A {unit}"
-
-
-async def _organisations(request: web.Request, interview_ids: set[str]) -> dict[str, str]:
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    from storage.models import Answer
-
-    async with request.app[SERVICES].db.reading() as session:
-        rows = await session.execute(
-            select(col(Answer.interview_id), col(Answer.value)).where(
-                col(Answer.interview_id).in_(interview_ids),
-                col(Answer.key) == "organisation",
-            )
-        )
-        return {i: v for i, v in rows if isinstance(v, str)}
 
 
 @requires("viewer")
@@ -177,9 +198,8 @@ async def quotes_csv(request: web.Request) -> web.StreamResponse:
     writer = csv.writer(buffer)
     writer.writerow(QUOTE_COLUMNS)
     async for batch in stream_quotes(request.app[SERVICES].db, chosen, tag_id=chosen.tag):
-        organisations = await _organisations(request, {r.interview.id for r in batch})
         for row in batch:
-            credit = attribution(row, view, organisations.get(row.interview.id))
+            credit = attribution(row, view)
             if credit is None:
                 continue
             writer.writerow(

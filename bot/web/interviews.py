@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import exports
 from bot.services import SERVICES
 from bot.web import contributions
 from bot.web import filters as filtering
@@ -95,9 +96,18 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
     view = QuestionnaireView(services.questionnaire)
     order = view.key_order()
     transcript = sorted(answers, key=lambda a: (order.get(a.key, 10_000 + a.position), a.id or 0))
-    if respondent is not None and (respondent.name or respondent.username):
+    # Staff see everything, the team's follow-up data included (contact details of people
+    # who agreed to talk further): who they are and each personal answer shown is audited.
+    personal = exports.personal_ids(services.questionnaire)
+    shown = sorted({a.key for a in answers if a.question_id in personal and a.value})
+    if shown or (respondent is not None and (respondent.name or respondent.username)):
         await staff_repo.audit(
-            services.db, staff.username, "view_personal_data", interview.id, services.clock()
+            services.db,
+            staff.username,
+            "view_personal_data",
+            interview.id,
+            services.clock(),
+            {"answers": shown} if shown else None,
         )
     return render(
         request,

@@ -62,6 +62,8 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews.csv", downloads.interviews_csv, "export_csv")
     add("GET", "/exports/interviews.xlsx", downloads.interviews_xlsx, "export_xlsx")
     add("GET", "/exports/interviews.json", downloads.interviews_json, "export_json")
+    add("GET", "/exports/interviews-full.csv", downloads.interviews_full_csv, "export_full_csv")
+    add("GET", "/exports/interviews-full.json", downloads.interviews_full_json, "export_full_json")
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
     add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")
     add("GET", "/exports/contributions.csv", downloads.contributions_csv, "export_contrib_csv")

@@ -27,12 +27,20 @@ async def state_of(services: Any, user_id: int) -> State | None:
     return State.from_json(interview.state) if interview else None
 
 
-async def consent(chat: Chat, language: str = "English", quote: int = 0) -> None:
-    """From /start to the first question: language, privacy notice, quote consent."""
+CREDIT = "Siân Jones, Head of Digital, Cardiff Council"
+
+
+async def consent(
+    chat: Chat, language: str = "English", quote: int = 0, credit: str = CREDIT
+) -> None:
+    """From /start to the first question: language, privacy notice, quote consent (and, when
+    quoted by name, the name and job title to credit)."""
     await chat.send("/start")
     await chat.tap(language)
     await chat.tap(chat.last_reply.buttons[0][0])  # agree
     await chat.tap(chat.last_reply.buttons[quote][0])  # quote consent level
+    if quote == 0:
+        await chat.send(credit)
 
 
 async def answer_current(chat: Chat, services: Any, script: dict[str, Any] | None = None) -> str:

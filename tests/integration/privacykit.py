@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.sandbox.users import Chat
 from bot.telegram import PTB_APP
-from tests.integration.interviewer import answer_current
+from tests.integration.interviewer import CREDIT, answer_current
 
 
 class Clock:
@@ -68,12 +68,17 @@ class Talk:
         await chat.tap(label)
         await self.idle()
 
-    async def consent(self, chat: Chat, label: str = "English", quote: int = 0) -> None:
-        """From /start to the first question: language, notice, quote consent."""
+    async def consent(
+        self, chat: Chat, label: str = "English", quote: int = 0, credit: str = CREDIT
+    ) -> None:
+        """From /start to the first question: language, notice, quote consent, and the name
+        to credit when quoted by name."""
         await self.send(chat, "/start")
         await self.tap(chat, label)
         await self.tap(chat, chat.last_reply.buttons[0][0])  # agree
         await self.tap(chat, chat.last_reply.buttons[quote][0])
+        if quote == 0:
+            await self.send(chat, credit)
 
     async def answer(self, chat: Chat, script: dict[str, Any] | None = None) -> str:
         await self.idle()

@@ -32,8 +32,8 @@ async def test_identity_and_personal_answers_follow_quote_consent(database_url, 
                 "contact": "sian@example.org",
             },
         )
-        personal = bot.services.questionnaire.personal_ids
-        assert {"organisation", "contact"} <= personal
+        personal = exports.personal_ids(bot.services.questionnaire)
+        assert {"role", "organisation", "contact"} <= personal
         selection = exports.ExportFilter("all", personal=personal)
         data = json.loads(
             "".join([c async for c in exports.json_chunks(bot.services.db, selection)])
@@ -65,6 +65,8 @@ async def test_identity_and_personal_answers_follow_quote_consent(database_url, 
             answers["organisation"]["value"] is None and answers["organisation"]["withheld"] is True
         )
         assert answers.get("contact", {"value": None})["value"] is None
+        assert answers["role"]["value"] is None and answers["role"]["withheld"] is True
+        assert row["role"] == ""
         text = json.dumps(data) + json.dumps(rows)
         assert "sian" not in text.lower() and "Llywodraeth Cymru digital" not in text
-    assert answers["role"]["value"], "non-identifying answers are always exported"
+    assert answers["remit"]["value"], "non-identifying answers are always exported"

@@ -14,7 +14,8 @@ from tests.integration.interviewer import LONG_TEXT, complete, consent, state_of
 
 
 async def _export(services) -> list[dict]:
-    text = "".join([c async for c in exports.json_chunks(services.db, exports.ExportFilter("all"))])
+    selection = exports.ExportFilter("all", personal=exports.personal_ids(services.questionnaire))
+    text = "".join([c async for c in exports.json_chunks(services.db, selection)])
     return json.loads(text)
 
 

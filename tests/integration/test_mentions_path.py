@@ -102,7 +102,7 @@ async def test_mention_to_invitation_to_completed_interview(database_url: str) -
         await chat.send(f"/start {start_payload}")
         await chat.tap("English")
         await chat.tap(chat.last_reply.buttons[0][0])  # agree to the privacy notice
-        await chat.tap(chat.last_reply.buttons[0][0])  # quote consent
+        await chat.tap(chat.last_reply.buttons[1][0])  # quote consent: without my name
         lead = await _lead(services, lead_id)
         assert lead.status == "started" and lead.interview_id
         await complete(chat, services)

@@ -16,7 +16,7 @@ from storage.models import Answer, Interview, Respondent
 from storage.tables import metadata
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import LONG_TEXT, state_of
+from tests.integration.interviewer import CREDIT, LONG_TEXT, state_of
 from tests.integration.privacykit import Talk
 
 LANGUAGES = [("English", "en"), ("Cymraeg", "cy")]
@@ -90,7 +90,8 @@ async def test_each_quote_level_is_stored_and_exports_honour_it(database_url, qu
         await _answer_some(talk, chat, 2)
         async with bot.services.db.reading() as session:
             stored = (await session.execute(select(Interview.quote_consent))).scalar_one()
-        everything = exports.ExportFilter("all")
+        personal = exports.personal_ids(bot.services.questionnaire)
+        everything = exports.ExportFilter("all", personal=personal)
         db = bot.services.db
         data = json.loads("".join([c async for c in exports.json_chunks(db, everything)]))
         csv_text = "".join([c async for c in exports.csv_chunks(db, everything)])
@@ -101,8 +102,10 @@ async def test_each_quote_level_is_stored_and_exports_honour_it(database_url, qu
     if level == "attributable":
         assert who == {"telegram_user_id": user_id, "username": "sian_dgu", "name": "Siân"}
         assert row["username"] == "sian_dgu"
+        assert data[0]["consent"]["credit"] == row["credit"] == CREDIT
     else:
         assert not any(who.values())
+        assert data[0]["consent"]["credit"] is None and row["credit"] == ""
         dumped = json.dumps(data, ensure_ascii=False) + csv_text
         assert "sian_dgu" not in dumped and "Siân" not in dumped and str(user_id) not in dumped
 
@@ -144,12 +147,17 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
             body = await (await bot.client.get("/exports/quotes.csv")).text()
             return list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
 
-        assert [r["attribution"] for r in await quote_rows()] == ["Ann, Gov Lab"]
+        # credited with the name and title they typed, not their Telegram name
+        assert [r["attribution"] for r in await quote_rows()] == [CREDIT]
 
         await talk.send(chat, "/consent")
         shown = chat.last_reply
         current = talk.ui(lang, "consent.quote.attributable")
-        assert shown.text == talk.ui(lang, "consent.current", quote=current)
+        assert shown.text == (
+            talk.ui(lang, "consent.current", quote=current)
+            + "\n"
+            + talk.ui(lang, "consent.credit.current", credit=CREDIT)
+        )
         assert f"✓ {current}" in shown.button_labels
         assert talk.ui(lang, "consent.withdraw") in shown.button_labels
         await talk.tap(chat, talk.ui(lang, "consent.quote.anonymised"))
@@ -157,7 +165,10 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
         assert chat.last_reply.text.startswith(talk.ui(lang, "consent.quote.recorded"))
         rows = await quote_rows()
         assert len(rows) == 1
-        assert "Ann" not in rows[0]["attribution"] and "Gov Lab" not in rows[0]["attribution"]
+        assert "Ann" not in rows[0]["attribution"] and "Siân" not in rows[0]["attribution"]
+        async with services.db.reading() as session:
+            credits = (await session.execute(select(Interview.credit))).scalars().all()
+        assert credits == [None], "a level other than attributable erases the name to credit"
 
         await talk.send(chat, "/consent")
         await talk.tap(chat, talk.ui(lang, "consent.quote.background"))

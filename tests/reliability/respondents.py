@@ -106,7 +106,8 @@ class Respondent:
         await self.send("/start")
         await self.tap(self._find(f"L|{language}") or self._need(f"L|{language}"))
         await self.tap(self._find(f"C|y|{language}") or self._need("C|y"))
-        await self.tap(self._find("Q|") or self._need("Q|"))
+        # "without my name": "by name" would ask for a name to credit before question one
+        await self.tap(self._find("Q|n") or self._need("Q|n"))
 
     def _find(self, prefix: str) -> str | None:
         for message in reversed(self.chat.messages):
@@ -126,7 +127,7 @@ class Respondent:
             if interview is not None and interview.quote_consent:
                 return
             if interview is not None:
-                steps = ("Q|", "R|resume")
+                steps = ("Q|n", "R|resume")
             else:
                 steps = (f"C|y|{language}", f"L|{language}")
             data = next((d for d in map(self._find_since_text, steps) if d), None)

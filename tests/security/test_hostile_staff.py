@@ -85,7 +85,8 @@ def _formula(cell: object) -> bool:
 
 async def test_exports_neutralise_formulas_and_keep_text_exact(seeded, tmp_path: Path) -> None:
     db, _ids, _chunks = seeded
-    selection = exports.ExportFilter(status="all")
+    # the full export: every value out, so every hostile input is checked for formula safety
+    selection = exports.ExportFilter(status="all", personal=frozenset(), full=True)
     body = "".join([c async for c in exports.csv_chunks(db, selection)])
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     dangerous = [cell for row in rows for cell in row if _formula(cell)]
