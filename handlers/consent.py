@@ -110,7 +110,8 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
     # The first choice is followed by question one; so is a redelivered tap (a crash between
     # storing the choice and replying), which must not leave them without it.
     redelivered = not await store.claim_update(turn.update_id, turn.now)
-    first_choice = interview.quote_consent is None or redelivered
+    # so is a choice made instead of typing the name to credit: the question waited for it
+    first_choice = interview.quote_consent is None or redelivered or interview.credit_pending
     # How their words may be used covers all their words: every interview they gave.
     await privacy.set_quote_consent(turn.services.db, respondent.id, level, turn.now)
     confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))

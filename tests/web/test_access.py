@@ -21,6 +21,8 @@ GET_ROUTES = [
     "/exports/interviews.csv",
     "/exports/interviews.xlsx",
     "/exports/interviews.json",
+    "/exports/interviews-full.csv",
+    "/exports/interviews-full.json",
     "/exports/quotes.csv",
     "/exports/codebook.csv",
     "/exports/contributions.csv",

@@ -9,8 +9,10 @@ import json
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from storage import coding_repo
+from storage.models import Interview
 from tests.web.conftest import login
 from tests.web.seed import add_interview, typical
 
@@ -143,6 +145,10 @@ async def test_codebook_create_merge_import_export(client: TestClient, db) -> No
 async def test_exports_are_formula_safe_filtered_and_audited(client: TestClient, db) -> None:
     hostile = typical(1) | {"biggest_success": '=HYPERLINK("http://x")', "organisation": "+44"}
     await add_interview(db, 1, hostile, name="Ada Lovelace", quote_consent="attributable")
+    async with db.transaction() as session:  # the name and title she typed to be credited
+        await session.execute(
+            update(Interview).where(Interview.id == "iv00001").values(credit="+Ada L., Analyst")
+        )
     await add_interview(db, 2, typical(2), name="Secret Person", quote_consent="background")
     await add_interview(db, 3, typical(3), name="Hidden Name", quote_consent="anonymised")
     tag = await coding_repo.create_tag(db, "Tax", "Treth", "")
@@ -188,7 +194,7 @@ async def test_exports_are_formula_safe_filtered_and_audited(client: TestClient,
     quote_rows = list(csv.DictReader(io.StringIO(quotes.lstrip("\ufeff"))))
     assert {r["interview_id"] for r in quote_rows} == {"iv00001", "iv00003"}  # no background
     credits = {r["interview_id"]: r["attribution"] for r in quote_rows}
-    assert credits["iv00001"] == "Ada Lovelace, '+44" or credits["iv00001"].startswith("Ada")
+    assert credits["iv00001"] == "'+Ada L., Analyst"  # as typed, formula-safe
     assert "Hidden" not in credits["iv00003"] and "United Kingdom" in credits["iv00003"]
     assert next(r for r in quote_rows if r["interview_id"] == "iv00001")["passage"] == "'=HYPERLINK"
     client.session.cookie_jar.clear()
