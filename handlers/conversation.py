@@ -191,6 +191,12 @@ async def start_interview(
         return
     if previous is not None and previous.quote_consent:
         await turn.store.set_quote_consent(interview.id, previous.quote_consent, turn.now)
+        if previous.quote_consent == "attributable" and previous.credit:  # and whom to credit
+            from storage import privacy
+
+            await privacy.set_credit(
+                turn.services.db, respondent.id, previous.credit, pending=False, now=turn.now
+            )
     from handlers import hooks
 
     await hooks.interview_started(turn.services, interview)

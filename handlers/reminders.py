@@ -156,6 +156,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.send([render.simple(turn.ui(lang, "reminder.gone"))])
         return
     if action == "c":
+        if interview.credit_pending:  # the bot still waits for the name to credit
+            from handlers import credit
+
+            await turn.send([credit.ask_message(turn, lang)])
+            return
         await step(turn, interview, lambda q, state: engine.current(q, state))
         return
     if action == "l":

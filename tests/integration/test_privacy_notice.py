@@ -295,3 +295,20 @@ async def test_choosing_not_to_be_named_instead_skips_the_credit(database_url):
     assert state.answers.get("role") == "Head of service design"
     assert interview.quote_consent == "anonymised" and interview.credit is None
     assert not interview.credit_pending
+
+
+async def test_starting_again_keeps_the_name_to_credit(database_url):
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        talk = Talk(bot, emulator)
+        chat = emulator.chat(3701, language_code="en")
+        await talk.consent(chat, "English", quote=0, credit="Gwen Price, Service Designer")
+        await talk.answer(chat)
+        await talk.send(chat, "/start")
+        await talk.tap(chat, talk.ui("en", "restart.button"))
+        async with bot.services.db.reading() as session:
+            rows = (await session.execute(select(Interview))).scalars().all()
+        assert emulator.violations == []
+    assert len(rows) == 2
+    assert {(r.quote_consent, r.credit) for r in rows} == {
+        ("attributable", "Gwen Price, Service Designer")
+    }

@@ -19,6 +19,9 @@ def clean_env(monkeypatch, tmp_path):
         "X_API_KEY",
         "STAFF_TELEGRAM_IDS",
         "PORT",
+        "LAWFUL_BASIS",
+        "DATA_HOSTING",
+        "DATA_HOSTING_CY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -67,6 +70,8 @@ def test_reads_env_and_dotenv(monkeypatch, tmp_path):
         ({"STAFF_TELEGRAM_IDS": "12,bob"}, "STAFF_TELEGRAM_IDS"),
         ({"PORT": "http"}, "PORT"),
         ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
+        ({"LAWFUL_BASIS": "legitimate_interests"}, "LAWFUL_BASIS"),
+        ({"DATA_HOSTING": "in London"}, "DATA_HOSTING and DATA_HOSTING_CY go together"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(monkeypatch, env, message):
@@ -87,3 +92,13 @@ def test_hosting_platform_postgres_url_is_accepted(monkeypatch):
     assert async_url(settings.database_url).startswith(
         "postgresql+asyncpg://u:p@db.example:5432/app"
     )
+
+
+def test_privacy_notice_settings(monkeypatch):
+    assert load_settings().lawful_basis == "consent"
+    monkeypatch.setenv("LAWFUL_BASIS", "public_task")
+    monkeypatch.setenv("DATA_HOSTING", "in London")
+    monkeypatch.setenv("DATA_HOSTING_CY", "yn Llundain")
+    settings = load_settings()
+    assert settings.lawful_basis == "public_task"
+    assert (settings.data_hosting, settings.data_hosting_cy) == ("in London", "yn Llundain")
