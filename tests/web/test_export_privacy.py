@@ -140,6 +140,9 @@ async def test_transcript_shows_staff_the_contact_and_audits_it(
     (view,) = [a for a in await _audit(db) if a.action == "view_personal_data"]
     assert view.username == "viewer" and view.target == seeded[2]
     assert view.detail == {"answers": ["contact", "organisation", "role"]}
+    assert "Credit quotes to" not in page  # anonymised: nobody is credited
+    named = await (await client.get(f"/interviews/{seeded[1]}")).text()
+    assert "Credit quotes to" in named and "Nia Evans, Head of Digital, Cyngor Gwynedd" in named
 
 
 def test_cli_export_is_publication_safe_and_full_is_audited(db, seeded) -> None:
