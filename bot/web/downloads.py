@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy import and_
 
 from bot import exports
+from bot.interview import split_key
 from bot.services import SERVICES
 from bot.web import contributions
 from bot.web import filters as filtering
@@ -187,6 +188,13 @@ def attribution(row: QuoteRow, view: QuestionnaireView) -> str | None:
     return f"A {unit}, {place}" if place else f"A {unit}"
 
 
+def _withheld(row: QuoteRow, personal: frozenset[str]) -> bool:
+    """A passage from a personal answer (their role, organisation, contact) would say who
+    they are: only quoted with attributable consent, like the answer itself."""
+    question_id = split_key(row.quote.answer_key)[0]
+    return question_id in personal and not exports.attributable(row.interview)
+
+
 @requires("viewer")
 async def quotes_csv(request: web.Request) -> web.StreamResponse:
     """Quotes with tags, question and place; attribution as consent allows, background never."""
@@ -197,10 +205,11 @@ async def quotes_csv(request: web.Request) -> web.StreamResponse:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(QUOTE_COLUMNS)
+    personal = exports.personal_ids(request.app[SERVICES].questionnaire)
     async for batch in stream_quotes(request.app[SERVICES].db, chosen, tag_id=chosen.tag):
         for row in batch:
             credit = attribution(row, view)
-            if credit is None:
+            if credit is None or _withheld(row, personal):
                 continue
             writer.writerow(
                 exports.safe_cell(v)

@@ -168,3 +168,27 @@ async def test_cli_full_export_writes_the_audit_log(db, seeded) -> None:
     (audit,) = [a for a in await _audit(db) if a.target == "interviews_full"]
     assert audit.username.startswith("cli:") and audit.action == "export"
     assert audit.detail == {"format": "csv", "status": "all", "via": "cli"}
+
+
+async def test_quotes_export_never_quotes_a_personal_answer_without_attribution(
+    client: TestClient, db, seeded
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import coding_repo
+
+    now = datetime.now(UTC)
+    for n in (1, 2):
+        await coding_repo.add_quote(db, seeded[n], "role", 0, 7, "Head of", [], "editor", now)
+        await coding_repo.add_quote(
+            db, seeded[n], "biggest_success", 0, 9, "We rebuil", [], "e", now
+        )
+    await login(client, "viewer")
+    body = await (await client.get("/exports/quotes.csv")).text()
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    found = {(r["interview_id"], r["question_key"]) for r in rows}
+    assert found == {
+        (seeded[1], "role"),
+        (seeded[1], "biggest_success"),
+        (seeded[2], "biggest_success"),
+    }
