@@ -55,12 +55,18 @@ class Settings(BaseSettings):
     questionnaire: Path = Path("prompts/dgu_landscape.yaml")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
-    privacy_notice_url: str = "https://cdps.gov.wales/privacy/dgu-landscape-review"
-    privacy_contact: str | None = None  # shown in the privacy notice; the notice URL if unset
+    # What the privacy notice quotes is at most 1500 characters each, so no paragraph
+    # of the notice can exceed one Telegram message (handlers/notice.py splits between them).
+    privacy_notice_url: str = Field(
+        default="https://cdps.gov.wales/privacy/dgu-landscape-review", max_length=1500
+    )
+    # shown in the privacy notice; the notice URL if unset
+    privacy_contact: str | None = Field(default=None, max_length=1500)
     # UK GDPR Art. 6 lawful basis the notice states, with the matching rights text
     lawful_basis: Literal["public_task", "consent"] = "consent"
-    data_hosting: str | None = None  # where the data is kept, as the notice says it (English)
-    data_hosting_cy: str | None = None  # the same in Welsh (required with DATA_HOSTING)
+    # where the data is kept, as the notice says it, in English and in Welsh (both or neither)
+    data_hosting: str | None = Field(default=None, max_length=1500)
+    data_hosting_cy: str | None = Field(default=None, max_length=1500)
     retention_days: int = Field(default=730, ge=1)
     reminder_after_hours: float = Field(default=48, gt=0)
     reminder_max: int = Field(default=2, ge=0)

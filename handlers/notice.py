@@ -70,27 +70,10 @@ def messages(
     buttons: render.Buttons | None = None,
 ) -> list[render.Outgoing]:
     """The notice as messages within Telegram's limit; `buttons` under the last one."""
+    # Every paragraph fits one message (settings it quotes are at most 1500 characters), so
+    # `render.chunks` only ever splits between paragraphs, never inside one.
     blocks = [render.esc(p) for p in paragraphs(turn, lang, source, asking=asking)]
-    texts = render.chunks(_fitting(blocks))
+    texts = render.chunks(blocks)
     out = [render.Outgoing(text) for text in texts]
     out[-1].buttons = buttons or []
-    return out
-
-
-def _fitting(blocks: list[str]) -> list[str]:
-    """Paragraphs longer than one message (only an absurd setting could make one) go in
-    line-sized pieces rather than being cut by `render.chunks`."""
-    out: list[str] = []
-    for block in blocks:
-        if render.visible_len(block) <= render.MAX_TEXT:
-            out.append(block)
-            continue
-        piece = ""
-        for word in block.split(" "):
-            candidate = f"{piece} {word}" if piece else word
-            if render.visible_len(candidate) > render.MAX_TEXT and piece:
-                out.append(piece)
-                candidate = word
-            piece = candidate
-        out.append(piece)
     return out

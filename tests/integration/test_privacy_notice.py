@@ -134,9 +134,12 @@ async def test_a_lead_deep_link_is_told_we_found_their_post_on_x(database_url, l
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_a_notice_too_long_for_one_message_is_split_never_cut(database_url, label, lang):
-    contact = "Data Protection Officer, " + "Centre for Digital Public Services, " * 40 + "END-C"
-    hosting = "servers " + "in a data centre in Cardiff, " * 40 + "END-H"
-    settings = {**SETTINGS, "privacy_contact": contact}
+    # the longest settings allowed (1500 characters each), with markup characters to escape
+    contact = ("Data Protection Officer <dpo> & " * 50)[:1495] + "END-C"
+    hosting = ("servers in a data centre in Cardiff & " * 40)[:1495] + "END-H"
+    url = "https://example.org/" + "a" * 1475 + "END-U"
+    assert len(contact) == len(hosting) == len(url) == 1500
+    settings = {**SETTINGS, "privacy_contact": contact, "privacy_notice_url": url}
     settings.update(data_hosting=hosting, data_hosting_cy=hosting)
     async with (
         running_emulator() as emulator,
@@ -153,7 +156,8 @@ async def test_a_notice_too_long_for_one_message_is_split_never_cut(database_url
     assert [bool(m.buttons) for m in sent] == [False] * (len(sent) - 1) + [True]
     joined = "\n".join(m.text for m in sent)
     # every paragraph whole: the contact appears twice (contact line and the X paragraph)
-    assert joined.count("END-C") == 2 and joined.count("END-H") == 1
+    assert joined.count("END-C") == 2 and joined.count("END-H") == 1 and "END-U" in joined
+    assert contact in joined and hosting in joined and url in joined
     assert MUST_SAY[lang]["lead"] in joined and MUST_SAY[lang]["telegram"] in joined
     assert agreed.startswith(talk.ui(lang, "consent.thanks"))
 

@@ -22,6 +22,7 @@ def clean_env(monkeypatch, tmp_path):
         "LAWFUL_BASIS",
         "DATA_HOSTING",
         "DATA_HOSTING_CY",
+        "PRIVACY_CONTACT",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -72,6 +73,7 @@ def test_reads_env_and_dotenv(monkeypatch, tmp_path):
         ({"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"),
         ({"LAWFUL_BASIS": "legitimate_interests"}, "LAWFUL_BASIS"),
         ({"DATA_HOSTING": "in London"}, "DATA_HOSTING and DATA_HOSTING_CY go together"),
+        ({"PRIVACY_CONTACT": "x" * 1501}, "PRIVACY_CONTACT"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(monkeypatch, env, message):
