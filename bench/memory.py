@@ -39,6 +39,7 @@ async def measure(report: Report, sizes: Sizes, cpus: Any, url: str, backend: st
     db = await seed.migrated(url)
     began = time.monotonic()
     await seed.in_progress(db, sizes.memory_interviews, FIRST_USER)
+    await seed.analyze(db)
     await db.dispose()
     seeded = time.monotonic() - began
     first_text = ANSWERS[0][2]

@@ -73,6 +73,7 @@ async def measure(report: Report, sizes: Sizes, cpus: Any, url: str, backend: st
     db = await seed.migrated(url)
     began = time.monotonic()
     await seed.completed(db, sizes.staff_interviews, sizes.staff_answers)
+    await seed.analyze(db)
     from bot.web.accounts import add_staff
 
     await add_staff(db, "bench", PASSWORD, "viewer")
