@@ -262,13 +262,7 @@ def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str =
         if base is not None:
             ratio = _ratio(p95, base[kind]["p95"])
             report.add(
-                s,
-                f"p95: {label} / {_label(base)}",
-                ratio,
-                "x",
-                target="> 1",
-                ok=ratio is not None and ratio > 1,
-                note="same crowd, same window",
+                s, f"p95: {label} / {_label(base)}", ratio, "x", note="same crowd, same window"
             )
 
 

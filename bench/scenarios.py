@@ -36,7 +36,7 @@ async def _ours(
 async def _stock(load: Load, sizes: Sizes, cpus: Cpus, flood: bool) -> list[dict[str, Any]]:
     # the stock bots store nothing to check, and a backlog left at the cut-off is outside the
     # window either way: a short drain
-    short = replace(load, drain=min(load.drain, 5))
+    short = replace(load, drain=min(load.drain, 3))
     return [await crowd_run(bot, short, latency=sizes.rtt, flood=flood, cpus=cpus) for bot in STOCK]
 
 

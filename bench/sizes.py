@@ -34,9 +34,9 @@ class Sizes:
 def full() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=45, drain=15),
-        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=55, drain=45),
-        noflood=Load(users=1000, ramp=10, think=(2.0, 6.0), window=30, drain=15),
+        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=35, drain=15),
+        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=45, drain=60),
+        noflood=Load(users=1000, ramp=10, think=(2.0, 6.0), window=25, drain=15),
         cpu_users=100,
         cpu_seconds=12,
         memory_interviews=10_000,

@@ -138,6 +138,7 @@ def test_steady_compares_the_same_kind_of_step():
     report_steady(report, [_run("ours"), stock])
     ratio = next(f for f in report.figures if f.name.startswith("p95: stock"))
     assert ratio.value == 1.0  # steps against steps, since the stock run saw no answer
+    assert ratio.ok is None and report.failed == []
 
 
 def test_gap_in_words():
