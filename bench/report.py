@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
 TEMPLATE = Path(__file__).parent / "performance.template.md"
 DOCUMENT = ROOT / "docs" / "performance.md"
+#: options that make a run partial (bench.__main__ writes the document only without them)
+PARTIAL_FLAGS = ("--quick", "--only", "--no-stock", "--no-postgres", "--complete-burst")
 
 
 @dataclass
@@ -80,7 +82,7 @@ class Report:
 
     def data(self, argv: list[str]) -> dict[str, Any]:
         return {
-            "command": " ".join(["python -m bench", *argv]).strip(),
+            "command": redact(" ".join(["python -m bench", *argv]).strip()),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "seconds": round(time.time() - self.started, 1),
             "environment": environment(),
@@ -93,6 +95,11 @@ class Report:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         return data
+
+
+def redact(text: str) -> str:
+    """A database URL's password never reaches the results or the document."""
+    return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:***@", text)
 
 
 # ------------------------------------------------------------------------- the machine
@@ -168,9 +175,16 @@ def render(data: dict[str, Any], template: str | None = None) -> str:
     figures = data["figures"]
     targeted = [f for f in figures if f.get("ok") is not None]
     missed = [f for f in targeted if f["ok"] is False]
+    summary = _summary(targeted, missed)
+    partial = [f for f in PARTIAL_FLAGS if f in data.get("command", "").split()]
+    if partial:
+        summary = (
+            f"**A partial run ({', '.join(partial)}): not the sizes the targets are set for. "
+            "`make bench` gives the figures that count.**\n\n" + summary
+        )
     parts = {
         "<!-- RUN -->": _run(data),
-        "<!-- SUMMARY -->": _summary(targeted, missed),
+        "<!-- SUMMARY -->": summary,
         "<!-- RESULTS -->": _results(figures),
         "<!-- MISSED -->": _missed(missed),
     }

@@ -50,8 +50,8 @@ def full() -> Sizes:
 def quick() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=8, ramp=1, think=(1.0, 1.5), window=4, drain=2),
-        burst=Load(users=100, ramp=1, think=(0.5, 1.5), window=3, drain=4),
+        steady=Load(users=8, ramp=1, think=(1.0, 1.5), window=8, drain=3),
+        burst=Load(users=100, ramp=1, think=(0.5, 1.5), window=5, drain=6),
         noflood=None,
         cpu_users=20,
         cpu_seconds=2,

@@ -182,15 +182,18 @@ def _report(
         report.add(s, f"CSV export / {tool}", None, note=f"{tool.split()[0]} not found")
         return None
     ratio = export["seconds"] / dump["seconds"] if dump["seconds"] else None
+    # the target (issue 8) is set against sqlite3 -csv; psql's COPY is shown for comparison
+    targeted = backend == "sqlite"
     return report.add(
         s,
         f"CSV export / {tool}",
         None if ratio is None else round(ratio, 2),
         "x",
-        target="<= 3",
-        ok=ratio is not None and ratio <= EXPORT_RATIO,
+        target="<= 3" if targeted else "",
+        ok=(ratio is not None and ratio <= EXPORT_RATIO) if targeted else None,
         note=f"{tool}: {dump['seconds']:.2f} s for the same rows "
-        f"({dump['megabytes']:.1f} MB, one row per answer)",
+        f"({dump['megabytes']:.1f} MB, one row per answer)"
+        + ("" if targeted else "; the <= 3 target is set against sqlite3 -csv"),
     )
 
 

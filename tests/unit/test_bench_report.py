@@ -7,7 +7,7 @@ import json
 
 from bench.burst import report_burst, report_steady
 from bench.dbcheck import compare
-from bench.report import Report, gap, render, trim_profile
+from bench.report import Report, gap, redact, render, trim_profile
 from bench.script import ANSWER_STEPS, STORED, intended
 
 # -------------------------------------------------------------------- content comparison
@@ -166,6 +166,9 @@ def test_document_is_generated_from_the_results_alone(tmp_path):
     assert env["cores"] and env["memory_gb"] and env["cpu_model"]
     assert f"{env['cores']} cores, {env['cpu_model']}" in text
     assert data["command"] == "python -m bench --only staff" and data["started"] in text
+    assert "A partial run (--only)" in text
+    data["command"] = "python -m bench"
+    assert "partial run" not in render(data, template)
 
 
 def test_shipped_template_has_every_marker():
@@ -183,3 +186,9 @@ def test_profile_banner_is_trimmed():
         "/   _/   v5.1.3\n\nProfile at bench/botproc.py:65\n\n3.4 MainThread\n|- 2.9 run\n"
     )
     assert trim_profile(text) == "Duration: 3.460     CPU time: 1.284\n3.4 MainThread\n|- 2.9 run"
+
+
+def test_a_database_password_is_not_recorded():
+    command = redact("python -m bench --postgres postgresql://bench:s3cr3t@db:5432/x --quick")
+    assert "s3cr3t" not in command and "postgresql://bench:***@db:5432/x" in command
+    assert redact("postgresql://postgres@127.0.0.1/x") == "postgresql://postgres@127.0.0.1/x"
