@@ -111,7 +111,18 @@ def environment() -> dict[str, Any]:
 
     return {
         "commit": _git("rev-parse", "HEAD"),
-        "commit_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        # the run's own outputs do not count as changes to what was measured
+        "commit_dirty": bool(
+            _git(
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!docs/performance.md",
+                ":!bench/results",
+            )
+        ),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_model": cpu_model(),
