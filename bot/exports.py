@@ -47,6 +47,25 @@ CSV_ANSWER_COLUMNS = (
     col(Answer.question_id),
     cast(col(Answer.value), Text).label("value"),
 )
+#: what a CSV row reads of an interview (`row_values`, `interview_json`), then of its
+#: respondent (`CsvRespondent`, last)
+CSV_INTERVIEW_COLUMNS: tuple[Any, ...] = (
+    col(Interview.id),
+    col(Interview.questionnaire_id),
+    col(Interview.questionnaire_version),
+    col(Interview.language),
+    col(Interview.status),
+    col(Interview.source),
+    col(Interview.started_at),
+    col(Interview.completed_at),
+    col(Interview.consent_version),
+    col(Interview.consented_at),
+    col(Interview.quote_consent),
+    col(Respondent.id).label("respondent_key"),
+    col(Respondent.telegram_user_id),
+    col(Respondent.username),
+    col(Respondent.name),
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BASE_COLUMNS = [
     "interview_id",
@@ -113,6 +132,14 @@ def flat(value: Any) -> Any:
     return value
 
 
+class CsvRespondent(NamedTuple):
+    """What a CSV row reads of a respondent."""
+
+    telegram_user_id: int
+    username: str | None
+    name: str | None
+
+
 class CsvAnswer(NamedTuple):
     """What a CSV row reads of an answer (the value decoded)."""
 
@@ -138,33 +165,30 @@ async def iter_interviews(
 ) -> AsyncIterator[tuple[Interview, Respondent | None, list[Any]]]:
     """Interviews with their respondent and answers, a batch at a time, oldest first.
 
-    Answers come as read-only rows with the fields of `ANSWER_COLUMNS`; `lean`: as
-    `CsvAnswer` (only what a CSV row reads).
+    Answers come as read-only rows with the fields of `ANSWER_COLUMNS`. `lean` (the CSV
+    export): interviews as rows of `CSV_INTERVIEW_COLUMNS` (they read like the objects for
+    what a row needs), respondents as `CsvRespondent`, answers as `CsvAnswer`.
     """
     last: tuple[datetime, str] | None = None
     while True:
         async with db.reading() as session:
-            query = selection.apply(select(Interview, Respondent)).outerjoin(
-                Respondent, col(Respondent.id) == col(Interview.respondent_id)
-            )
-            if last is not None:
-                started, interview_id = last
-                query = query.where(
-                    or_(
-                        col(Interview.started_at) > started,
-                        (col(Interview.started_at) == started) & (col(Interview.id) > interview_id),
-                    )
-                )
-            query = query.order_by(col(Interview.started_at), col(Interview.id)).limit(BATCH)
-            rows = (await session.execute(query)).all()
+            # Core, not the ORM, where plain rows will do: no per-row bookkeeping
+            connection = await session.connection()
+            if lean:
+                query = _keyset(selection.apply(select(*CSV_INTERVIEW_COLUMNS)), last)
+                rows: list[Any] = [
+                    (row, CsvRespondent(*row[-3:]) if row.respondent_key is not None else None)
+                    for row in (await connection.execute(query)).all()
+                ]
+            else:
+                query = _keyset(selection.apply(select(Interview, Respondent)), last)
+                rows = list((await session.execute(query)).all())
             if not rows:
                 return
             ids = [row[0].id for row in rows]
             answers: dict[str, list[Any]] = {i: [] for i in ids}
             # Plain rows, not ORM objects: an export reads every answer once, and building
             # identity-mapped objects was three quarters of its time (docs/performance.md).
-            # Core, not the ORM: plain columns need none of its per-row bookkeeping
-            connection = await session.connection()
             result = await connection.execute(
                 select(*(CSV_ANSWER_COLUMNS if lean else ANSWER_COLUMNS))
                 .where(col(Answer.interview_id).in_(ids))
@@ -182,6 +206,20 @@ async def iter_interviews(
         last = (rows[-1][0].started_at, rows[-1][0].id)
         if len(rows) < BATCH:
             return
+
+
+def _keyset(query: Select[*_Ts], last: tuple[datetime, str] | None) -> Select[*_Ts]:
+    """The next batch after `last` (started_at, id), with each interview's respondent."""
+    query = query.outerjoin(Respondent, col(Respondent.id) == col(Interview.respondent_id))
+    if last is not None:
+        started, interview_id = last
+        query = query.where(
+            or_(
+                col(Interview.started_at) > started,
+                (col(Interview.started_at) == started) & (col(Interview.id) > interview_id),
+            )
+        )
+    return query.order_by(col(Interview.started_at), col(Interview.id)).limit(BATCH)
 
 
 def interview_json(
