@@ -167,13 +167,16 @@ def _content(report: Report, s: str, run: dict[str, Any]) -> None:
     content = run["content"]
     bad = content["missing"] + content["doubled"] + content["different"] + content["unexpected"]
     examples = "; ".join(content["examples"])
+    empty = content["intended"] == 0 and content["stored"] == 0
     report.add(
         s,
         f"{label}: answers missing, doubled or different",
-        bad,
-        target="0",
-        ok=bad == 0,
-        note=f"{content['intended']} intended, {content['stored']} stored, "
+        None if empty else bad,
+        target="" if empty else "0",
+        ok=None if empty else bad == 0,
+        note="no respondent reached an answer in this run: nothing to compare"
+        if empty
+        else f"{content['intended']} intended, {content['stored']} stored, "
         f"{content['matched']} identical; missing {content['missing']}, doubled "
         f"{content['doubled']}, different {content['different']}, unexpected "
         f"{content['unexpected']}" + (f" (e.g. {examples})" if examples else ""),

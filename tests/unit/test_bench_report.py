@@ -192,3 +192,11 @@ def test_a_database_password_is_not_recorded():
     command = redact("python -m bench --postgres postgresql://bench:s3cr3t@db:5432/x --quick")
     assert "s3cr3t" not in command and "postgresql://bench:***@db:5432/x" in command
     assert redact("postgresql://postgres@127.0.0.1/x") == "postgresql://postgres@127.0.0.1/x"
+
+
+def test_a_run_where_nobody_answered_claims_no_content_check():
+    empty = dict(_run("ours")["content"], intended=0, stored=0, matched=0)  # type: ignore[arg-type]
+    report = Report()
+    report_burst(report, [_run("ours", content=empty)], flood=True)
+    figure = next(f for f in report.figures if "missing, doubled" in f.name)
+    assert figure.ok is None and figure.value is None and "nothing to compare" in figure.note
