@@ -95,6 +95,17 @@ async def _run(only: list[str], sizes: Sizes, report: Report, args: argparse.Nam
     start_pg = sizes.postgres and not args.no_postgres
     async with postgres.server(None if args.no_postgres else args.postgres, start=start_pg) as pg:
         report.details["postgresql"] = await postgres.version(pg) if pg else None
+        if pg is None and start_pg:
+            # the full run measures what production runs: a missing server fails it loudly
+            report.add(
+                "postgresql",
+                "server for the PostgreSQL variants",
+                None,
+                target="a server",
+                ok=False,
+                note="none given (--postgres, DGU_BENCH_POSTGRES_URL) and no PostgreSQL "
+                "installed to start one; --no-postgres runs SQLite only",
+            )
         stock = not args.no_stock
         steps: dict[str, Callable[[], Awaitable[None]]] = {}
         if "steady" in only:
