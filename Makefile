@@ -55,6 +55,8 @@ check: $(TEST_STAMP)
 audit: $(TEST_STAMP)
 	AUDIT_STRICT=1 $(PY) mk/audit.py
 
+# About 15 minutes on 2 cores (PostgreSQL variants in a private cluster, two stock baselines).
+# Writes bench/results/latest.json and docs/performance.md; fails when a target is missed.
 bench: $(TEST_STAMP)
 	$(PY) -m bench
 

@@ -3,27 +3,34 @@
 `steady`: a crowd whose offered load stays under the 30/s ceiling; the answer -> next question
 time is held to RTT + 250 ms. `burst`: 1,000 respondents starting within 10 seconds, far more
 than the ceiling; the bot must sustain >= 90% of 30 messages/s with no 429 and lose nothing.
-The stock ConversationHandler bot takes the same crowd on the same emulator, with and without
-flood limits, and our figures are reported as ratios to its.
+
+Like for like: each stock PTB baseline takes the same crowd (same seed, same load, same think
+times) on the same emulator settings, and every ratio divides figures of the same scenario over
+the same window. Two baselines: PTB's default (one update at a time) and the same bot with
+`concurrent_updates(True)`.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.botapi import serving
 from bench.crowd import CrowdResult, run_crowd
-from bench.dbcheck import answers_per_user, lost_answers
+from bench.dbcheck import compare, stored_answers
 from bench.ours import our_bot, stock_bot
 from bench.procs import Child
 from bench.report import Report
-from bench.script import ANSWER_STEPS, CONSENT_STEPS
+from bench.script import ANSWER_STEPS, CONSENT_STEPS, intended
 
 CEILING = 30.0
+#: the baselines, by the name their runs carry in the results
+STOCK = {"stock": "stock PTB (default)", "stock-concurrent": "stock PTB (concurrent_updates)"}
+THROUGHPUT_TARGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,31 @@ async def crowd_run(
     database_url: str | None = None,
     seed: int = 8,
 ) -> dict[str, Any]:
-    """One crowd against one bot ("ours" or "stock"); the figures of that run as a dict."""
+    """One crowd against one bot ("ours", "stock" or "stock-concurrent"); its figures.
+
+    For our bot the database is then compared with what every respondent meant to answer
+    (`content`); the stock bots store nothing.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-"))
     url = database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     name = f"{bot}-{'flood' if flood else 'noflood'}-{load.users}"
+    if bot == "ours":
+        name += f"-{backend}"
     async with serving(latency=latency, flood=flood) as emulator:
+        context: AbstractAsyncContextManager[Child]
         if bot == "ours":
             context = our_bot(emulator, url, name=name, cpus=cpus[0], limiter=limiter)
+        elif bot in STOCK:
+            context = stock_bot(
+                emulator,
+                name=name,
+                cpus=cpus[0],
+                rate_limiter=flood,
+                concurrent=bot == "stock-concurrent",
+            )
         else:
-            context = stock_bot(emulator, name=name, cpus=cpus[0], rate_limiter=flood)
+            raise ValueError(f"unknown bot {bot!r}")
         async with context as proc:
             cpu_before = proc.cpu_seconds()
             emulator.reset_calls()
@@ -78,11 +101,17 @@ async def crowd_run(
             figures["cpu_seconds"] = round(proc.cpu_seconds() - cpu_before, 2)
             figures["http_429"] = (emulator.flood.hits if emulator.flood else 0) - hits_before
     if bot == "ours":
-        stored = await answers_per_user(url)
-        figures["answers_stored"] = sum(stored.get(u, 0) for u in result.answers_sent)
-        figures["answers_lost"] = lost_answers(result.answers_sent, stored)
+        meant = {uid: intended(uid, n) for uid, n in result.answers_sent.items()}
+        content = compare(meant, await stored_answers(url))
+        figures["content"] = content.as_dict()
+        figures["answers_stored"] = content.stored
+        figures["answers_lost"] = content.missing
     figures.update(
-        bot=bot, flood=flood, latency=latency, limiter=limiter if bot == "ours" else None
+        bot=bot,
+        backend=backend if bot == "ours" else None,
+        flood=flood,
+        latency=latency,
+        limiter=limiter if bot == "ours" else "AIORateLimiter" if flood else None,
     )
     return figures
 
@@ -96,21 +125,29 @@ def _figures(
         start = result.started_at
     latency_all = result.quantiles()
     latency_answers = result.quantiles(answers_only=True)
+    messages = emulator.counted(start, end)
+    steps = sum(1 for t, _, _ in result.steps if start <= t < end)
     return {
         "users": load.users,
         "offered_steps_per_s": round(load.offered_steps(), 1),
+        "window": [round(start - result.started_at, 1), round(end - result.started_at, 1)],
         "window_s": round(end - start, 1),
         "steps_per_s": round(result.rate(start, end), 2),
         "answers_per_s": round(result.rate(start, end, answers_only=True), 2),
-        "messages_per_s": round(emulator.counted(start, end) / (end - start), 2),
+        "messages_per_s": round(messages / (end - start), 2),
+        "messages_per_step": round(messages / steps, 2) if steps else None,
         "latency_steps": latency_all,
         "latency_answers": latency_answers,
         "answers_sent": result.total_answers_sent,
         "respondents_finished": result.finished,
         "unanswered_at_cutoff": result.unanswered,
+        "error_count": len(result.errors),
         "errors": result.errors[:5],
         "calls": emulator.method_counts(),
         "rss_mb": round(proc.rss() / 2**20, 1),
+        # extra figures of this run: name -> {value, unit, target, ok, note}; every one is
+        # reported (and one with a target is checked) by report_steady / report_burst
+        "metrics": {},
     }
 
 
@@ -118,136 +155,212 @@ def steps_per_respondent() -> int:
     return CONSENT_STEPS + ANSWER_STEPS
 
 
-def report_steady(report: Report, ours: dict[str, Any], stock: dict[str, Any] | None) -> None:
-    rtt = ours["latency"]
-    bound = rtt + 0.25
-    lat = ours["latency_answers"] if ours["latency_answers"]["n"] else ours["latency_steps"]
-    s = "steady"
+def _label(run: dict[str, Any]) -> str:
+    if run["bot"] == "ours":
+        return f"ours ({run['backend']})"
+    return STOCK[run["bot"]]
+
+
+def _content(report: Report, s: str, run: dict[str, Any]) -> None:
+    """Answers lost: every intended (question, value) against what is stored, plus errors."""
+    label = _label(run)
+    content = run["content"]
+    bad = content["missing"] + content["doubled"] + content["different"] + content["unexpected"]
+    examples = "; ".join(content["examples"])
+    empty = content["intended"] == 0 and content["stored"] == 0
+    report.add(
+        s,
+        f"{label}: answers missing, doubled or different",
+        None if empty else bad,
+        target="" if empty else "0",
+        ok=None if empty else bad == 0,
+        note="no respondent reached an answer in this run: nothing to compare"
+        if empty
+        else f"{content['intended']} intended, {content['stored']} stored, "
+        f"{content['matched']} identical; missing {content['missing']}, doubled "
+        f"{content['doubled']}, different {content['different']}, unexpected "
+        f"{content['unexpected']}" + (f" (e.g. {examples})" if examples else ""),
+    )
+    report.add(
+        s,
+        f"{label}: steps unanswered at the cut-off",
+        run["unanswered_at_cutoff"],
+        target="0",
+        ok=run["unanswered_at_cutoff"] == 0,
+    )
+
+
+def _errors(report: Report, s: str, run: dict[str, Any]) -> None:
+    """A respondent who could not act (no such button, no such message) fails the run,
+    whichever bot it was: a broken baseline's figures mean nothing either."""
+    report.add(
+        s,
+        f"{_label(run)}: respondent errors",
+        run["error_count"],
+        target="0",
+        ok=run["error_count"] == 0,
+        note="; ".join(run["errors"]),
+    )
+
+
+def _metrics(report: Report, s: str, run: dict[str, Any]) -> None:
+    for name, metric in (run.get("metrics") or {}).items():
+        report.add(
+            s,
+            f"{_label(run)}: {name}",
+            metric.get("value"),
+            metric.get("unit", ""),
+            target=metric.get("target", ""),
+            ok=metric.get("ok"),
+            note=metric.get("note", ""),
+        )
+
+
+def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str = "steady") -> None:
+    """`runs`: ours first (one per backend), then the stock baselines; same crowd each."""
+    s = scenario
+    first = runs[0]
+    bound = first["latency"] + 0.25
     report.add(
         s,
         "offered load",
-        ours["offered_steps_per_s"],
+        first["offered_steps_per_s"],
         "steps/s",
-        note=f"{ours['users']} respondents, think time as configured; ceiling 30 msg/s",
+        note=f"{first['users']} respondents, think time as configured; ceiling 30 msg/s; "
+        f"measured from {first['window'][0]} s to {first['window'][1]} s of the run",
     )
-    for p in ("p50", "p95", "p99"):
-        value = lat[p]
-        ok = value is not None and value < bound if p == "p95" else None
+    ours = [r for r in runs if r["bot"] == "ours"]
+    stock = [r for r in runs if r["bot"] != "ours"]
+    for run in ours:
+        label = _label(run)
+        lat = run["latency_answers"] if run["latency_answers"]["n"] else run["latency_steps"]
+        for p in ("p50", "p95", "p99"):
+            value = lat[p]
+            report.add(
+                s,
+                f"{label}: answer -> next question {p}",
+                _ms(value),
+                "ms",
+                target=f"< {bound * 1000:.0f} ms (RTT + 250)" if p == "p95" else "",
+                ok=(value is not None and value < bound) if p == "p95" else None,
+            )
+        report.add(s, f"{label}: messages/s", run["messages_per_s"], "msg/s")
         report.add(
-            s,
-            f"answer -> next question {p}",
-            _ms(value),
-            "ms",
-            target=f"< {bound * 1000:.0f} ms (RTT + 250)" if p == "p95" else "",
-            ok=ok,
+            s, f"{label}: 429s received", run["http_429"], target="0", ok=run["http_429"] == 0
         )
-    report.add(s, "messages/s", ours["messages_per_s"], "msg/s")
-    report.add(s, "429s received", ours["http_429"], target="0", ok=ours["http_429"] == 0)
-    report.add(
-        s,
-        "answers lost",
-        ours["answers_lost"],
-        target="0",
-        ok=ours["answers_lost"] == 0 and ours["unanswered_at_cutoff"] == 0,
-        note=f"{ours['answers_sent']} sent, {ours['answers_stored']} stored",
-    )
-    if stock is not None:
-        report.add(s, "stock PTB p95", _ms(stock["latency_answers"]["p95"]), "ms")
-        ratio = _ratio(stock["latency_answers"]["p95"], lat["p95"])
-        report.add(s, "p95: stock / ours", ratio, "x")
+        _content(report, s, run)
+        _errors(report, s, run)
+        _metrics(report, s, run)
+    base = ours[0] if ours else None
+    for run in stock:
+        label = _label(run)
+        # the same kind of step for both: answers, or every step when a run saw no answer
+        kind = "latency_answers"
+        if not run[kind]["n"] or (base is not None and not base[kind]["n"]):
+            kind = "latency_steps"
+        p95 = run[kind]["p95"]
+        what = "answer -> next question" if kind == "latency_answers" else "step"
+        report.add(s, f"{label}: {what} p95", _ms(p95), "ms")
+        _errors(report, s, run)
+        if base is not None:
+            ratio = _ratio(p95, base[kind]["p95"])
+            report.add(
+                s, f"p95: {label} / {_label(base)}", ratio, "x", note="same crowd, same window"
+            )
 
 
-def report_burst(
-    report: Report,
-    ours: dict[str, Any],
-    stock: dict[str, Any] | None,
-    *,
-    flood: bool,
-    interview_rate: float | None = None,
-) -> None:
+def report_burst(report: Report, runs: list[dict[str, Any]], *, flood: bool) -> None:
+    """`runs`: ours first (one per backend), then the stock baselines; same crowd each."""
     s = "burst" if flood else "burst, no flood limits"
-    lat, answers = ours["latency_steps"], ours["latency_answers"]
+    first = runs[0]
     report.add(
         s,
         "offered load",
-        ours["offered_steps_per_s"],
+        first["offered_steps_per_s"],
         "steps/s",
-        note=f"{ours['users']} respondents starting within the ramp; measured over "
-        f"{ours['window_s']} s once all had started",
+        note=f"{first['users']} respondents starting within the ramp; every bot measured "
+        f"from {first['window'][0]} s to {first['window'][1]} s of its run (all had started)",
     )
-    if flood:
-        share = ours["messages_per_s"] / CEILING
+    ours = [r for r in runs if r["bot"] == "ours"]
+    stock = [r for r in runs if r["bot"] != "ours"]
+    for run in ours:
+        label = _label(run)
+        if flood:
+            report.add(
+                s,
+                f"{label}: messages/s sustained",
+                run["messages_per_s"],
+                "msg/s",
+                target=">= 27 (90% of 30)",
+                ok=run["messages_per_s"] / CEILING >= 0.9,
+            )
+        else:
+            report.add(s, f"{label}: messages/s", run["messages_per_s"], "msg/s")
+        report.add(s, f"{label}: steps/s (answer -> next question)", run["steps_per_s"], "/s")
+        lat = run["latency_steps"]
+        for p in ("p50", "p95", "p99"):
+            report.add(s, f"{label}: step latency {p}", _ms(lat[p]), "ms")
+        if flood:
+            report.add(
+                s, f"{label}: 429s received", run["http_429"], target="0", ok=run["http_429"] == 0
+            )
+        _content(report, s, run)
+        _errors(report, s, run)
+        _metrics(report, s, run)
+    base = ours[0] if ours else None
+    for run in stock:
+        label = _label(run)
         report.add(
             s,
-            "messages/s sustained",
-            ours["messages_per_s"],
-            "msg/s",
-            target=">= 27 (90% of 30)",
-            ok=share >= 0.9,
+            f"{label}: steps/s",
+            run["steps_per_s"],
+            "/s",
+            note=f"{run['messages_per_s']} msg/s, {run['messages_per_step']} messages a step, "
+            f"{run['http_429']} x 429, step p95 {_ms(run['latency_steps']['p95'])} ms",
         )
-    else:
-        report.add(s, "messages/s", ours["messages_per_s"], "msg/s")
-    report.add(s, "steps/s (answer -> next question)", ours["steps_per_s"], "/s")
-    for p in ("p50", "p95", "p99"):
-        report.add(s, f"step latency {p}", _ms(lat[p]), "ms")
-    if answers["n"]:
-        report.add(s, "answer latency p95", _ms(answers["p95"]), "ms")
-    if flood:
-        report.add(s, "429s received", ours["http_429"], target="0", ok=ours["http_429"] == 0)
-    report.add(
-        s,
-        "answers lost",
-        ours["answers_lost"],
-        target="0",
-        ok=ours["answers_lost"] == 0 and ours["unanswered_at_cutoff"] == 0,
-        note=f"{ours['answers_sent']} sent, {ours['answers_stored']} stored, "
-        f"{ours['unanswered_at_cutoff']} unanswered at the cut-off",
-    )
-    if stock is None:
-        return
-    report.add(
-        s,
-        "stock PTB steps/s",
-        stock["steps_per_s"],
-        "/s",
-        note=f"stock: {stock['messages_per_s']} msg/s, {stock['http_429']} x 429, "
-        f"p95 {_ms(stock['latency_steps']['p95'])} ms",
-    )
-    ratio = _ratio(ours["steps_per_s"], stock["steps_per_s"])
-    window_only = flood and interview_rate is not None
-    report.add(
-        s,
-        "throughput: ours / stock, same window",
-        ratio,
-        "x",
-        target=">= 2" if flood and not window_only else "",
-        ok=(ratio is not None and ratio >= 2) if flood and not window_only else None,
-        note="in this window the stock bot's respondents are all still in the consent steps, "
-        "its cheapest (one or two round trips each)"
-        if window_only
-        else "",
-    )
-    if window_only:
-        mix = _ratio(ours["steps_per_s"], interview_rate)
+        _errors(report, s, run)
+        _metrics(report, s, run)
+        if base is None:
+            continue
+        ratio = _ratio(base["steps_per_s"], run["steps_per_s"])
         report.add(
             s,
-            "throughput: ours / stock, interview mix",
-            mix,
+            f"throughput: {_label(base)} / {label}",
+            ratio,
             "x",
-            target=">= 2",
-            ok=mix is not None and mix >= 2,
-            note=f"stock saturated over consent and answers (the steady crowd): "
-            f"{interview_rate} steps/s; ours is one message a step in every phase",
+            target=f">= {THROUGHPUT_TARGET:g}" if flood else "",
+            ok=(ratio is not None and ratio >= THROUGHPUT_TARGET) if flood else None,
+            note=f"same crowd, same window; messages a step: ours {base['messages_per_step']}, "
+            f"stock {run['messages_per_step']}",
+            profile=_calls_profile(base, run) if flood else "",
         )
-    p95 = _ratio(stock["latency_steps"]["p95"], lat["p95"])
-    report.add(
-        s,
-        "p95 latency: stock / ours",
-        p95,
-        "x",
-        target="> 1 (far lower)" if flood else "",
-        ok=(p95 is not None and p95 > 1) if flood else None,
+        p95 = _ratio(run["latency_steps"]["p95"], base["latency_steps"]["p95"])
+        report.add(
+            s,
+            f"p95 latency: {label} / {_label(base)}",
+            p95,
+            "x",
+            target="> 1" if flood else "",
+            ok=(p95 is not None and p95 > 1) if flood else None,
+        )
+
+
+def _calls_profile(ours: dict[str, Any], stock: dict[str, Any]) -> str:
+    """Where a throughput ratio comes from under a messages/s ceiling: Bot API calls by method
+    over each whole run, and messages (sends + edits) a step in the measured window."""
+    methods = sorted(set(ours["calls"]) | set(stock["calls"]))
+    lines = [f"{'Bot API calls (whole run)':32} {'ours':>8} {'stock':>8}"]
+    for m in methods:
+        lines.append(f"{m:32} {ours['calls'].get(m, 0):>8} {stock['calls'].get(m, 0):>8}")
+    lines.append(
+        f"{'messages a step (window)':32} {ours['messages_per_step']!s:>8} "
+        f"{stock['messages_per_step']!s:>8}"
     )
+    lines.append(
+        f"{'messages/s (window)':32} {ours['messages_per_s']!s:>8} {stock['messages_per_s']!s:>8}"
+    )
+    lines.append(f"{'429s':32} {ours['http_429']:>8} {stock['http_429']:>8}")
+    return "\n".join(lines)
 
 
 def _ms(seconds: float | None) -> float | None:

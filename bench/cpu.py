@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 import time
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,21 @@ from bench import postgres
 from bench.botapi import serving
 from bench.crowd import closed_loop
 from bench.ours import our_bot, stock_bot
-from bench.report import Report
+from bench.report import Report, trim_profile
 from bench.script import actions
 from bench.sizes import Sizes
 
 TARGET = 0.40
+PROFILE_LINES = 70
 
 
 async def measure(
-    kind: str, sizes: Sizes, cpus: Any, database_url: str | None = None
+    kind: str,
+    sizes: Sizes,
+    cpus: Any,
+    database_url: str | None = None,
+    *,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     driver = psutil.Process()
     async with serving(latency=0.0, flood=False) as emulator, AsyncExitStack() as stack:
@@ -40,7 +47,14 @@ async def measure(
         else:
             assert database_url is not None
             proc = await stack.enter_async_context(
-                our_bot(emulator, database_url, name=f"cpu-{kind}", cpus=cpus[0], limiter="none")
+                our_bot(
+                    emulator,
+                    database_url,
+                    name=f"cpu-{kind}" + ("-profiled" if profile else ""),
+                    cpus=cpus[0],
+                    limiter="none",
+                    profile=profile,
+                )
             )
             script = actions()
         warm = max(0.5, sizes.cpu_seconds / 4)
@@ -66,21 +80,44 @@ async def measure(
         "bot_cpu_share": round(used / wall, 2),
         "updates_per_cpu_s": round(result.steps / used, 1) if used else None,
         "driver_cpu_share": round(driver_used / wall, 2),
+        "error_count": len(result.errors),
         "errors": result.errors[:5],
     }
 
 
-async def run(report: Report, sizes: Sizes, cpus: Any, postgres_url: str | None) -> None:
+async def profiled(kind: str, sizes: Sizes, cpus: Any, database_url: str) -> str:
+    """A separate, shorter run of our bot under pyinstrument (its figures are not used: the
+    sampler costs CPU); the top of the call tree, for a missed target."""
+    tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-prof-"))
+    out = tmp / "profile.txt"
+    short = replace(sizes, cpu_seconds=max(2.0, sizes.cpu_seconds / 2))
+    await measure(kind, short, cpus, database_url, profile=str(out))
+    try:
+        return trim_profile(out.read_text(encoding="utf-8"), PROFILE_LINES)
+    except OSError:
+        return "(the profiled run wrote no profile)"
+
+
+async def run(report: Report, sizes: Sizes, cpus: Any, pg: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-cpu-"))
     echo = await measure("echo", sizes, cpus)
     results = {"echo": echo}
     results["sqlite"] = await measure("sqlite", sizes, cpus, f"sqlite:///{tmp}/cpu.sqlite3")
-    async with postgres.server(postgres_url, start=sizes.postgres) as server:
-        if server is not None:
-            async with postgres.fresh_database(server) as url:
-                results["postgresql"] = await measure("postgresql", sizes, cpus, url)
+    if pg is not None:
+        async with postgres.fresh_database(pg) as url:
+            results["postgresql"] = await measure("postgresql", sizes, cpus, url)
     report.details["cpu"] = results
     s = "cpu (one core, no RTT)"
+    for name, result in results.items():
+        label = "echo bot" if name == "echo" else f"ours + {name}"
+        report.add(
+            s,
+            f"{label}: respondent errors",
+            result["error_count"],
+            target="0",
+            ok=result["error_count"] == 0,
+            note="; ".join(result["errors"]),
+        )
     report.add(
         s,
         "echo bot updates/CPU-s",
@@ -108,6 +145,15 @@ async def run(report: Report, sizes: Sizes, cpus: Any, postgres_url: str | None)
             f"emulator at {ours['driver_cpu_share']:.0%}",
         )
         ratio = (ours["updates_per_cpu_s"] or 0) / (echo["updates_per_cpu_s"] or 1)
+        profile = ""
+        if ratio < TARGET:
+            url = f"sqlite:///{tmp}/profiled.sqlite3"
+            if backend == "postgresql":
+                assert pg is not None
+                async with postgres.fresh_database(pg) as url:
+                    profile = await profiled(backend, sizes, cpus, url)
+            else:
+                profile = await profiled(backend, sizes, cpus, url)
         report.add(
             s,
             f"ours + {backend} / echo",
@@ -115,4 +161,5 @@ async def run(report: Report, sizes: Sizes, cpus: Any, postgres_url: str | None)
             "x",
             target=">= 0.40",
             ok=ratio >= TARGET,
+            profile=profile,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bench.botapi import BenchEmulator
 from bench.report import percentile
-from bench.script import Action, Expect, actions
+from bench.script import Action, Expect, actions, personal
 
 
 @dataclass
@@ -102,7 +102,8 @@ def _pings(uid: int) -> Iterator[Action]:
 
 async def _act(chat: object, action: Action) -> None:
     if action.kind == "text":
-        await chat.send(action.payload, wait=False)  # type: ignore[attr-defined]
+        text = personal(action.payload, chat.user_id)  # type: ignore[attr-defined]
+        await chat.send(text, wait=False)  # type: ignore[attr-defined]
     else:
         await chat.tap(action.payload, wait=False)  # type: ignore[attr-defined]
 

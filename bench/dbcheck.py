@@ -1,28 +1,123 @@
-"""What the database holds after a run: answer rows per respondent, read back directly."""
+"""What the database holds after a run, compared by content with what the respondents meant.
+
+Each respondent's intended `(question, value)` pairs (bench.script.intended) are compared with
+the answer rows stored for that Telegram user, over all their interviews: an intended answer
+with no row is *missing*, one with two or more rows is *doubled*, one whose stored value is not
+what was sent is *different*, and a stored row nobody meant is *unexpected*. Any of the four
+fails the run.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from storage.database import Database
+from storage.models import Answer, Interview, Respondent
 
-ANSWERS_PER_USER = text(
-    "SELECT r.telegram_user_id, COUNT(a.id) FROM respondent r "
-    "JOIN interview i ON i.respondent_id = r.id "
-    "LEFT JOIN answer a ON a.interview_id = i.id GROUP BY r.telegram_user_id"
-)
+#: examples kept per kind of mismatch (the counts are exact)
+EXAMPLES = 5
 
 
-async def answers_per_user(url: str) -> dict[int, int]:
+@dataclass
+class Comparison:
+    intended: int = 0
+    stored: int = 0
+    matched: int = 0
+    missing: int = 0
+    doubled: int = 0
+    different: int = 0
+    unexpected: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def mismatches(self) -> int:
+        return self.missing + self.doubled + self.different + self.unexpected
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "intended": self.intended,
+            "stored": self.stored,
+            "matched": self.matched,
+            "missing": self.missing,
+            "doubled": self.doubled,
+            "different": self.different,
+            "unexpected": self.unexpected,
+            "examples": self.examples,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.intended} intended, {self.stored} stored, {self.matched} match; "
+            f"missing {self.missing}, doubled {self.doubled}, different {self.different}, "
+            f"unexpected {self.unexpected}"
+        )
+
+    def _example(self, text: str) -> None:
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(text)
+
+
+def compare(
+    intended: Mapping[int, Mapping[str, Any]],
+    stored: Mapping[int, list[tuple[str, Any]]],
+) -> Comparison:
+    """Per user: each intended key against the values stored under it."""
+    out = Comparison()
+    for user in sorted(set(intended) | set(stored)):
+        meant = intended.get(user, {})
+        rows: dict[str, list[Any]] = {}
+        for key, value in stored.get(user, []):
+            rows.setdefault(key, []).append(value)
+        out.intended += len(meant)
+        out.stored += sum(len(v) for v in rows.values())
+        for key, value in meant.items():
+            got = rows.get(key, [])
+            if not got:
+                out.missing += 1
+                out._example(f"{user} {key}: missing")
+            elif len(got) > 1:
+                out.doubled += 1
+                out._example(f"{user} {key}: {len(got)} rows")
+            elif not _same(got[0], value):
+                out.different += 1
+                out._example(f"{user} {key}: stored {got[0]!r}, sent {value!r}")
+            else:
+                out.matched += 1
+        for key in rows.keys() - meant.keys():
+            out.unexpected += len(rows[key])
+            out._example(f"{user} {key}: stored {rows[key][0]!r}, never sent")
+    return out
+
+
+def _same(stored: Any, sent: Any) -> bool:
+    # JSON has no int/bool distinction problems here, but True == 1 in Python: compare types too
+    return type(stored) is type(sent) and stored == sent
+
+
+async def stored_answers(url: str) -> dict[int, list[tuple[str, Any]]]:
+    """Every answer row, as (key, decoded value), per Telegram user id."""
     db = Database(url)
     try:
         async with db.reading() as session:
-            rows = (await session.execute(ANSWERS_PER_USER)).all()
-        return {int(user): int(count) for user, count in rows}
+            rows = (
+                await session.execute(
+                    select(col(Respondent.telegram_user_id), col(Answer.key), col(Answer.value))
+                    .join(Interview, col(Interview.respondent_id) == col(Respondent.id))
+                    .join(Answer, col(Answer.interview_id) == col(Interview.id))
+                )
+            ).all()
     finally:
         await db.dispose()
-
-
-def lost_answers(sent: dict[int, int], stored: dict[int, int]) -> int:
-    """Answers the respondents sent that have no row (a row per answered question)."""
-    return sum(max(0, n - stored.get(user, 0)) for user, n in sent.items())
+    out: dict[int, list[tuple[str, Any]]] = {}
+    for user, key, value in rows:
+        out.setdefault(int(user), []).append((key, value))
+    return out

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import seed
+from bench import postgres, seed
 from bench.botapi import serving
 from bench.ours import our_bot
 from bench.report import Report
-from bench.script import AFTER_LAST, ANSWERS, Expect, question_text
+from bench.script import AFTER_LAST, ANSWERS, Expect, personal, question_text
 from bench.sizes import Sizes
 
 TARGET_MB = 200
@@ -27,19 +27,26 @@ FIRST_USER = 8_000_000
 SLOTS = 100
 
 
-async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
+async def run(report: Report, sizes: Sizes, cpus: Any, pg: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-mem-"))
-    url = f"sqlite:///{tmp}/memory.sqlite3"
+    await measure(report, sizes, cpus, f"sqlite:///{tmp}/memory.sqlite3", "sqlite")
+    if pg is not None:
+        async with postgres.fresh_database(pg) as url:
+            await measure(report, sizes, cpus, url, "postgresql")
+
+
+async def measure(report: Report, sizes: Sizes, cpus: Any, url: str, backend: str) -> None:
     db = await seed.migrated(url)
     began = time.monotonic()
     await seed.in_progress(db, sizes.memory_interviews, FIRST_USER)
+    await seed.analyze(db)
     await db.dispose()
     seeded = time.monotonic() - began
     first_text = ANSWERS[0][2]
     following = question_text(ANSWERS[1][0] if len(ANSWERS) > 1 else AFTER_LAST)
     async with (
         serving(latency=0.0, flood=False) as emulator,
-        our_bot(emulator, url, name="memory", cpus=cpus[0], limiter="none") as proc,
+        our_bot(emulator, url, name=f"memory-{backend}", cpus=cpus[0], limiter="none") as proc,
     ):
         await asyncio.sleep(1.0)
         idle = proc.rss()
@@ -60,7 +67,7 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
                 uid = FIRST_USER + pending.pop()
                 chat = emulator.chat(uid, first_name="M", language_code="en")
                 future = emulator.expect(uid, Expect(text=following))
-                await chat.send(first_text, wait=False)
+                await chat.send(personal(first_text, uid), wait=False)
                 try:
                     await asyncio.wait_for(future, 30)
                 except TimeoutError:
@@ -79,7 +86,7 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
             await sampling
         peak = max(peak, final)
     mb = final / 2**20
-    report.details["memory"] = {
+    report.details.setdefault("memory", {})[backend] = {
         "interviews": sizes.memory_interviews,
         "handled": handled,
         "failures": failures[:5],
@@ -92,7 +99,7 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
     s = "memory"
     report.add(
         s,
-        f"RSS, {sizes.memory_interviews:,} interviews in progress",
+        f"RSS, {sizes.memory_interviews:,} interviews in progress ({backend})",
         round(mb, 1),
         "MB",
         target=f"< {TARGET_MB} MB",

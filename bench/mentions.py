@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import postgres
 from bench.report import Report
 from bench.sizes import Sizes
 from bot.services import Services
@@ -71,8 +72,7 @@ class _Replay:
         return None
 
 
-async def _services(path: Path, x_url: str) -> Services:
-    url = f"sqlite:///{path}"
+async def _services(url: str, x_url: str) -> Services:
     await upgrade_async(url)
     settings = Settings(
         x_bearer_token="bench-app-token",
@@ -85,7 +85,15 @@ async def _services(path: Path, x_url: str) -> Services:
     return Services(settings=settings, db=Database(url), questionnaire=None)  # type: ignore[arg-type]
 
 
-async def run(report: Report, sizes: Sizes) -> None:
+async def run(report: Report, sizes: Sizes, pg: str | None = None) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-x-"))
+    await measure(report, sizes, f"sqlite:///{tmp}/timed.sqlite3", "sqlite")
+    if pg is not None:
+        async with postgres.fresh_database(pg) as url:
+            await measure(report, sizes, url, "postgresql")
+
+
+async def measure(report: Report, sizes: Sizes, url: str, backend: str) -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bot.mentions.client import XApi
@@ -103,11 +111,12 @@ async def run(report: Report, sizes: Sizes) -> None:
                 n=n, c=COUNTRIES[n % len(COUNTRIES)], y=2010 + n % 14
             )
             fake.mention(text, author=authors[n % len(authors)])
-        services = await _services(tmp / "record.sqlite3", fake.url)
+        services = await _services(f"sqlite:///{tmp}/record.sqlite3", fake.url)
         recorder = _Recorder(XApi(services.settings))
         recorded = await MentionMonitor(services, api=recorder).poll_once()  # type: ignore[arg-type]
+        await recorder.close()
         await services.db.dispose()
-    services = await _services(tmp / "timed.sqlite3", fake.url)
+    services = await _services(url, fake.url)
     monitor = MentionMonitor(services, api=_Replay(recorder.account, recorder.pages))  # type: ignore[arg-type]
     began = time.perf_counter()
     result = await monitor.poll_once()
@@ -119,7 +128,7 @@ async def run(report: Report, sizes: Sizes) -> None:
     async with services.db.reading() as session:
         stored = (await session.execute(select(func.count()).select_from(Lead))).scalar_one()
     await services.db.dispose()
-    report.details["mentions"] = {
+    report.details.setdefault("mentions", {})[backend] = {
         "mentions": sizes.mentions,
         "pages": result.pages,
         "read": result.tweets_read,
@@ -133,7 +142,7 @@ async def run(report: Report, sizes: Sizes) -> None:
     complete = result.ok and result.tweets_read == sizes.mentions
     report.add(
         "mentions",
-        f"{sizes.mentions}-mention backlog scored and stored",
+        f"{sizes.mentions}-mention backlog scored and stored ({backend})",
         round(seconds, 2),
         "s",
         target="< 2 s",

@@ -43,11 +43,14 @@ async def stock_bot(
     cpus: set[int] | None,
     mode: str = "interview",
     rate_limiter: bool = False,
+    concurrent: bool = False,
 ) -> AsyncIterator[Child]:
     """The stock PTB baseline (bench.stockbot) against the same emulator."""
     args = ["--api", emulator.root or "", "--token", emulator.token, "--mode", mode]
     if rate_limiter:
         args.append("--rate-limiter")
+    if concurrent:
+        args.append("--concurrent")
     async with child(name, "bench.stockbot", *args, cpus=cpus) as proc:
         try:
             await wait_polling(emulator)

@@ -95,3 +95,13 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
         finally:
             await conn.close()
         await asyncio.sleep(0)
+
+
+async def version(server_url: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()

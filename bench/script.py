@@ -20,10 +20,11 @@ REMIT = (
     "redesign their services with the people who use them."
 )
 
-#: (question id, what the respondent does): text to type, or callback_data to tap
+#: (question id, what the respondent does): text to type, or callback_data to tap; "{uid}" in a
+#: text is the respondent's user id, so an answer stored for the wrong person shows as different
 ANSWERS: tuple[tuple[str, str, str], ...] = (
-    ("role", "text", "Service designer, leading research with policy teams"),
-    ("organisation", "text", "Government Digital Service"),
+    ("role", "text", "Service designer {uid}, leading research with policy teams"),
+    ("organisation", "text", "Government Digital Service {uid}"),
     ("country", "tap", "a|country|GB"),
     ("level", "tap", "a|level|national"),
     ("years", "text", "12"),
@@ -40,6 +41,39 @@ ANSWERS: tuple[tuple[str, str, str], ...] = (
 )
 #: the question that follows the 15th answer
 AFTER_LAST = "biggest_success"
+#: what the bot must store for each answer above (the value column, decoded)
+STORED: dict[str, object] = {
+    "role": "Service designer {uid}, leading research with policy teams",
+    "organisation": "Government Digital Service {uid}",
+    "country": "GB",
+    "level": "national",
+    "years": 12,
+    "founded": 2012,
+    "placement": "centre",
+    "remit": REMIT,
+    "team_size": 40,
+    "trait_centre": 4,
+    "trait_agile": 5,
+    "trait_platform": 3,
+    "trait_data": 4,
+    "trait_delivery": 2,
+    "attempted": [],
+}
+
+assert list(STORED) == [qid for qid, _, _ in ANSWERS], "STORED follows ANSWERS"
+
+
+def personal(text: str, uid: int) -> str:
+    """A scripted text as respondent `uid` types it."""
+    return text.replace("{uid}", str(uid))
+
+
+def intended(uid: int, answers_sent: int) -> dict[str, object]:
+    """What respondent `uid` meant to answer with their first `answers_sent` answers."""
+    return {
+        qid: personal(value, uid) if isinstance(value, str) else value
+        for qid, value in list(STORED.items())[:answers_sent]
+    }
 
 
 @dataclass(frozen=True)

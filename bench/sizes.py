@@ -1,5 +1,5 @@
-"""How big each scenario is: the full run (`make bench`, under 15 minutes on 2 cores) and
-`--quick` (under a minute, for a smoke check)."""
+"""How big each scenario is: the full run (`make bench`, under 15 minutes on 2 cores, with the
+PostgreSQL variants and both stock baselines) and `--quick` (about two minutes, a smoke check)."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ class Sizes:
 def full() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=80, drain=20),
-        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=80, drain=60),
-        noflood=Load(users=1000, ramp=10, think=(2.0, 6.0), window=40, drain=20),
+        steady=Load(users=60, ramp=10, think=(2.0, 4.0), window=35, drain=15),
+        burst=Load(users=1000, ramp=10, think=(2.0, 6.0), window=45, drain=60),
+        noflood=Load(users=1000, ramp=10, think=(2.0, 6.0), window=25, drain=15),
         cpu_users=100,
         cpu_seconds=12,
         memory_interviews=10_000,
@@ -50,8 +50,8 @@ def full() -> Sizes:
 def quick() -> Sizes:
     return Sizes(
         rtt=0.05,
-        steady=Load(users=8, ramp=1, think=(1.0, 1.5), window=4, drain=2),
-        burst=Load(users=100, ramp=1, think=(0.5, 1.5), window=3, drain=4),
+        steady=Load(users=8, ramp=1, think=(1.0, 1.5), window=8, drain=3),
+        burst=Load(users=100, ramp=1, think=(0.5, 1.5), window=5, drain=6),
         noflood=None,
         cpu_users=20,
         cpu_seconds=2,

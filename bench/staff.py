@@ -21,10 +21,10 @@ from typing import Any
 
 import aiohttp
 
-from bench import seed
+from bench import postgres, profiles, seed
 from bench.botapi import serving
 from bench.ours import our_bot
-from bench.report import Report, percentile
+from bench.report import Figure, Report, percentile
 from bench.sizes import Sizes
 
 PASSWORD = "bench staff password 42"
@@ -54,16 +54,26 @@ def _list_urls(n: int) -> list[str]:
 
 
 #: a word in a text answer of every seeded interview: the full-text search's worst case
-SEARCH = "/interviews?q=platforms"
+SEARCH_WORD = "platforms"
+SEARCH = f"/interviews?q={SEARCH_WORD}"
 
 
-async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
+SEARCH_REQUESTS = 20
+
+
+async def run(report: Report, sizes: Sizes, cpus: Any, pg: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="dgu-bench-staff-"))
-    path = tmp / "staff.sqlite3"
-    url = f"sqlite:///{path}"
+    await measure(report, sizes, cpus, f"sqlite:///{tmp}/staff.sqlite3", "sqlite")
+    if pg is not None:
+        async with postgres.fresh_database(pg) as url:
+            await measure(report, sizes, cpus, url, "postgresql")
+
+
+async def measure(report: Report, sizes: Sizes, cpus: Any, url: str, backend: str) -> None:
     db = await seed.migrated(url)
     began = time.monotonic()
     await seed.completed(db, sizes.staff_interviews, sizes.staff_answers)
+    await seed.analyze(db)
     from bot.web.accounts import add_staff
 
     await add_staff(db, "bench", PASSWORD, "viewer")
@@ -77,51 +87,59 @@ async def run(report: Report, sizes: Sizes, cpus: Any) -> None:
     }
     async with (
         serving(latency=0.0, flood=False) as emulator,
-        our_bot(emulator, url, name="staff", cpus=cpus[0], limiter="none") as proc,
+        our_bot(emulator, url, name=f"staff-{backend}", cpus=cpus[0], limiter="none") as proc,
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
     ):
         base = f"http://127.0.0.1:{proc.port}"
         await _login(client, base)
         await _get(client, base + "/interviews")  # warm: templates, caches
+        await _get(client, base + SEARCH)
         lists = [await _get(client, base + u) for u in _list_urls(sizes.staff_requests)]
-        searches = [await _get(client, base + SEARCH) for _ in range(5)]
+        searches = [await _get(client, base + SEARCH) for _ in range(SEARCH_REQUESTS)]
         landscape = [
             await _get(client, base + "/landscape")
             for _ in range(max(3, sizes.staff_requests // 8))
         ]
         export = await _export(client, base + "/exports/interviews.csv?status=completed", proc)
-    dump = _sqlite_dump(path)
+    dump = _sqlite_dump(url) if backend == "sqlite" else await _psql_dump(url)
     details.update(
         list_seconds=lists,
         search_seconds=searches,
         landscape_seconds=landscape,
         export=export,
-        sqlite3=dump,
+        dump=dump,
     )
-    report.details["staff"] = details
-    _report(report, sizes, answers, lists, landscape, export, dump)
-    worst = max(searches)
+    report.details.setdefault("staff", {})[backend] = details
+    s = f"staff ({sizes.staff_interviews:,} x {answers} answers, {backend})"
+    ratio = _report(report, s, lists, landscape, export, dump, backend)
+    p95 = percentile(searches, 95) or 0.0
+    ok = p95 < LIST_TARGET
     report.add(
-        f"staff ({sizes.staff_interviews:,} x {answers} answers)",
-        "interviews list with a search (slowest)",
-        round(worst * 1000),
+        s,
+        "interviews list with a search matching every interview p95",
+        round(p95 * 1000),
         "ms",
         target="< 200 ms",
-        ok=worst < LIST_TARGET,
-        note="a word found in every interview (FTS5 trigram over all text answers)",
+        ok=ok,
+        note=f"{len(searches)} requests for a word in a text answer of every interview ("
+        + ("FTS5 trigram index" if backend == "sqlite" else "pg_trgm GIN index")
+        + ")",
+        profile="" if ok else await profiles.search(url, SEARCH_WORD),
     )
+    if ratio is not None and ratio.ok is False:
+        ratio.profile = await profiles.export(url)
 
 
 def _report(
     report: Report,
-    sizes: Sizes,
-    answers: int,
+    s: str,
     lists: list[float],
     landscape: list[float],
     export: dict[str, Any],
     dump: dict[str, Any] | None,
-) -> None:
-    s = f"staff ({sizes.staff_interviews:,} x {answers} answers)"
+    backend: str,
+) -> Figure | None:
+    """The figures of one backend; returns the export ratio's (to attach a profile to)."""
     p95 = percentile(lists, 95) or 0.0
     report.add(
         s,
@@ -159,19 +177,23 @@ def _report(
         note=f"server RSS {export['rss_before_mb']:.0f} -> peak "
         f"{export['rss_peak_mb']:.0f} MB while streaming",
     )
+    tool = "sqlite3 -csv" if backend == "sqlite" else "psql COPY ... CSV"
     if dump is None:
-        report.add(s, "CSV export / sqlite3 -csv", None, note="sqlite3 command not found")
-        return
+        report.add(s, f"CSV export / {tool}", None, note=f"{tool.split()[0]} not found")
+        return None
     ratio = export["seconds"] / dump["seconds"] if dump["seconds"] else None
-    report.add(
+    # the target (issue 8) is set against sqlite3 -csv; psql's COPY is shown for comparison
+    targeted = backend == "sqlite"
+    return report.add(
         s,
-        "CSV export / sqlite3 -csv",
+        f"CSV export / {tool}",
         None if ratio is None else round(ratio, 2),
         "x",
-        target="<= 3",
-        ok=ratio is not None and ratio <= EXPORT_RATIO,
-        note=f"sqlite3 -csv: {dump['seconds']:.2f} s for the same rows "
-        f"({dump['megabytes']:.1f} MB)",
+        target="<= 3" if targeted else "",
+        ok=(ratio is not None and ratio <= EXPORT_RATIO) if targeted else None,
+        note=f"{tool}: {dump['seconds']:.2f} s for the same rows "
+        f"({dump['megabytes']:.1f} MB, one row per answer)"
+        + ("" if targeted else "; the <= 3 target is set against sqlite3 -csv"),
     )
 
 
@@ -233,10 +255,11 @@ async def _export(client: aiohttp.ClientSession, url: str, proc: Any) -> dict[st
     }
 
 
-def _sqlite_dump(path: Path) -> dict[str, Any] | None:
+def _sqlite_dump(url: str) -> dict[str, Any] | None:
     sqlite3 = shutil.which("sqlite3")
     if sqlite3 is None:
         return None
+    path = url.removeprefix("sqlite:///")
     began = time.perf_counter()
     out = subprocess.run(
         [sqlite3, "-csv", str(path), SQLITE_DUMP], check=True, capture_output=True
@@ -245,4 +268,22 @@ def _sqlite_dump(path: Path) -> dict[str, Any] | None:
         "seconds": time.perf_counter() - began,
         "megabytes": len(out) / 2**20,
         "rows": out.count(b"\n"),
+    }
+
+
+#: the same rows as SQLITE_DUMP (the JSON value as stored, as text)
+PSQL_DUMP = SQLITE_DUMP.rstrip(";").replace("a.value", "a.value::text")
+
+
+async def _psql_dump(url: str) -> dict[str, Any] | None:
+    psql = shutil.which("psql")
+    if psql is None:
+        return None
+    command = [psql, "-X", "-q", "-d", url, "-c", f"\\copy ({PSQL_DUMP}) TO STDOUT WITH CSV"]
+    began = time.perf_counter()
+    out = await asyncio.to_thread(subprocess.run, command, check=True, capture_output=True)
+    return {
+        "seconds": time.perf_counter() - began,
+        "megabytes": len(out.stdout) / 2**20,
+        "rows": out.stdout.count(b"\n"),
     }

@@ -1,12 +1,15 @@
 """The baselines: a stock PTB ConversationHandler interview bot, and a bare echo bot.
 
     python -m bench.stockbot --api URL --token T --mode interview|echo [--rate-limiter]
+                             [--concurrent]
 
-The interview bot is what PTB's documentation leads to: default (sequential) update processing,
-ConversationHandler states in memory, and per answer: answer the callback, edit the answered
-question (drop its keyboard), send the next question. It asks the same questions with the same
-buttons as ours (from the shipped questionnaire), so `bench.script` drives both. It stores
-nothing; `--rate-limiter` adds PTB's AIORateLimiter(max_retries=3) so a 429 is retried, not lost.
+The interview bot is what PTB's documentation leads to: default (sequential) update processing
+(`--concurrent`: `concurrent_updates(True)`, the fairest stock bot a competent developer would
+write: PTB handles up to 256 updates at once), ConversationHandler states in memory, and per
+answer: answer the callback, edit the answered question (drop its keyboard), send the next
+question. It asks the same questions with the same buttons as ours (from the shipped
+questionnaire), so `bench.script` drives both. It stores nothing; `--rate-limiter` adds PTB's
+AIORateLimiter(max_retries=3) so a 429 is retried, not lost.
 """
 
 from __future__ import annotations
@@ -170,11 +173,13 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build(
-    api: str, token: str, mode: str, rate_limiter: bool
+    api: str, token: str, mode: str, rate_limiter: bool, concurrent: bool = False
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     builder = (
         ApplicationBuilder().token(token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
     )
+    if concurrent:
+        builder = builder.concurrent_updates(True)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
@@ -191,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--mode", choices=("interview", "echo"), default="interview")
     parser.add_argument("--rate-limiter", action="store_true")
+    parser.add_argument("--concurrent", action="store_true", help="concurrent_updates(True)")
     args = parser.parse_args(argv)
-    application = build(args.api, args.token, args.mode, args.rate_limiter)
+    application = build(args.api, args.token, args.mode, args.rate_limiter, args.concurrent)
     application.run_polling(
         allowed_updates=["message", "callback_query"], poll_interval=0.0, timeout=10
     )

@@ -17,9 +17,9 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVarTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlmodel import col
 
 from storage import contribution_repo
@@ -40,6 +40,34 @@ ANSWER_COLUMNS = (
     col(Answer.value),
     col(Answer.language),
     col(Answer.answered_at),
+)
+#: what a CSV row reads of an answer (`row_values`): no texts, no timestamps to parse, and
+#: the value as its stored JSON text (decoded by `json_value`, most of it without a parser)
+CSV_ANSWER_COLUMNS = (
+    col(Answer.interview_id),
+    col(Answer.key),
+    col(Answer.question_id),
+    cast(col(Answer.value), Text).label("value"),
+)
+#: what a CSV row reads of an interview (`row_values`, `interview_json`), then of its
+#: respondent (`CsvRespondent`, last)
+CSV_INTERVIEW_COLUMNS: tuple[Any, ...] = (
+    col(Interview.id),
+    col(Interview.questionnaire_id),
+    col(Interview.questionnaire_version),
+    col(Interview.language),
+    col(Interview.status),
+    col(Interview.source),
+    col(Interview.started_at),
+    col(Interview.completed_at),
+    col(Interview.consent_version),
+    col(Interview.consented_at),
+    col(Interview.quote_consent),
+    col(Interview.credit),
+    col(Respondent.id).label("respondent_key"),
+    col(Respondent.telegram_user_id),
+    col(Respondent.username),
+    col(Respondent.name),
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BASE_COLUMNS = [
@@ -127,48 +155,94 @@ def flat(value: Any) -> Any:
     return value
 
 
+class CsvRespondent(NamedTuple):
+    """What a CSV row reads of a respondent."""
+
+    telegram_user_id: int
+    username: str | None
+    name: str | None
+
+
+class CsvAnswer(NamedTuple):
+    """What a CSV row reads of an answer (the value decoded)."""
+
+    key: str
+    question_id: str
+    value: Any
+
+
+def json_value(stored: str | None) -> Any:
+    """An answer's value from its stored JSON text. A JSON string with no escape in it is its
+    own content between the quotes (most answers): sliced out, not parsed."""
+    if stored is None:
+        return None
+    if stored[:1] == '"' and stored[-1:] == '"' and "\\" not in stored:
+        return stored[1:-1]
+    if stored.isascii() and stored.isdigit():
+        return int(stored)
+    return json.loads(stored)
+
+
 async def iter_interviews(
-    db: Database, selection: ExportFilter
+    db: Database, selection: ExportFilter, *, lean: bool = False
 ) -> AsyncIterator[tuple[Interview, Respondent | None, list[Any]]]:
     """Interviews with their respondent and answers, a batch at a time, oldest first.
 
-    Answers come as read-only rows with the fields of `ANSWER_COLUMNS`.
+    Answers come as read-only rows with the fields of `ANSWER_COLUMNS`. `lean` (the CSV
+    export): interviews as rows of `CSV_INTERVIEW_COLUMNS` (they read like the objects for
+    what a row needs), respondents as `CsvRespondent`, answers as `CsvAnswer`.
     """
     last: tuple[datetime, str] | None = None
     while True:
         async with db.reading() as session:
-            query = selection.apply(select(Interview, Respondent)).outerjoin(
-                Respondent, col(Respondent.id) == col(Interview.respondent_id)
-            )
-            if last is not None:
-                started, interview_id = last
-                query = query.where(
-                    or_(
-                        col(Interview.started_at) > started,
-                        (col(Interview.started_at) == started) & (col(Interview.id) > interview_id),
-                    )
-                )
-            query = query.order_by(col(Interview.started_at), col(Interview.id)).limit(BATCH)
-            rows = (await session.execute(query)).all()
+            # Core, not the ORM, where plain rows will do: no per-row bookkeeping
+            connection = await session.connection()
+            if lean:
+                query = _keyset(selection.apply(select(*CSV_INTERVIEW_COLUMNS)), last)
+                rows: list[Any] = [
+                    (row, CsvRespondent(*row[-3:]) if row.respondent_key is not None else None)
+                    for row in (await connection.execute(query)).all()
+                ]
+            else:
+                query = _keyset(selection.apply(select(Interview, Respondent)), last)
+                rows = list((await session.execute(query)).all())
             if not rows:
                 return
             ids = [row[0].id for row in rows]
             answers: dict[str, list[Any]] = {i: [] for i in ids}
             # Plain rows, not ORM objects: an export reads every answer once, and building
             # identity-mapped objects was three quarters of its time (docs/performance.md).
-            result = await session.execute(
-                select(*ANSWER_COLUMNS)
+            result = await connection.execute(
+                select(*(CSV_ANSWER_COLUMNS if lean else ANSWER_COLUMNS))
                 .where(col(Answer.interview_id).in_(ids))
                 .order_by(col(Answer.interview_id), col(Answer.position), col(Answer.id))
             )
-            for answer in result:
-                answers[answer.interview_id].append(answer)
+            if lean:
+                for interview_id, key, question_id, stored in result.all():
+                    answers[interview_id].append(CsvAnswer(key, question_id, json_value(stored)))
+            else:
+                for answer in result:
+                    answers[answer.interview_id].append(answer)
             session.expunge_all()
         for interview, respondent in rows:
             yield interview, respondent, answers[interview.id]
         last = (rows[-1][0].started_at, rows[-1][0].id)
         if len(rows) < BATCH:
             return
+
+
+def _keyset(query: Select[*_Ts], last: tuple[datetime, str] | None) -> Select[*_Ts]:
+    """The next batch after `last` (started_at, id), with each interview's respondent."""
+    query = query.outerjoin(Respondent, col(Respondent.id) == col(Interview.respondent_id))
+    if last is not None:
+        started, interview_id = last
+        query = query.where(
+            or_(
+                col(Interview.started_at) > started,
+                (col(Interview.started_at) == started) & (col(Interview.id) > interview_id),
+            )
+        )
+    return query.order_by(col(Interview.started_at), col(Interview.id)).limit(BATCH)
 
 
 def interview_json(
@@ -296,7 +370,7 @@ async def csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*BASE_COLUMNS, *columns])
-    async for interview, respondent, answers in iter_interviews(db, selection):
+    async for interview, respondent, answers in iter_interviews(db, selection, lean=True):
         writer.writerow(
             row_values(
                 interview, respondent, answers, columns, selection.personal, full=selection.full

@@ -2,7 +2,8 @@
 
 Country, level and outcomes are answers (rows of `answer`), so filters are EXISTS subqueries
 on the (interview_id, key) unique index. Search uses the SQLite FTS5 trigram index kept by
-triggers (see migration 0003), and ILIKE over the answer text on PostgreSQL.
+triggers (see migration 0003), and ILIKE over the answer text on PostgreSQL, served by the
+pg_trgm index of migration 0012 (storage/answer_search.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
+from storage import answer_search
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag
@@ -79,12 +81,24 @@ def _answer_is(backend: str, key: str, value: str) -> ColumnElement[bool]:
     )
 
 
-def _search(backend: str, q: str) -> ColumnElement[bool]:
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def search_pattern(q: str) -> str:
+    """The LIKE pattern for a literal substring."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _search(backend: str, q: str, *, common: bool = False) -> ColumnElement[bool]:
+    """Interviews with an answer containing `q` (case-insensitive).
+
+    SQLite: the FTS5 trigram index, asked with MATCH (see storage/answer_search.py). PostgreSQL:
+    ILIKE on the answer text, which the pg_trgm index serves; `common` (a word most interviews
+    contain) checks interview by interview instead and stops at the first matching answer
+    (OFFSET 0 keeps the planner from turning it into a join over every matching answer).
+    """
+    pattern = search_pattern(q)
     if backend == "sqlite" and len(q) >= 3:
-        matching = text(
-            "SELECT rowid FROM answer_fts WHERE body LIKE :pattern ESCAPE '\\'"
-        ).bindparams(pattern=pattern)
+        matching = text("SELECT rowid FROM answer_fts WHERE answer_fts MATCH :phrase").bindparams(
+            phrase=answer_search.fts_phrase(q)
+        )
         return exists().where(
             col(Answer.interview_id) == col(Interview.id),
             col(Answer.id).in_(matching.columns(literal_column("rowid"))),
@@ -93,10 +107,19 @@ def _search(backend: str, q: str) -> ColumnElement[bool]:
     condition = (
         body.ilike(pattern, escape="\\") if backend != "sqlite" else body.like(pattern, escape="\\")
     )
+    if common and backend == "postgresql":
+        return (
+            select(literal_column("1"))
+            .where(col(Answer.interview_id) == col(Interview.id), condition)
+            .offset(0)
+            .exists()
+        )
     return exists().where(col(Answer.interview_id) == col(Interview.id), condition)
 
 
-def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
+def conditions(
+    filters: Filters, backend: str, *, common_search: bool = False
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.status:
         where.append(col(Interview.status) == filters.status)
@@ -143,7 +166,7 @@ def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
         end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC)
         where.append(col(Interview.started_at) < end)
     if filters.q.strip():
-        where.append(_search(backend, filters.q.strip()))
+        where.append(_search(backend, filters.q.strip(), common=common_search))
     if filters.outcome is not None:
         area, outcome = filters.outcome
         where.append(_answer_is(backend, f"outcome@{area}", outcome))
@@ -152,13 +175,21 @@ def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
     return where
 
 
-def filtered(filters: Filters, backend: str) -> Select[Interview]:
-    return select(Interview).where(and_(True, *conditions(filters, backend)))
+def filtered(filters: Filters, backend: str, *, common_search: bool = False) -> Select[Interview]:
+    where = conditions(filters, backend, common_search=common_search)
+    return select(Interview).where(and_(True, *where))
+
+
+async def _filtered(db: Database, filters: Filters) -> Select[Interview]:
+    """`filtered`, with the search shaped for how common its word is (PostgreSQL)."""
+    q = filters.q.strip()
+    common = bool(q) and await answer_search.common(db, search_pattern(q))
+    return filtered(filters, db.backend, common_search=common)
 
 
 async def count(db: Database, filters: Filters) -> int:
     """How many interviews match (the tab beside contributions shows it)."""
-    query = select(func.count()).select_from(filtered(filters, db.backend).subquery())
+    query = select(func.count()).select_from((await _filtered(db, filters)).subquery())
     async with db.reading() as session:
         return int(await session.scalar(query) or 0)
 
@@ -174,7 +205,7 @@ async def interview_page(
     db: Database, filters: Filters, sort: str, page: int, per_page: int = PAGE_SIZE
 ) -> tuple[list[ListRow], int]:
     """One page of interviews with their country/level and review status, plus the total."""
-    base = filtered(filters, db.backend)
+    base = await _filtered(db, filters)
     order = SORTS.get(sort, SORTS["newest"])
     async with db.reading() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0

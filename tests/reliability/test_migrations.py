@@ -18,9 +18,13 @@ from storage.tables import metadata
 #: objects the migrations make that the models cannot describe: SQLite's full-text index
 #: of answers (a virtual table and its shadow tables, created by 0003 on SQLite only)
 MIGRATION_ONLY_TABLES = ("answer_fts",)
+#: and PostgreSQL's trigram index of answer text (0012): an expression index on one backend
+MIGRATION_ONLY_INDEXES = ("ix_answer_text_trgm",)
 
 
 def _include(obj: Any, name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
+    if type_ == "index" and name in MIGRATION_ONLY_INDEXES:
+        return False
     return not (type_ == "table" and name is not None and name.startswith(MIGRATION_ONLY_TABLES))
 
 

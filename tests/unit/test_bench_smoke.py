@@ -34,7 +34,11 @@ async def test_two_respondents_take_the_interview_through_the_real_process():
     assert ours["errors"] == [] and ours["unanswered_at_cutoff"] == 0
     assert ours["respondents_finished"] == 2
     assert ours["answers_sent"] == ours["answers_stored"] == 2 * ANSWER_STEPS
+    assert ours["content"]["matched"] == 2 * ANSWER_STEPS
     assert ours["answers_lost"] == 0 and ours["http_429"] == 0
     report = Report()
-    report_steady(report, ours, None)
-    assert any(f.name == "answers lost" and f.ok for f in report.figures)
+    report_steady(report, [ours])
+    content = [f for f in report.figures if "missing, doubled or different" in f.name]
+    assert [f.ok for f in content] == [True]
+    errors = [f for f in report.figures if f.name.endswith("respondent errors")]
+    assert [f.ok for f in errors] == [True]
