@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from storage import contribution_repo
+from storage.clock import utcnow
 from storage.contribution_repo import ContributionFilters
 from storage.database import Database
 from storage.mentions import LEAD_STATUSES, Lead, XReply
@@ -33,7 +34,7 @@ from storage.models import Interview
 
 if TYPE_CHECKING:
     from bot.mentions.client import XApi
-    from bot.services import Services
+    from bot.services import Services, XReplier
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ async def _advance(db: Database, source: str | None, interview_id: str, status: 
             lead.interview_id = interview_id
             changed = True
         if changed:
-            lead.updated_at = _utcnow()
+            lead.updated_at = utcnow()
         return changed
 
 
@@ -161,7 +162,7 @@ async def set_status(db: Database, lead_id: int, status: str) -> bool:
         lead = await session.get(Lead, lead_id)
         if lead is None:
             return False
-        lead.status, lead.updated_at = status, _utcnow()
+        lead.status, lead.updated_at = status, utcnow()
         return True
 
 
@@ -231,7 +232,7 @@ async def mark_contribution(
     to the codebook), so a tweet is coded like an interview (docs/adr/0003-contributions.md).
     """
     return await contribution_repo.mark(
-        db, lead_id, flag, by=by, now=_utcnow(), note=note, tag_ids=tag_ids, labels=tags
+        db, lead_id, flag, by=by, now=utcnow(), note=note, tag_ids=tag_ids, labels=tags
     )
 
 
@@ -327,16 +328,18 @@ async def invite(
         )
         result = InviteResult(True, dry_run=settings.x_dry_run)
         if not settings.x_dry_run:
-            own = api is None and services.extras.get("mentions.x_api") is None
-            client = api or services.extras.get("mentions.x_api") or XApi(settings)
+            own: XApi | None = None
+            client: XReplier | None = api or services.x_api
+            if client is None:
+                client = own = XApi(settings)
             try:
                 result.reply_tweet_id = await client.reply(text, lead.tweet_id)
             except XError as exc:
                 record.error = str(exc)[:500]
                 result = InviteResult(False, error=str(exc))
             finally:
-                if own:
-                    await client.close()
+                if own is not None:
+                    await own.close()
         record.reply_tweet_id = result.reply_tweet_id
         async with db.transaction() as session:
             session.add(record)
@@ -353,9 +356,3 @@ async def invite(
         if result.ok:
             log.info("lead %s invited%s", lead_id, " (dry run)" if result.dry_run else "")
         return result
-
-
-def _utcnow() -> datetime:
-    from storage.mentions import utcnow
-
-    return utcnow()

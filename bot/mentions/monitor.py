@@ -32,6 +32,7 @@ from bot.mentions import leads as lead_rules
 from bot.mentions.client import RetryPolicy, XApi, XError, XRateLimited
 from bot.mentions.scoring import exclusion, score_text
 from bot.services import Services
+from storage.clock import utcnow
 from storage.database import Database
 from storage.mentions import Lead, XAccount, XCursor
 
@@ -106,9 +107,7 @@ async def usage(
     db: Database, budget: int | None = None, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """The read-budget figures and poll health for the staff app (one row per watched handle)."""
-    from bot.services import system_clock
-
-    moment = now or system_clock()
+    moment = now or utcnow()
     async with db.reading() as session:
         cursors = (await session.execute(select(XCursor))).scalars().all()
         accounts = {a.handle: a for a in (await session.execute(select(XAccount))).scalars()}
@@ -175,14 +174,15 @@ class MentionMonitor:
     def api(self) -> XApi:
         if self._api is None:
             self._api = XApi(self.settings, policy=self._policy)
-            self.services.extras.setdefault("mentions.x_api", self._api)
+            if self.services.x_api is None:
+                self.services.x_api = self._api
         return self._api
 
     async def close(self) -> None:
         if self._api is not None:
-            # Invitations reuse the monitor's client from extras: never leave a closed one.
-            if self.services.extras.get("mentions.x_api") is self._api:
-                del self.services.extras["mentions.x_api"]
+            # Invitations reuse the monitor's client (Services.x_api): never leave a closed one.
+            if self.services.x_api is self._api:
+                self.services.x_api = None
             await self._api.close()
 
     # ---------------------------------------------------------------- loop

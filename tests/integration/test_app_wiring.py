@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import EMULATOR, create_app
+from bot.app import EMULATOR, Overrides, create_app
 from bot.settings import Settings
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
@@ -38,7 +38,7 @@ async def test_staff_and_mention_pages_need_login_and_health_does_not(database_u
 async def test_local_mode_serves_simulator_through_the_real_bot(tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/local.sqlite3")
     assert settings.local_mode
-    app = create_app(settings, {"jobs": False})
+    app = create_app(settings, Overrides(jobs=False))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         page = await client.get("/simulator")
         assert page.status == 200
