@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage import contribution_repo
+from storage import tag_links
 from storage.database import Database
 from storage.models import Answer
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
@@ -28,14 +28,7 @@ async def list_tags(db: Database) -> Sequence[Tag]:
 async def tag_usage(db: Database) -> dict[int, int]:
     """How many interviews, quotes and contributions (tweets and their quotes) carry each tag."""
     async with db.reading() as session:
-        counts: dict[int, int] = {}
-        for tag_column in (col(InterviewTag.tag_id), col(QuoteTag.tag_id)):
-            rows = await session.execute(select(tag_column, func.count()).group_by(tag_column))
-            for tag_id, count in rows:
-                counts[tag_id] = counts.get(tag_id, 0) + count
-        for tag_id, count in (await contribution_repo.tag_usage(session)).items():
-            counts[tag_id] = counts.get(tag_id, 0) + count
-        return counts
+        return await tag_links.usage(session)
 
 
 async def _label_taken(session: AsyncSession, label_en: str, except_id: int | None) -> bool:
@@ -73,9 +66,7 @@ async def delete_tag(db: Database, tag_id: int) -> str | None:
         tag = await session.get(Tag, tag_id)
         if tag is None:
             return None
-        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == tag_id))
-        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == tag_id))
-        await contribution_repo.forget_tag(session, tag_id)
+        await tag_links.forget(session, tag_id)
         await session.delete(tag)
         return tag.label_en
 
@@ -89,45 +80,7 @@ async def merge_tags(db: Database, source_id: int, target_id: int) -> None:
         target = await session.get(Tag, target_id)
         if source is None or target is None:
             raise CodingError("That tag no longer exists")
-        have = set(
-            (
-                await session.execute(
-                    select(col(InterviewTag.interview_id)).where(
-                        col(InterviewTag.tag_id) == target_id
-                    )
-                )
-            ).scalars()
-        )
-        for link in (
-            await session.execute(select(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
-        ).scalars():
-            if link.interview_id not in have:
-                session.add(
-                    InterviewTag(
-                        interview_id=link.interview_id,
-                        tag_id=target_id,
-                        created_by=link.created_by,
-                        created_at=link.created_at,
-                    )
-                )
-        quoted = set(
-            (
-                await session.execute(
-                    select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == target_id)
-                )
-            ).scalars()
-        )
-        moved = (
-            await session.execute(
-                select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == source_id)
-            )
-        ).scalars()
-        for quote_id in set(moved) - quoted:
-            session.add(QuoteTag(quote_id=quote_id, tag_id=target_id))
-        await session.flush()
-        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
-        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == source_id))
-        await contribution_repo.move_tag(session, source_id, target_id)
+        await tag_links.merge(session, source_id, target_id)
         await session.delete(source)
 
 

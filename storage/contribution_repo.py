@@ -314,67 +314,6 @@ async def delete_quote(db: Database, quote_id: int) -> ContributionQuote | None:
 # ---------------------------------------------------------------- codebook upkeep
 
 
-async def tag_usage(session: AsyncSession) -> dict[int, int]:
-    """How many contributions and contribution quotes carry each tag."""
-    counts: dict[int, int] = {}
-    for column in (col(ContributionTag.tag_id), col(ContributionQuoteTag.tag_id)):
-        for tag_id, n in await session.execute(select(column, func.count()).group_by(column)):
-            counts[tag_id] = counts.get(tag_id, 0) + n
-    return counts
-
-
-async def forget_tag(session: AsyncSession, tag_id: int) -> None:
-    await session.execute(delete(ContributionTag).where(col(ContributionTag.tag_id) == tag_id))
-    await session.execute(
-        delete(ContributionQuoteTag).where(col(ContributionQuoteTag.tag_id) == tag_id)
-    )
-
-
-async def move_tag(session: AsyncSession, source_id: int, target_id: int) -> None:
-    """Merge support: every use of `source` becomes a use of `target` (no doubles)."""
-    tagged = set(
-        (
-            await session.execute(
-                select(col(ContributionTag.lead_id)).where(col(ContributionTag.tag_id) == target_id)
-            )
-        ).scalars()
-    )
-    for link in (
-        await session.execute(
-            select(ContributionTag).where(col(ContributionTag.tag_id) == source_id)
-        )
-    ).scalars():
-        if link.lead_id not in tagged:
-            session.add(
-                ContributionTag(
-                    lead_id=link.lead_id,
-                    tag_id=target_id,
-                    created_by=link.created_by,
-                    created_at=link.created_at,
-                )
-            )
-    quoted = set(
-        (
-            await session.execute(
-                select(col(ContributionQuoteTag.quote_id)).where(
-                    col(ContributionQuoteTag.tag_id) == target_id
-                )
-            )
-        ).scalars()
-    )
-    moved = (
-        await session.execute(
-            select(col(ContributionQuoteTag.quote_id)).where(
-                col(ContributionQuoteTag.tag_id) == source_id
-            )
-        )
-    ).scalars()
-    for quote_id in set(moved) - quoted:
-        session.add(ContributionQuoteTag(quote_id=quote_id, tag_id=target_id))
-    await session.flush()
-    await forget_tag(session, source_id)
-
-
 # ---------------------------------------------------------------- helpers
 
 
