@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import jinja2
 from aiohttp import web
 
 from bot import health, jobs
@@ -77,15 +78,22 @@ def setup_routes(app: web.Application, settings: Settings) -> None:
 
 def setup_staff_pages(app: web.Application) -> None:
     """The staff web app with the mention pages inside it: one sign-in, role and CSRF guard,
-    one layout and navigation (the two packages stay independent; they meet here)."""
+    one layout and navigation (the two packages stay independent; they meet here). Both
+    render through one loader: the staff templates, with the layout, then the mention pages'."""
     from bot.mentions import views as mention_views
-    from bot.web import auth, setup_staff_app, templating
+    from bot.web import TEMPLATES, auth, setup_staff_app, templating
     from bot.web.routes import STAFF_RESOURCES
 
-    setup_staff_app(app)
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(mention_views.TEMPLATES)]
+    )
+    setup_staff_app(app, loader)
     app[STAFF_RESOURCES].update(
         mention_views.setup_routes(
-            app, require_role=auth.requires, page_context=templating.page_context
+            app,
+            require_role=auth.requires,
+            page_context=templating.page_context,
+            loader=loader,
         )
     )
 
