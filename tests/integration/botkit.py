@@ -22,6 +22,7 @@ from bot.app import Overrides, create_app
 from bot.sandbox.emulator import BotApiEmulator
 from bot.services import SERVICES, Services
 from bot.settings import Settings
+from tests.integration.chatkit import BotChat
 
 WEBHOOK_SECRET = "test-webhook-secret_123"
 
@@ -68,6 +69,11 @@ class RunningBot:
     @property
     def services(self) -> Services:
         return self.app[SERVICES]
+
+    def chat(self, user_id: int, **profile: Any) -> BotChat:
+        """A respondent's chat with this bot (`profile`: first_name, username, language_code)."""
+        assert self.emulator is not None
+        return BotChat(self, self.emulator.chat(user_id, **profile))
 
     @property
     def url(self) -> str:
