@@ -114,37 +114,13 @@ async def interview_tags(db: Database, interview_id: str) -> Sequence[Tag]:
         return result.scalars().all()
 
 
-async def _existing_tags(session: AsyncSession, tag_ids: set[int]) -> set[int]:
-    """The ids that still name a tag (another researcher may have deleted one meanwhile)."""
-    found = await session.scalars(select(col(Tag.id)).where(col(Tag.id).in_(tag_ids)))
-    return {tag_id for tag_id in found if tag_id is not None}
-
-
 async def set_interview_tags(
     db: Database, interview_id: str, tag_ids: Iterable[int], by: str, now: datetime
 ) -> None:
-    wanted = set(tag_ids)
     async with db.transaction() as session:
-        valid = await _existing_tags(session, wanted)
-        current = set(
-            await session.scalars(
-                select(col(InterviewTag.tag_id)).where(
-                    col(InterviewTag.interview_id) == interview_id
-                )
-            )
+        await tag_links.set_tags(
+            session, tag_links.INTERVIEW_TAGS, interview_id, tag_ids, by=by, now=now
         )
-        await session.execute(
-            delete(InterviewTag).where(
-                col(InterviewTag.interview_id) == interview_id,
-                col(InterviewTag.tag_id).in_(current - valid),
-            )
-        )
-        for tag_id in valid - current:
-            session.add(
-                InterviewTag(
-                    interview_id=interview_id, tag_id=tag_id, created_by=by, created_at=now
-                )
-            )
 
 
 def answer_text(value: object) -> str | None:
@@ -175,11 +151,10 @@ async def add_quote(
             raise CodingError("Passages can only be taken from free-text answers")
         if not text.strip():
             raise CodingError("Select or paste a passage of the answer")
-        if not (0 <= start < end <= len(body)) or body[start:end] != text:
-            found = body.find(text)
-            if found < 0 or body.find(text, found + 1) >= 0:
-                raise CodingError("The passage must be copied exactly from the answer")
-            start, end = found, found + len(text)
+        place = tag_links.locate_passage(body, start, end, text)
+        if place is None:
+            raise CodingError("The passage must be copied exactly from the answer")
+        start, end = place
         quote = Quote(
             interview_id=interview_id,
             answer_key=answer_key,
@@ -192,8 +167,7 @@ async def add_quote(
         session.add(quote)
         await session.flush()
         assert quote.id is not None
-        for tag_id in await _existing_tags(session, set(tag_ids)):
-            session.add(QuoteTag(quote_id=quote.id, tag_id=tag_id))
+        await tag_links.set_tags(session, tag_links.QUOTE_TAGS, quote.id, tag_ids)
         return quote.id
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from storage import coding_repo
+from storage import coding_repo, tag_links
 from storage.contributions import ContributionQuote, ContributionQuoteTag, ContributionTag
 from storage.database import Database
 from storage.mentions import Lead
@@ -109,3 +109,36 @@ async def test_delete_forgets_every_use(db: Database) -> None:
     assert all({t for _, t, *_ in rows} == {b} for rows in await links(db))
     assert await coding_repo.tag_usage(db) == {b: 4}
     assert await coding_repo.delete_tag(db, a) is None
+
+
+async def test_setting_tags_keeps_who_added_a_kept_tag_and_skips_deleted_ones(
+    db: Database,
+) -> None:
+    _, b, c = await seed(db)
+    later = datetime(2026, 4, 1, tzinfo=UTC)
+    await coding_repo.set_interview_tags(db, "iv1", [b, c, 999], "editor", later)
+    interview, *_ = await links(db)
+    assert {(o, t, w) for o, t, w in interview if o == "iv1"} == {
+        ("iv1", b, f"coder-1-{b}"),  # kept: who added it stays
+        ("iv1", c, "editor"),  # added; 999 names no tag and is skipped
+    }
+    await coding_repo.set_interview_tags(db, "iv1", [], "editor", later)
+    interview, *_ = await links(db)
+    assert {o for o, *_ in interview} == {"iv2"}
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "text", "place"),
+    [
+        (4, 9, "quick", (4, 9)),  # exactly where it was said to be
+        (0, 5, "quick", (4, 9)),  # offsets off (another client's counting): found once
+        (18, 21, "the", (18, 21)),  # the second of two, as said
+        (5, 8, "the", None),  # offsets off and twice in the text: ambiguous
+        (0, 4, "slow", None),  # not in the text
+        (9, 4, "quick", (4, 9)),  # reversed offsets: found by text
+    ],
+)
+def test_a_passage_is_found_only_where_it_is_unambiguous(
+    start: int, end: int, text: str, place: tuple[int, int] | None
+) -> None:
+    assert tag_links.locate_passage("the quick fox and the dog", start, end, text) == place
