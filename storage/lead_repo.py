@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.database import Database
@@ -54,12 +55,17 @@ async def poll_state(db: Database) -> tuple[list[XCursor], dict[str, XAccount]]:
     return cursors, accounts
 
 
+async def _cursor_row(session: AsyncSession, handle: str) -> XCursor:
+    row = await session.get(XCursor, handle)
+    if row is None:
+        row = XCursor(handle=handle)
+        session.add(row)
+    return row
+
+
 async def record_poll_error(db: Database, handle: str, error: str, now: datetime) -> None:
     async with db.transaction() as session:
-        row = await session.get(XCursor, handle)
-        if row is None:
-            row = XCursor(handle=handle)
-            session.add(row)
+        row = await _cursor_row(session, handle)
         row.last_error = error[:500]
         row.last_poll_at = now
 
@@ -84,10 +90,7 @@ async def save_page(
     seen twice, here or earlier, is a duplicate; a None lead is an excluded tweet), and the
     cursor row as `move_cursor` changes it."""
     async with db.transaction() as session:
-        row = await session.get(XCursor, handle)
-        if row is None:
-            row = XCursor(handle=handle)
-            session.add(row)
+        row = await _cursor_row(session, handle)
         move_cursor(row)
         saved = SavedPage(cursor=row)
         ids = [tweet_id for tweet_id, _ in tweets]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,18 +9,9 @@ import pytest
 from storage import lead_repo
 from storage.database import Database
 from storage.mentions import Lead, XCursor, XReply
-from storage.migrate import upgrade_async
 from storage.models import Interview, Respondent
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    await upgrade_async(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def lead(tweet_id: str, score: int = 0) -> Lead:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,6 @@ from storage import coding_repo, tag_links
 from storage.contributions import ContributionQuote, ContributionQuoteTag, ContributionTag
 from storage.database import Database
 from storage.mentions import Lead
-from storage.migrate import upgrade_async
 from storage.models import Interview
 from storage.staff import InterviewTag, Quote, QuoteTag
 
@@ -23,14 +21,6 @@ LINKS = (
     (ContributionTag, ("lead_id", "tag_id", "created_by")),
     (ContributionQuoteTag, ("quote_id", "tag_id")),
 )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    await upgrade_async(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def seed(db: Database) -> tuple[int, int, int]:
