@@ -50,3 +50,29 @@ async def test_local_mode_serves_simulator_through_the_real_bot(tmp_path):
         assert emulator.violations == []
         health = await client.get("/healthz")
         assert (await health.json())["mode"] == "local"
+
+
+async def test_mention_wiring_is_typed_and_the_monitor_client_is_closed_at_stop(
+    emulator, database_url
+):
+    """create_app fills the typed Services fields: the lead hooks, the mention jobs, and the
+    monitor's X client, shared with invitations while it runs and dropped when the app stops."""
+    from tests.fakes.x_api import FakeXApi
+
+    async with FakeXApi() as x:
+        x_settings = {"x_bearer_token": "app-token", "x_api_url": x.url, "x_poll_seconds": 3600}
+        async with running_bot(emulator, database_url, **x_settings) as bot:
+            services = bot.services
+            assert len(services.on_interview_started) == len(services.on_interview_completed) == 1
+            jobs = {spec.name: spec for spec in services.jobs}
+            assert set(jobs) == {"lead-sync", "mentions-poll"}
+            assert services.x_api is None  # no poll yet: no client
+            x.mention("How did your digital unit start?", author=x.add_user("dgu_fan"))
+            result = await jobs["mentions-poll"].run(services)
+            assert result.ok and len(result.new_leads) == 1
+            client = services.x_api
+            assert client is not None
+            assert (await jobs["mentions-poll"].run(services)).ok
+            assert services.x_api is client  # one monitor, one client, kept between polls
+        assert services.x_api is None  # closed with the app, never left closed in place
+        assert x.violations == []
