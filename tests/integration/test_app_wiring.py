@@ -7,32 +7,30 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import EMULATOR, Overrides, create_app
 from bot.settings import Settings
 from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
 
 
-async def test_staff_and_mention_pages_need_login_and_health_does_not(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
-        client = bot.client
-        for path in (
-            "/",
-            "/interviews",
-            "/landscape",
-            "/mentions",
-            "/mentions/usage",
-            "/exports/interviews.csv",
-        ):
-            response = await client.get(path, allow_redirects=False)
-            assert response.status in (302, 303, 401), path
-            if response.status != 401:
-                assert response.headers["Location"].startswith("/login"), path
-        for path in ("/mentions/leads/1/status", "/mentions/leads/1/invite"):
-            response = await client.post(path, data={"status": "dismissed"}, allow_redirects=False)
-            assert response.status in (401, 403), path
-        health = await client.get("/healthz")
-        assert health.status == 200
-        body = await health.json()
-        assert body["status"] == "ok" and body["database"] == "ok" and body["bot"] == "running"
-        assert (await client.get("/simulator")).status == 404  # only in local mode
+async def test_staff_and_mention_pages_need_login_and_health_does_not(bot):
+    client = bot.client
+    for path in (
+        "/",
+        "/interviews",
+        "/landscape",
+        "/mentions",
+        "/mentions/usage",
+        "/exports/interviews.csv",
+    ):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status in (302, 303, 401), path
+        if response.status != 401:
+            assert response.headers["Location"].startswith("/login"), path
+    for path in ("/mentions/leads/1/status", "/mentions/leads/1/invite"):
+        response = await client.post(path, data={"status": "dismissed"}, allow_redirects=False)
+        assert response.status in (401, 403), path
+    health = await client.get("/healthz")
+    assert health.status == 200
+    body = await health.json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["bot"] == "running"
+    assert (await client.get("/simulator")).status == 404  # only in local mode
 
 
 async def test_local_mode_serves_simulator_through_the_real_bot(tmp_path):
