@@ -17,16 +17,20 @@ from aiohttp import web
 
 from bot import health, jobs
 from bot.interview import Questionnaire, load_questionnaire
+from bot.mentions import leads
+from bot.mentions import views as mention_views
+from bot.mentions.monitor import MentionMonitor, PollResult
 from bot.services import SERVICES, JobSpec, Services
 from bot.settings import Settings
 from bot.telegram import telegram_context, webhook
+from bot.web import TEMPLATES, auth, setup_staff_app, templating
+from bot.web.routes import STAFF_RESOURCES
 from storage.clock import utcnow
 from storage.database import Database
 from storage.migrate import upgrade_async
 from storage.models import Interview
 
 if TYPE_CHECKING:
-    from bot.mentions.monitor import MentionMonitor, PollResult
     from bot.sandbox.emulator import BotApiEmulator
 
 log = logging.getLogger(__name__)
@@ -80,10 +84,6 @@ def setup_staff_pages(app: web.Application) -> None:
     """The staff web app with the mention pages inside it: one sign-in, role and CSRF guard,
     one layout and navigation (the two packages stay independent; they meet here). Both
     render through one loader: the staff templates, with the layout, then the mention pages'."""
-    from bot.mentions import views as mention_views
-    from bot.web import TEMPLATES, auth, setup_staff_app, templating
-    from bot.web.routes import STAFF_RESOURCES
-
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(mention_views.TEMPLATES)]
     )
@@ -100,8 +100,6 @@ def setup_staff_pages(app: web.Application) -> None:
 
 def setup_mentions(app: web.Application) -> None:
     """Leads follow their deep-linked interviews; the monitor polls X when credentials exist."""
-    from bot.mentions import leads
-
     services = app[SERVICES]
 
     async def started(services: Services, interview: Interview) -> None:
@@ -124,8 +122,6 @@ def setup_mentions(app: web.Application) -> None:
 
 
 async def _sync_leads(services: Services) -> None:
-    from bot.mentions import leads
-
     await leads.sync_from_interviews(services.db)
 
 
@@ -136,8 +132,6 @@ class _MentionPoller:
         self.monitor: MentionMonitor | None = None
 
     async def poll(self, services: Services) -> PollResult:
-        from bot.mentions.monitor import MentionMonitor
-
         if self.monitor is None:
             self.monitor = MentionMonitor(services, announce=_announcer(services))
         return await self.monitor.poll_once()
@@ -193,6 +187,7 @@ def _telegram_endpoint(
         api = overrides.telegram_api_url or settings.telegram_api_url
         return token, lambda _app: api
 
+    # local mode only: the emulator and simulator are not loaded in production
     from bot.sandbox.emulator import BotApiEmulator
     from bot.sandbox.simulator import setup_simulator_routes
 

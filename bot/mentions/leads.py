@@ -21,8 +21,11 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.exports import contribution_json
+from bot.mentions.client import XApi, XError
 from storage import contribution_repo, lead_repo
 from storage.clock import utcnow
+from storage.coding_repo import list_tags
 from storage.contribution_repo import ContributionFilters
 from storage.database import Database
 from storage.lead_repo import get_lead as get_lead
@@ -31,7 +34,6 @@ from storage.lead_repo import replies as replies
 from storage.mentions import Lead, XReply
 
 if TYPE_CHECKING:
-    from bot.mentions.client import XApi
     from bot.services import Services, XReplier
 
 log = logging.getLogger(__name__)
@@ -168,9 +170,6 @@ async def contributions(
 ) -> list[dict[str, Any]]:
     """Contributions as their export dicts (`bot.exports.contribution_json`); `tag` is a
     codebook label (English, case-insensitive)."""
-    from bot.exports import contribution_json
-    from storage.coding_repo import list_tags
-
     tag_id: int | None = None
     if tag:
         by_label = {t.label_en.lower(): t.id for t in await list_tags(db)}
@@ -206,8 +205,6 @@ async def invite(
     api: XApi | None = None,
 ) -> InviteResult:
     """Reply to the lead's mention with `text` (at most once per lead); never raises XError."""
-    from bot.mentions.client import XApi, XError
-
     settings, db = services.settings, services.db
     text = text.strip()
     if not text:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
@@ -169,8 +170,6 @@ async def lead_page(request: web.Request) -> web.Response:
 
 
 def _back(lead_id: int, message: str = "") -> web.HTTPSeeOther:
-    from urllib.parse import quote
-
     suffix = f"?message={quote(message)}" if message else ""
     return web.HTTPSeeOther(f"/mentions/leads/{lead_id}{suffix}")
 

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import and_
+from sqlalchemy import and_, select
+from sqlmodel import col
 
 from bot import exports
 from bot.services import SERVICES
@@ -27,6 +28,7 @@ from bot.web.auth import current, requires
 from bot.web.questions import QuestionnaireView
 from storage import coding_repo, staff_repo
 from storage.landscape_query import QuoteRow, stream_quotes
+from storage.models import Answer
 from storage.review_query import Filters, conditions
 
 CHUNK = 64 * 1024
@@ -151,11 +153,6 @@ def attribution(row: QuoteRow, view: QuestionnaireView, organisation: str | None
 
 
 async def _organisations(request: web.Request, interview_ids: set[str]) -> dict[str, str]:
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    from storage.models import Answer
-
     async with request.app[SERVICES].db.reading() as session:
         rows = await session.execute(
             select(col(Answer.interview_id), col(Answer.value)).where(
