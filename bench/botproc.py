@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot import logs
     from bot import telegram as bot_telegram
-    from bot.app import create_app
+    from bot.app import Overrides, create_app
     from bot.settings import Settings
 
     values: dict[str, object] = {
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         from telegram.ext import AIORateLimiter
 
         bot_telegram.rate_limiter = lambda: AIORateLimiter(max_retries=3)  # type: ignore[assignment]
-    app = create_app(settings, {"jobs": False})
+    app = create_app(settings, Overrides(jobs=False))
     profiler = None
     if args.profile:
         from pyinstrument import Profiler

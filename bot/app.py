@@ -8,42 +8,65 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
+import jinja2
 from aiohttp import web
 
 from bot import health, jobs
 from bot.interview import Questionnaire, load_questionnaire
-from bot.services import SERVICES, Services, system_clock
+from bot.mentions import leads
+from bot.mentions import views as mention_views
+from bot.mentions.monitor import MentionMonitor, PollResult
+from bot.services import SERVICES, JobSpec, Services
 from bot.settings import Settings
 from bot.telegram import telegram_context, webhook
-from handlers import hooks
+from bot.web import TEMPLATES, auth, setup_staff_app, templating
+from bot.web.routes import STAFF_RESOURCES
+from storage.clock import utcnow
 from storage.database import Database
 from storage.migrate import upgrade_async
+from storage.models import Interview
+
+if TYPE_CHECKING:
+    from bot.sandbox.emulator import BotApiEmulator
 
 log = logging.getLogger(__name__)
 
 EMULATOR = web.AppKey("emulator", object)
 
 
-def create_app(settings: Settings, overrides: dict[str, Any] | None = None) -> web.Application:
-    """Build the process. `overrides` (tests): clock, questionnaire, telegram_api_url,
-    emulator (an existing BotApiEmulator to use in local mode), migrate (bool), jobs (bool)."""
-    overrides = overrides or {}
-    questionnaire: Questionnaire = overrides.get("questionnaire") or load_questionnaire(
-        settings.questionnaire
-    )
-    clock: Callable[[], datetime] = overrides.get("clock", system_clock)
+@dataclass(frozen=True)
+class Overrides:
+    """What a test (or the benchmark) may replace when it builds the process."""
+
+    clock: Callable[[], datetime] = utcnow
+    questionnaire: Questionnaire | None = None
+    telegram_api_url: str | None = None
+    """The Bot API root instead of settings.telegram_api_url (with a real token)."""
+    emulator: BotApiEmulator | None = None
+    """An existing emulator to use in local mode (no token)."""
+    migrate: bool = True
+    jobs: bool = True
+
+
+def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Application:
+    """Build the process; tests pass `Overrides`."""
+    overrides = overrides or Overrides()
+    questionnaire = overrides.questionnaire or load_questionnaire(settings.questionnaire)
     db = Database(settings.database_url)
-    services = Services(settings=settings, db=db, questionnaire=questionnaire, clock=clock)
+    services = Services(
+        settings=settings, db=db, questionnaire=questionnaire, clock=overrides.clock
+    )
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[SERVICES] = services
 
-    app.cleanup_ctx.append(_database_ctx(migrate=overrides.get("migrate", True)))
+    app.cleanup_ctx.append(_database_ctx(migrate=overrides.migrate))
     token, api_url_of = _telegram_endpoint(app, settings, overrides)
     app.cleanup_ctx.append(telegram_context(token, api_url_of))
-    if overrides.get("jobs", True):
+    if overrides.jobs:
         app.cleanup_ctx.append(jobs.context)
     setup_routes(app, settings)
     setup_staff_pages(app)
@@ -59,70 +82,65 @@ def setup_routes(app: web.Application, settings: Settings) -> None:
 
 def setup_staff_pages(app: web.Application) -> None:
     """The staff web app with the mention pages inside it: one sign-in, role and CSRF guard,
-    one layout and navigation (the two packages stay independent; they meet here)."""
-    from bot.mentions import views as mention_views
-    from bot.web import auth, setup_staff_app, templating
-    from bot.web.routes import STAFF_RESOURCES
-
-    setup_staff_app(app)
+    one layout and navigation (the two packages stay independent; they meet here). Both
+    render through one loader: the staff templates, with the layout, then the mention pages'."""
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(mention_views.TEMPLATES)]
+    )
+    setup_staff_app(app, loader)
     app[STAFF_RESOURCES].update(
         mention_views.setup_routes(
-            app, require_role=auth.requires, page_context=templating.page_context
+            app,
+            require_role=auth.requires,
+            page_context=templating.page_context,
+            loader=loader,
         )
     )
 
 
 def setup_mentions(app: web.Application) -> None:
     """Leads follow their deep-linked interviews; the monitor polls X when credentials exist."""
-    from bot.mentions import leads
-
     services = app[SERVICES]
 
-    async def started(services: Services, interview: Any) -> None:
+    async def started(services: Services, interview: Interview) -> None:
         await leads.on_interview_started(services.db, interview.source, interview.id)
 
-    async def completed(services: Services, interview: Any) -> None:
+    async def completed(services: Services, interview: Interview) -> None:
         await leads.on_interview_completed(services.db, interview.source, interview.id)
 
-    services.extras.setdefault(hooks.STARTED, []).append(started)
-    services.extras.setdefault(hooks.COMPLETED, []).append(completed)
-    services.extras.setdefault("jobs", []).append(("lead-sync", 900.0, _sync_leads))
+    services.on_interview_started.append(started)
+    services.on_interview_completed.append(completed)
+    services.jobs.append(JobSpec("lead-sync", 900.0, _sync_leads))
     if services.settings.x_enabled:
         # A periodic job like the others (one instance per period, see bot/jobs.py); with the
         # jobs off (tests) polling happens only through bot.mentions.monitor.poll_once.
-        services.extras["jobs"].append(
-            ("mentions-poll", services.settings.x_poll_seconds, _poll_mentions)
+        poller = _MentionPoller()
+        services.jobs.append(
+            JobSpec("mentions-poll", services.settings.x_poll_seconds, poller.poll)
         )
-        app.cleanup_ctx.append(_monitor_ctx)
+        app.cleanup_ctx.append(poller.context)
 
 
 async def _sync_leads(services: Services) -> None:
-    from bot.mentions import leads
-
     await leads.sync_from_interviews(services.db)
 
 
-_MONITOR = "mentions.monitor"
+class _MentionPoller:
+    """The mentions-poll job: one monitor (and X client) kept between runs, closed at stop."""
 
+    def __init__(self) -> None:
+        self.monitor: MentionMonitor | None = None
 
-async def _poll_mentions(services: Services) -> Any:
-    from bot.mentions.monitor import MentionMonitor
+    async def poll(self, services: Services) -> PollResult:
+        if self.monitor is None:
+            self.monitor = MentionMonitor(services, announce=_announcer(services))
+        return await self.monitor.poll_once()
 
-    monitor = services.extras.get(_MONITOR)
-    if monitor is None:
-        monitor = services.extras[_MONITOR] = MentionMonitor(
-            services, announce=_announcer(services)
-        )
-    return await monitor.poll_once()
-
-
-async def _monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Closes the mention monitor's X client when the app stops."""
-    services = app[SERVICES]
-    yield
-    monitor = services.extras.pop(_MONITOR, None)
-    if monitor is not None:
-        await monitor.close()
+    async def context(self, _app: web.Application) -> AsyncIterator[None]:
+        yield
+        monitor, self.monitor = self.monitor, None
+        if monitor is not None:
+            await monitor.close()
 
 
 def _announcer(services: Services) -> Callable[[int, str], Awaitable[None]]:
@@ -161,18 +179,19 @@ def _database_ctx(*, migrate: bool) -> Callable[[web.Application], AsyncIterator
 
 
 def _telegram_endpoint(
-    app: web.Application, settings: Settings, overrides: dict[str, Any]
+    app: web.Application, settings: Settings, overrides: Overrides
 ) -> tuple[str, Callable[[web.Application], str]]:
     """The token and Bot API root: the real settings, or the local emulator in local mode."""
     if settings.telegram_bot_token is not None:
         token = settings.telegram_bot_token.get_secret_value()
-        api = overrides.get("telegram_api_url", settings.telegram_api_url)
+        api = overrides.telegram_api_url or settings.telegram_api_url
         return token, lambda _app: api
 
+    # local mode only: the emulator and simulator are not loaded in production
     from bot.sandbox.emulator import BotApiEmulator
     from bot.sandbox.simulator import setup_simulator_routes
 
-    emulator = overrides.get("emulator")
+    emulator = overrides.emulator
     if emulator is None:
         token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(16)}"
         emulator = BotApiEmulator(token)
@@ -187,7 +206,7 @@ def _telegram_endpoint(
     return emulator.token, api_url
 
 
-def _emulator_ctx(emulator: Any) -> Callable[[web.Application], AsyncIterator[None]]:
+def _emulator_ctx(emulator: BotApiEmulator) -> Callable[[web.Application], AsyncIterator[None]]:
     """Serve the emulator on its own loopback port before the bot starts talking to it."""
 
     async def ctx(_app: web.Application) -> AsyncIterator[None]:

@@ -1,8 +1,8 @@
 """Periodic work of the serve process, each job a coroutine run on its own interval.
 
 Jobs read their work from the database (reminders are rows, not timers), so a restart
-neither loses nor repeats anything. `JOBS` is the explicit list; other parts add to
-`services.extras["jobs"]` as (name, seconds, coroutine function) before start-up.
+neither loses nor repeats anything. `JOBS` is the explicit list; other parts add a
+`JobSpec` (name, seconds, coroutine function) to `services.jobs` before start-up.
 
 Every instance runs every loop, but a run first claims the job's lease for (most of) one
 period (storage/leases.py), so with several instances on one database each job still runs
@@ -16,32 +16,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
 from bot import metrics, retention
-from bot.services import SERVICES, Services
+from bot.services import SERVICES, Job, JobSpec, Services
 from handlers import reminders
 from storage import leases
+from storage.clock import utcnow
 from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Services], Awaitable[object]]
-
 #: a run claims the lease for this share of the period, so the same instance's next tick
 #: always finds it free while another instance can never start within 90 % of a period
 LEASE_SHARE = 0.9
-INSTANCE = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 async def prune_updates(services: Services) -> None:
@@ -50,20 +41,22 @@ async def prune_updates(services: Services) -> None:
     await store.prune_processed_updates(services.clock() - timedelta(days=2))
 
 
-JOBS: list[tuple[str, float, Job]] = [
-    ("prune-updates", 3600.0, prune_updates),
-    ("reminders", 300.0, reminders.send_due_reminders),
-    ("expire-interviews", 3600.0, reminders.expire_idle_interviews),
-    ("retention", retention.DAILY, retention.apply_retention),
+JOBS: list[JobSpec] = [
+    JobSpec("prune-updates", 3600.0, prune_updates),
+    JobSpec("reminders", 300.0, reminders.send_due_reminders),
+    JobSpec("expire-interviews", 3600.0, reminders.expire_idle_interviews),
+    JobSpec("retention", retention.DAILY, retention.apply_retention),
 ]
 
 
 async def run_once(
-    services: Services, name: str, seconds: float, job: Job, holder: str = INSTANCE
+    services: Services, name: str, seconds: float, job: Job, holder: str | None = None
 ) -> bool:
-    """Run `job` if this instance wins this period's lease; False if another instance did."""
+    """Run `job` if this instance (`holder`, by default `services.instance`) wins this
+    period's lease; False if another instance did."""
+    holder = holder or services.instance
     period = timedelta(seconds=seconds * LEASE_SHARE)
-    if not await leases.claim(services.db, name, holder, wall_clock(), period):
+    if not await leases.claim(services.db, name, holder, utcnow(), period):
         metrics.JOB_RUNS.labels(name, "skipped").inc()
         return False
     try:
@@ -74,7 +67,7 @@ async def run_once(
     metrics.JOB_RUNS.labels(name, "ran").inc()
     wait = getattr(result, "retry_after", None)
     if isinstance(wait, (int, float)) and wait > seconds:
-        await leases.extend(services.db, name, holder, wall_clock() + timedelta(seconds=wait))
+        await leases.extend(services.db, name, holder, utcnow() + timedelta(seconds=wait))
     return True
 
 
@@ -92,8 +85,10 @@ async def _loop(services: Services, name: str, seconds: float, job: Job) -> None
 async def context(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     tasks = [
-        asyncio.create_task(_loop(services, name, seconds, job), name=f"job:{name}")
-        for name, seconds, job in [*JOBS, *services.extras.get("jobs", [])]
+        asyncio.create_task(
+            _loop(services, spec.name, spec.seconds, spec.run), name=f"job:{spec.name}"
+        )
+        for spec in [*JOBS, *services.jobs]
     ]
     yield
     for task in tasks:

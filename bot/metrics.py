@@ -18,9 +18,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
 from sqlmodel import col
+from telegram import Update
 
 from bot.services import SERVICES
 from storage.database import Database
+from storage.mentions import Lead
 from storage.models import Interview
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -67,8 +69,6 @@ def update_kind(update: object) -> str:
 
     Looked up field by field: serialising the whole update (to_dict) cost about 0.3 ms each.
     """
-    from telegram import Update
-
     for kind in Update.ALL_TYPES:
         if getattr(update, kind, None) is not None:
             return str(kind)
@@ -100,10 +100,6 @@ async def refresh_from_database(db: Database) -> None:
         INTERVIEWS.clear()
         for status, count in rows:
             INTERVIEWS.labels(status).set(count)
-        try:
-            from storage.mentions import Lead
-        except ImportError:  # pragma: no cover - the mention monitor is optional
-            return
         leads = (
             await session.execute(select(col(Lead.status), func.count()).group_by(col(Lead.status)))
         ).all()

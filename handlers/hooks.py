@@ -1,26 +1,24 @@
 """Callbacks other parts of the process register for interview milestones.
 
 The mention monitor moves a lead on when its deep link starts or completes an interview;
-handlers don't import it (they sit side by side), so `create_app` registers it here.
+handlers don't import it (they sit side by side), so `create_app` adds it to
+`Services.on_interview_started` / `on_interview_completed`, which these run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from bot.services import Services
+from bot.services import InterviewHook, Services
 from storage.models import Interview
 
 log = logging.getLogger(__name__)
 
-Hook = Callable[[Services, Interview], Awaitable[None]]
-STARTED = "on_interview_started"
-COMPLETED = "on_interview_completed"
 
-
-async def _run(services: Services, name: str, interview: Interview) -> None:
-    for hook in services.extras.get(name, []):
+async def _run(
+    services: Services, name: str, hooks: list[InterviewHook], interview: Interview
+) -> None:
+    for hook in hooks:
         try:
             await hook(services, interview)
         except Exception:
@@ -28,8 +26,8 @@ async def _run(services: Services, name: str, interview: Interview) -> None:
 
 
 async def interview_started(services: Services, interview: Interview) -> None:
-    await _run(services, STARTED, interview)
+    await _run(services, "on_interview_started", services.on_interview_started, interview)
 
 
 async def interview_completed(services: Services, interview: Interview) -> None:
-    await _run(services, COMPLETED, interview)
+    await _run(services, "on_interview_completed", services.on_interview_completed, interview)

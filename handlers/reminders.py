@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import interview as engine
-from bot.services import Services
+from bot.services import Services, services_of
 from handlers import render
 from handlers.conversation import Turn, language_of, step
 from storage import reminders as store
@@ -47,12 +47,12 @@ async def send_due_reminders(services: Services, limit: int = 100) -> int:
         due = await store.claim(services.db, row.id, now, spacing=_after(services))
         if due is None:
             continue
-        if await _send(services, due):
+        if await _send(services, bot, due):
             sent += 1
     return sent
 
 
-async def _send(services: Services, due: store.Due) -> bool:
+async def _send(services: Services, bot: Bot, due: store.Due) -> bool:
     reminder, interview, respondent = due.reminder, due.interview, due.respondent
     assert reminder.id is not None
     db = services.db
@@ -73,7 +73,7 @@ async def _send(services: Services, due: store.Due) -> bool:
     lang = language_of(q, respondent)
     message = reminder_message(services, lang, interview.id)
     try:
-        await services.telegram_bot.send_message(
+        await bot.send_message(
             chat_id=respondent.telegram_user_id,
             text=message.text,
             parse_mode=ParseMode.HTML,
@@ -127,7 +127,7 @@ async def expire_idle_interviews(services: Services) -> int:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The reminder's buttons: carry on, remind me later, no more reminders."""
-    services: Services = context.bot_data["services"]
+    services = services_of(context)
     turn = Turn(services=services, update=update, bot=context.bot)
     query = update.callback_query
     assert query is not None

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage import contribution_repo
+from storage import tag_links
 from storage.database import Database
 from storage.models import Answer
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
@@ -28,14 +28,7 @@ async def list_tags(db: Database) -> Sequence[Tag]:
 async def tag_usage(db: Database) -> dict[int, int]:
     """How many interviews, quotes and contributions (tweets and their quotes) carry each tag."""
     async with db.reading() as session:
-        counts: dict[int, int] = {}
-        for tag_column in (col(InterviewTag.tag_id), col(QuoteTag.tag_id)):
-            rows = await session.execute(select(tag_column, func.count()).group_by(tag_column))
-            for tag_id, count in rows:
-                counts[tag_id] = counts.get(tag_id, 0) + count
-        for tag_id, count in (await contribution_repo.tag_usage(session)).items():
-            counts[tag_id] = counts.get(tag_id, 0) + count
-        return counts
+        return await tag_links.usage(session)
 
 
 async def _label_taken(session: AsyncSession, label_en: str, except_id: int | None) -> bool:
@@ -73,9 +66,7 @@ async def delete_tag(db: Database, tag_id: int) -> str | None:
         tag = await session.get(Tag, tag_id)
         if tag is None:
             return None
-        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == tag_id))
-        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == tag_id))
-        await contribution_repo.forget_tag(session, tag_id)
+        await tag_links.forget(session, tag_id)
         await session.delete(tag)
         return tag.label_en
 
@@ -89,45 +80,7 @@ async def merge_tags(db: Database, source_id: int, target_id: int) -> None:
         target = await session.get(Tag, target_id)
         if source is None or target is None:
             raise CodingError("That tag no longer exists")
-        have = set(
-            (
-                await session.execute(
-                    select(col(InterviewTag.interview_id)).where(
-                        col(InterviewTag.tag_id) == target_id
-                    )
-                )
-            ).scalars()
-        )
-        for link in (
-            await session.execute(select(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
-        ).scalars():
-            if link.interview_id not in have:
-                session.add(
-                    InterviewTag(
-                        interview_id=link.interview_id,
-                        tag_id=target_id,
-                        created_by=link.created_by,
-                        created_at=link.created_at,
-                    )
-                )
-        quoted = set(
-            (
-                await session.execute(
-                    select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == target_id)
-                )
-            ).scalars()
-        )
-        moved = (
-            await session.execute(
-                select(col(QuoteTag.quote_id)).where(col(QuoteTag.tag_id) == source_id)
-            )
-        ).scalars()
-        for quote_id in set(moved) - quoted:
-            session.add(QuoteTag(quote_id=quote_id, tag_id=target_id))
-        await session.flush()
-        await session.execute(delete(InterviewTag).where(col(InterviewTag.tag_id) == source_id))
-        await session.execute(delete(QuoteTag).where(col(QuoteTag.tag_id) == source_id))
-        await contribution_repo.move_tag(session, source_id, target_id)
+        await tag_links.merge(session, source_id, target_id)
         await session.delete(source)
 
 
@@ -161,37 +114,13 @@ async def interview_tags(db: Database, interview_id: str) -> Sequence[Tag]:
         return result.scalars().all()
 
 
-async def _existing_tags(session: AsyncSession, tag_ids: set[int]) -> set[int]:
-    """The ids that still name a tag (another researcher may have deleted one meanwhile)."""
-    found = await session.scalars(select(col(Tag.id)).where(col(Tag.id).in_(tag_ids)))
-    return {tag_id for tag_id in found if tag_id is not None}
-
-
 async def set_interview_tags(
     db: Database, interview_id: str, tag_ids: Iterable[int], by: str, now: datetime
 ) -> None:
-    wanted = set(tag_ids)
     async with db.transaction() as session:
-        valid = await _existing_tags(session, wanted)
-        current = set(
-            await session.scalars(
-                select(col(InterviewTag.tag_id)).where(
-                    col(InterviewTag.interview_id) == interview_id
-                )
-            )
+        await tag_links.set_tags(
+            session, tag_links.INTERVIEW_TAGS, interview_id, tag_ids, by=by, now=now
         )
-        await session.execute(
-            delete(InterviewTag).where(
-                col(InterviewTag.interview_id) == interview_id,
-                col(InterviewTag.tag_id).in_(current - valid),
-            )
-        )
-        for tag_id in valid - current:
-            session.add(
-                InterviewTag(
-                    interview_id=interview_id, tag_id=tag_id, created_by=by, created_at=now
-                )
-            )
 
 
 def answer_text(value: object) -> str | None:
@@ -222,11 +151,10 @@ async def add_quote(
             raise CodingError("Passages can only be taken from free-text answers")
         if not text.strip():
             raise CodingError("Select or paste a passage of the answer")
-        if not (0 <= start < end <= len(body)) or body[start:end] != text:
-            found = body.find(text)
-            if found < 0 or body.find(text, found + 1) >= 0:
-                raise CodingError("The passage must be copied exactly from the answer")
-            start, end = found, found + len(text)
+        place = tag_links.locate_passage(body, start, end, text)
+        if place is None:
+            raise CodingError("The passage must be copied exactly from the answer")
+        start, end = place
         quote = Quote(
             interview_id=interview_id,
             answer_key=answer_key,
@@ -239,8 +167,7 @@ async def add_quote(
         session.add(quote)
         await session.flush()
         assert quote.id is not None
-        for tag_id in await _existing_tags(session, set(tag_ids)):
-            session.add(QuoteTag(quote_id=quote.id, tag_id=tag_id))
+        await tag_links.set_tags(session, tag_links.QUOTE_TAGS, quote.id, tag_ids)
         return quote.id
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage import tag_links
 from storage.contributions import ContributionQuote, ContributionQuoteTag, ContributionTag
 from storage.database import Database
 from storage.mentions import Lead
@@ -223,23 +224,7 @@ async def set_tags(
 async def _set_tags(
     session: AsyncSession, lead_id: int, wanted: set[int], by: str, now: datetime
 ) -> None:
-    valid = await _existing_tags(session, wanted)
-    current = set(
-        (
-            await session.execute(
-                select(col(ContributionTag.tag_id)).where(col(ContributionTag.lead_id) == lead_id)
-            )
-        ).scalars()
-    )
-    if current - valid:
-        await session.execute(
-            delete(ContributionTag).where(
-                col(ContributionTag.lead_id) == lead_id,
-                col(ContributionTag.tag_id).in_(current - valid),
-            )
-        )
-    for tag_id in sorted(valid - current):
-        session.add(ContributionTag(lead_id=lead_id, tag_id=tag_id, created_by=by, created_at=now))
+    await tag_links.set_tags(session, tag_links.CONTRIBUTION_TAGS, lead_id, wanted, by=by, now=now)
 
 
 async def _tag_ids_for_labels(
@@ -283,19 +268,17 @@ async def add_quote(
         body = lead.text
         if not text.strip():
             raise ContributionError("Select or paste a passage of the tweet")
-        if not (0 <= start < end <= len(body)) or body[start:end] != text:
-            found = body.find(text)
-            if found < 0 or body.find(text, found + 1) >= 0:
-                raise ContributionError("The passage must be copied exactly from the tweet")
-            start, end = found, found + len(text)
+        place = tag_links.locate_passage(body, start, end, text)
+        if place is None:
+            raise ContributionError("The passage must be copied exactly from the tweet")
+        start, end = place
         quote = ContributionQuote(
             lead_id=lead_id, start=start, end=end, text=text, created_by=by, created_at=now
         )
         session.add(quote)
         await session.flush()
         assert quote.id is not None
-        for tag_id in sorted(await _existing_tags(session, set(tag_ids))):
-            session.add(ContributionQuoteTag(quote_id=quote.id, tag_id=tag_id))
+        await tag_links.set_tags(session, tag_links.CONTRIBUTION_QUOTE_TAGS, quote.id, tag_ids)
         return quote.id
 
 
@@ -314,75 +297,7 @@ async def delete_quote(db: Database, quote_id: int) -> ContributionQuote | None:
 # ---------------------------------------------------------------- codebook upkeep
 
 
-async def tag_usage(session: AsyncSession) -> dict[int, int]:
-    """How many contributions and contribution quotes carry each tag."""
-    counts: dict[int, int] = {}
-    for column in (col(ContributionTag.tag_id), col(ContributionQuoteTag.tag_id)):
-        for tag_id, n in await session.execute(select(column, func.count()).group_by(column)):
-            counts[tag_id] = counts.get(tag_id, 0) + n
-    return counts
-
-
-async def forget_tag(session: AsyncSession, tag_id: int) -> None:
-    await session.execute(delete(ContributionTag).where(col(ContributionTag.tag_id) == tag_id))
-    await session.execute(
-        delete(ContributionQuoteTag).where(col(ContributionQuoteTag.tag_id) == tag_id)
-    )
-
-
-async def move_tag(session: AsyncSession, source_id: int, target_id: int) -> None:
-    """Merge support: every use of `source` becomes a use of `target` (no doubles)."""
-    tagged = set(
-        (
-            await session.execute(
-                select(col(ContributionTag.lead_id)).where(col(ContributionTag.tag_id) == target_id)
-            )
-        ).scalars()
-    )
-    for link in (
-        await session.execute(
-            select(ContributionTag).where(col(ContributionTag.tag_id) == source_id)
-        )
-    ).scalars():
-        if link.lead_id not in tagged:
-            session.add(
-                ContributionTag(
-                    lead_id=link.lead_id,
-                    tag_id=target_id,
-                    created_by=link.created_by,
-                    created_at=link.created_at,
-                )
-            )
-    quoted = set(
-        (
-            await session.execute(
-                select(col(ContributionQuoteTag.quote_id)).where(
-                    col(ContributionQuoteTag.tag_id) == target_id
-                )
-            )
-        ).scalars()
-    )
-    moved = (
-        await session.execute(
-            select(col(ContributionQuoteTag.quote_id)).where(
-                col(ContributionQuoteTag.tag_id) == source_id
-            )
-        )
-    ).scalars()
-    for quote_id in set(moved) - quoted:
-        session.add(ContributionQuoteTag(quote_id=quote_id, tag_id=target_id))
-    await session.flush()
-    await forget_tag(session, source_id)
-
-
 # ---------------------------------------------------------------- helpers
-
-
-async def _existing_tags(session: AsyncSession, wanted: set[int]) -> set[int]:
-    if not wanted:
-        return set()
-    rows = await session.execute(select(col(Tag.id)).where(col(Tag.id).in_(wanted)))
-    return {int(v) for v in rows.scalars() if v is not None}
 
 
 async def _tags_of_leads(session: AsyncSession, lead_ids: Sequence[int]) -> dict[int, list[Tag]]:

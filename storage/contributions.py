@@ -14,14 +14,12 @@ export and consent rule untouched (see docs/adr/0003-contributions.md).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from storage.clock import utcnow
 
 
 class ContributionTag(SQLModel, table=True):

@@ -7,18 +7,16 @@ same transaction as the leads of the page it covers, so a crash never leaves a g
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from storage.clock import utcnow
+
 LEAD_STATUSES = ("new", "invited", "started", "completed", "dismissed")
 """Life of a lead; `dismissed` can be reached from any state by staff."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class XAccount(SQLModel, table=True):

@@ -7,20 +7,17 @@ span of one stored answer, so it can always be traced back to what the responden
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
+from storage.clock import utcnow
 from storage.models import Answer, Interview
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 REVIEW_STATUSES: tuple[str, ...] = ("new", "reviewed", "follow_up", "excluded")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class StaffUser(SQLModel, table=True):

@@ -19,21 +19,22 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlmodel import col
-
-from storage import contribution_repo
+from bot.exports import contribution_json
+from bot.mentions.client import XApi, XError
+from storage import contribution_repo, lead_repo
+from storage.clock import utcnow
+from storage.coding_repo import list_tags
 from storage.contribution_repo import ContributionFilters
 from storage.database import Database
-from storage.mentions import LEAD_STATUSES, Lead, XReply
-from storage.models import Interview
+from storage.lead_repo import get_lead as get_lead
+from storage.lead_repo import list_leads as list_leads
+from storage.lead_repo import replies as replies
+from storage.mentions import Lead, XReply
 
 if TYPE_CHECKING:
-    from bot.mentions.client import XApi
-    from bot.services import Services
+    from bot.services import Services, XReplier
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ PAYLOAD = re.compile(r"^lead-([0-9]{1,18})$")
 TWEET_LIMIT = 280
 URL_WEIGHT = 23
 _URL = re.compile(r"https?://\S+")
-_ORDER = {"new": 0, "invited": 1, "started": 2, "completed": 3}
 _invite_lock = asyncio.Lock()
 
 
@@ -109,20 +109,7 @@ async def _advance(db: Database, source: str | None, interview_id: str, status: 
     lead_id = lead_id_from_source(source)
     if lead_id is None:
         return False
-    async with db.transaction() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None:
-            return False
-        changed = False
-        if _ORDER.get(lead.status, -1) < _ORDER[status] or lead.status == "dismissed":
-            lead.status = status
-            changed = True
-        if lead.interview_id != interview_id:
-            lead.interview_id = interview_id
-            changed = True
-        if changed:
-            lead.updated_at = _utcnow()
-        return changed
+    return await lead_repo.follow_interview(db, lead_id, interview_id, status, utcnow())
 
 
 async def on_interview_started(db: Database, source: str | None, interview_id: str) -> bool:
@@ -137,15 +124,8 @@ async def on_interview_completed(db: Database, source: str | None, interview_id:
 
 async def sync_from_interviews(db: Database) -> int:
     """Catch-up: align lead statuses with interviews whose source is lead-<id>. Returns changes."""
-    async with db.reading() as session:
-        rows = await session.execute(
-            select(col(Interview.id), col(Interview.source), col(Interview.status)).where(
-                col(Interview.source).like("lead-%")
-            )
-        )
-        interviews = list(rows.all())
     changed = 0
-    for interview_id, source, status in interviews:
+    for interview_id, source, status in await lead_repo.lead_interviews(db):
         if status == "completed":
             changed += await on_interview_completed(db, source, interview_id)
         elif status in ("in_progress", "abandoned"):
@@ -155,61 +135,11 @@ async def sync_from_interviews(db: Database) -> int:
 
 async def set_status(db: Database, lead_id: int, status: str) -> bool:
     """Staff triage (dismiss, or back to new)."""
-    if status not in LEAD_STATUSES:
-        raise ValueError(f"unknown lead status {status!r}")
-    async with db.transaction() as session:
-        lead = await session.get(Lead, lead_id)
-        if lead is None:
-            return False
-        lead.status, lead.updated_at = status, _utcnow()
-        return True
+    return await lead_repo.set_status(db, lead_id, status, utcnow())
 
 
 async def dismiss(db: Database, lead_id: int) -> bool:
     return await set_status(db, lead_id, "dismissed")
-
-
-async def get_lead(db: Database, lead_id: int) -> Lead | None:
-    async with db.reading() as session:
-        return await session.get(Lead, lead_id)
-
-
-async def list_leads(
-    db: Database,
-    *,
-    status: str | None = None,
-    min_score: int | None = None,
-    lang: str | None = None,
-    contribution: bool | None = None,
-    q: str | None = None,
-    limit: int = 200,
-) -> list[Lead]:
-    """Leads for the staff list, best first within each day."""
-    stmt = select(Lead)
-    if status:
-        stmt = stmt.where(col(Lead.status) == status)
-    if min_score is not None:
-        stmt = stmt.where(col(Lead.score) >= min_score)
-    if lang:
-        stmt = stmt.where(col(Lead.lang) == lang)
-    if contribution is not None:
-        stmt = stmt.where(col(Lead.contribution) == contribution)
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            func.lower(Lead.text).like(like)
-            | func.lower(func.coalesce(Lead.username, "")).like(like)
-            | func.lower(func.coalesce(Lead.note, "")).like(like)
-        )
-    stmt = stmt.order_by(col(Lead.fetched_at).desc(), col(Lead.score).desc()).limit(limit)
-    async with db.reading() as session:
-        return list((await session.execute(stmt)).scalars())
-
-
-async def replies(db: Database, lead_id: int) -> list[XReply]:
-    async with db.reading() as session:
-        stmt = select(XReply).where(col(XReply.lead_id) == lead_id).order_by(col(XReply.id))
-        return list((await session.execute(stmt)).scalars())
 
 
 # ------------------------------------------------------------------ contributions
@@ -231,7 +161,7 @@ async def mark_contribution(
     to the codebook), so a tweet is coded like an interview (docs/adr/0003-contributions.md).
     """
     return await contribution_repo.mark(
-        db, lead_id, flag, by=by, now=_utcnow(), note=note, tag_ids=tag_ids, labels=tags
+        db, lead_id, flag, by=by, now=utcnow(), note=note, tag_ids=tag_ids, labels=tags
     )
 
 
@@ -240,9 +170,6 @@ async def contributions(
 ) -> list[dict[str, Any]]:
     """Contributions as their export dicts (`bot.exports.contribution_json`); `tag` is a
     codebook label (English, case-insensitive)."""
-    from bot.exports import contribution_json
-    from storage.coding_repo import list_tags
-
     tag_id: int | None = None
     if tag:
         by_label = {t.label_en.lower(): t.id for t in await list_tags(db)}
@@ -268,22 +195,6 @@ class InviteResult:
     error: str | None = None
 
 
-async def auto_replies_today(db: Database, now: datetime) -> int:
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    async with db.reading() as session:
-        stmt = (
-            select(func.count())
-            .select_from(XReply)
-            .where(
-                col(XReply.automatic).is_(True),
-                col(XReply.sent_at) >= start,
-                col(XReply.sent_at) < start + timedelta(days=1),
-                col(XReply.error).is_(None),
-            )
-        )
-        return int((await session.execute(stmt)).scalar_one())
-
-
 async def invite(
     services: Services,
     lead_id: int,
@@ -294,8 +205,6 @@ async def invite(
     api: XApi | None = None,
 ) -> InviteResult:
     """Reply to the lead's mention with `text` (at most once per lead); never raises XError."""
-    from bot.mentions.client import XApi, XError
-
     settings, db = services.settings, services.db
     text = text.strip()
     if not text:
@@ -314,7 +223,7 @@ async def invite(
         if automatic:
             if not settings.x_auto_reply:
                 return InviteResult(False, error="automatic replies are off")
-            if await auto_replies_today(db, now) >= settings.x_auto_reply_daily_cap:
+            if await lead_repo.automatic_replies_on(db, now) >= settings.x_auto_reply_daily_cap:
                 return InviteResult(False, error="daily cap of automatic replies reached")
         record = XReply(
             lead_id=lead_id,
@@ -327,35 +236,20 @@ async def invite(
         )
         result = InviteResult(True, dry_run=settings.x_dry_run)
         if not settings.x_dry_run:
-            own = api is None and services.extras.get("mentions.x_api") is None
-            client = api or services.extras.get("mentions.x_api") or XApi(settings)
+            own: XApi | None = None
+            client: XReplier | None = api or services.x_api
+            if client is None:
+                client = own = XApi(settings)
             try:
                 result.reply_tweet_id = await client.reply(text, lead.tweet_id)
             except XError as exc:
                 record.error = str(exc)[:500]
                 result = InviteResult(False, error=str(exc))
             finally:
-                if own:
-                    await client.close()
+                if own is not None:
+                    await own.close()
         record.reply_tweet_id = result.reply_tweet_id
-        async with db.transaction() as session:
-            session.add(record)
-            row = await session.get(Lead, lead_id)
-            if row is not None and result.ok:
-                row.invitation_text = text
-                if not settings.x_dry_run:
-                    row.invitation_tweet_id = result.reply_tweet_id
-                    row.invited_at = now
-                    row.invited_by = staff_user[:64]
-                    if row.status in ("new", "dismissed"):
-                        row.status = "invited"
-                row.updated_at = now
+        await lead_repo.record_reply(db, record, accepted=result.ok)
         if result.ok:
             log.info("lead %s invited%s", lead_id, " (dry run)" if result.dry_run else "")
         return result
-
-
-def _utcnow() -> datetime:
-    from storage.mentions import utcnow
-
-    return utcnow()

@@ -25,15 +25,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from bot.mentions import leads as lead_rules
 from bot.mentions.client import RetryPolicy, XApi, XError, XRateLimited
 from bot.mentions.scoring import exclusion, score_text
 from bot.services import Services
+from storage import lead_repo
+from storage.clock import utcnow
 from storage.database import Database
-from storage.mentions import Lead, XAccount, XCursor
+from storage.mentions import Lead, XCursor
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +105,8 @@ async def usage(
     db: Database, budget: int | None = None, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """The read-budget figures and poll health for the staff app (one row per watched handle)."""
-    from bot.services import system_clock
-
-    moment = now or system_clock()
-    async with db.reading() as session:
-        cursors = (await session.execute(select(XCursor))).scalars().all()
-        accounts = {a.handle: a for a in (await session.execute(select(XAccount))).scalars()}
+    moment = now or utcnow()
+    cursors, accounts = await lead_repo.poll_state(db)
     this_month = month_key(moment)
     rows: list[dict[str, Any]] = []
     for c in cursors:
@@ -175,14 +170,15 @@ class MentionMonitor:
     def api(self) -> XApi:
         if self._api is None:
             self._api = XApi(self.settings, policy=self._policy)
-            self.services.extras.setdefault("mentions.x_api", self._api)
+            if self.services.x_api is None:
+                self.services.x_api = self._api
         return self._api
 
     async def close(self) -> None:
         if self._api is not None:
-            # Invitations reuse the monitor's client from extras: never leave a closed one.
-            if self.services.extras.get("mentions.x_api") is self._api:
-                del self.services.extras["mentions.x_api"]
+            # Invitations reuse the monitor's client (Services.x_api): never leave a closed one.
+            if self.services.x_api is self._api:
+                self.services.x_api = None
             await self._api.close()
 
     # ---------------------------------------------------------------- loop
@@ -237,14 +233,11 @@ class MentionMonitor:
     async def account_id(self) -> str:
         """The watched account's id: from the database, or looked up once and stored."""
         handle = self.settings.x_account.lower()
-        async with self.db.reading() as session:
-            row = await session.get(XAccount, handle)
-        if row is not None:
-            return row.user_id
+        known = await lead_repo.account_user_id(self.db, handle)
+        if known is not None:
+            return known
         user_id = await self.api.account_id(handle)
-        async with self.db.transaction() as session:
-            if await session.get(XAccount, handle) is None:
-                session.add(XAccount(handle=handle, user_id=user_id, looked_up_at=self._now()))
+        await lead_repo.remember_account(self.db, handle, user_id, self._now())
         log.info("X account @%s has id %s", handle, user_id)
         return user_id
 
@@ -255,8 +248,7 @@ class MentionMonitor:
         handle = self.settings.x_account.lower()
         user_id = await self.account_id()
         now = self._now()
-        async with self.db.reading() as session:
-            cursor = await session.get(XCursor, handle) or XCursor(handle=handle)
+        cursor = await lead_repo.cursor(self.db, handle)
         backfill = not cursor.backfill_done
         page_limit = max(1, self.settings.x_backfill_pages) if backfill else self.max_pages
         query: dict[str, Any] = {}
@@ -310,37 +302,22 @@ class MentionMonitor:
         last_page: bool,
     ) -> XCursor:
         """Store one page's leads and move the cursor, in one transaction."""
-        async with self.db.transaction() as session:
-            cursor = await session.get(XCursor, handle)
-            if cursor is None:
-                cursor = XCursor(handle=handle)
-                session.add(cursor)
+        result.tweets_read += page.count
+        result.malformed += page.malformed
+        tweets = [
+            (
+                tweet["id"],
+                None
+                if exclusion(tweet, user_id)
+                else self._lead(tweet, page.users.get(str(tweet.get("author_id", ""))), now),
+            )
+            for tweet in page.tweets
+        ]
+
+        def move(cursor: XCursor) -> None:
             if cursor.month_key != month_key(now):
                 cursor.month_key, cursor.reads_used = month_key(now), 0
             cursor.reads_used += page.count
-            result.tweets_read += page.count
-            result.malformed += page.malformed
-
-            ids = [t["id"] for t in page.tweets]
-            existing = set()
-            if ids:
-                rows = await session.execute(
-                    select(col(Lead.tweet_id)).where(col(Lead.tweet_id).in_(ids))
-                )
-                existing = set(rows.scalars())
-            added: list[Lead] = []
-            for tweet in page.tweets:
-                if tweet["id"] in existing:
-                    result.duplicates += 1
-                    continue
-                existing.add(tweet["id"])
-                if exclusion(tweet, user_id):
-                    result.excluded += 1
-                    continue
-                lead = self._lead(tweet, page.users.get(str(tweet.get("author_id", ""))), now)
-                session.add(lead)
-                added.append(lead)
-
             ids_seen = page.ids
             if ids_seen:
                 cursor.sweep_newest_id = _newer(cursor.sweep_newest_id, max(ids_seen, key=int))
@@ -356,9 +333,12 @@ class MentionMonitor:
                 result.sweep_complete = True
             cursor.last_poll_at = now
             cursor.last_error = None
-            await session.flush()
-            result.new_leads.extend(lead.id for lead in added if lead.id is not None)
-        return cursor
+
+        saved = await lead_repo.save_page(self.db, handle, tweets, move)
+        result.duplicates += saved.duplicates
+        result.excluded += saved.excluded
+        result.new_leads.extend(saved.new_lead_ids)
+        return saved.cursor
 
     def _lead(self, tweet: dict[str, Any], user: dict[str, Any] | None, now: datetime) -> Lead:
         user = user or {}
@@ -387,13 +367,7 @@ class MentionMonitor:
     async def _record_error(self, error: str) -> None:
         handle = self.settings.x_account.lower()
         try:
-            async with self.db.transaction() as session:
-                cursor = await session.get(XCursor, handle)
-                if cursor is None:
-                    cursor = XCursor(handle=handle)
-                    session.add(cursor)
-                cursor.last_error = error[:500]
-                cursor.last_poll_at = self._now()
+            await lead_repo.record_poll_error(self.db, handle, error, self._now())
         except Exception:
             log.exception("could not record the mention poll error")
 
@@ -402,11 +376,7 @@ class MentionMonitor:
         if not result.new_leads:
             return
         threshold = self.settings.x_lead_announce_score
-        async with self.db.reading() as session:
-            rows = await session.execute(
-                select(Lead).where(col(Lead.id).in_(result.new_leads), col(Lead.score) >= threshold)
-            )
-            hot = list(rows.scalars())
+        hot = await lead_repo.leads_scoring_at_least(self.db, result.new_leads, threshold)
         for lead in hot:
             if self.announce is not None and self.settings.staff_telegram_ids:
                 text = lead_rules.announcement_html(lead, self.services.bot_username)

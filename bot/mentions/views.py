@@ -1,12 +1,14 @@
 """Staff pages for leads: list and filter, triage, invite, mark contributions, read budget.
 
 These are plain aiohttp handlers the staff app mounts with `setup_routes(app,
-require_role=..., page_context=...)`; they render their own Jinja templates (autoescaped) so
-this package does not depend on bot.web. `page_context(request)` gives what the shared page
-layout needs (signed-in person, CSRF token, navigation); without it they read
-`request["staff"]` by duck typing (tests). The staff app's middleware enforces sign-in, roles
-and CSRF. Contributions are listed and coded in the staff app beside interviews
-(/contributions); the old addresses here redirect there.
+require_role=..., page_context=..., loader=...)`, so this package does not depend on bot.web.
+Their templates extend the one staff layout, `base.html` of bot/web/templates: the
+composition root (bot/app.py) hands the staff app and these pages the same Jinja loader.
+`page_context(request)` gives what that layout needs (signed-in person, CSRF token,
+navigation); without it they read `request["staff"]` by duck typing, and without a loader
+they find the layout in its folder (tests that mount these pages alone). The staff app's
+middleware enforces sign-in, roles and CSRF. Contributions are listed and coded in the
+staff app beside interviews (/contributions); the old addresses here redirect there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
@@ -35,11 +38,10 @@ DEFAULT_NAV = [
     ("/mentions", "Mentions"),
 ]
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+TEMPLATES = Path(__file__).with_name("templates")
+STAFF_LAYOUT = Path(__file__).parents[1] / "web" / "templates"
+"""Where `base.html` is when no loader is handed in (a folder, not an import of bot.web)."""
+JINJA: web.AppKey[jinja2.Environment] = web.AppKey("mentions_jinja")
 _LANG = re.compile(r"^[a-z]{2}$")
 
 
@@ -48,7 +50,19 @@ def html_lang(code: str | None) -> str:
     return code if code and _LANG.match(code) else ""
 
 
-_env.filters["html_lang"] = html_lang
+def environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
+    """The pages' Jinja environment (autoescaped: tweets are untrusted)."""
+    env = jinja2.Environment(
+        loader=loader
+        or jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(TEMPLATES), jinja2.FileSystemLoader(STAFF_LAYOUT)]
+        ),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["html_lang"] = html_lang
+    return env
+
 
 ROUTES = [
     ("GET", "/mentions", "viewer", "leads_page"),
@@ -81,12 +95,16 @@ def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     services = request.app[SERVICES]
     page = _page(request)
     staff = page.get("staff")
-    text = _env.get_template(name).render(  # autoescaped: tweets are untrusted
-        staff_name=getattr(staff, "username", ""),
-        staff_role=getattr(staff, "role", ""),
-        dry_run=services.settings.x_dry_run,
-        **page,
-        **context,
+    text = (
+        request.app[JINJA]
+        .get_template(name)
+        .render(  # autoescaped
+            staff_name=getattr(staff, "username", ""),
+            staff_role=getattr(staff, "role", ""),
+            dry_run=services.settings.x_dry_run,
+            **page,
+            **context,
+        )
     )
     return web.Response(text=text, content_type="text/html")
 
@@ -152,8 +170,6 @@ async def lead_page(request: web.Request) -> web.Response:
 
 
 def _back(lead_id: int, message: str = "") -> web.HTTPSeeOther:
-    from urllib.parse import quote
-
     suffix = f"?message={quote(message)}" if message else ""
     return web.HTTPSeeOther(f"/mentions/leads/{lead_id}{suffix}")
 
@@ -236,15 +252,18 @@ def setup_routes(
     *,
     require_role: Callable[[str], Callable[[Handler], Handler]],
     page_context: PageContext | None = None,
+    loader: jinja2.BaseLoader | None = None,
 ) -> list[AbstractResource]:
     """Add the mention pages; `require_role(role)` marks each handler with its least role,
-    and `page_context(request)` supplies the staff app's layout (person, CSRF, navigation).
+    `page_context(request)` supplies the staff layout's values (person, CSRF, navigation)
+    and `loader` finds the templates, these pages' and the staff layout.
 
     Returns the resources added: the staff app must add them to its guarded set
     (STAFF_RESOURCES), or its sign-in, role and CSRF checks will not cover these pages.
     """
     if page_context is not None:
         app[PAGE_CONTEXT] = page_context
+    app[JINJA] = environment(loader)
     added: list[AbstractResource] = []
     for method, path, role, name in ROUTES:
         handler = require_role(role)(globals()[name])

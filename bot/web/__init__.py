@@ -16,12 +16,13 @@ from bot.web import auth, routes, security, templating
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def setup_staff_app(app: web.Application) -> None:
-    """Mount the staff routes, their guard and headers, and the templates on `app`."""
+def setup_staff_app(app: web.Application, loader: jinja2.BaseLoader | None = None) -> None:
+    """Mount the staff routes, their guard and headers, and the templates on `app`;
+    `loader` (from the composition root) finds the templates, by default in TEMPLATES."""
     env = aiohttp_jinja2.setup(
         app,
         app_key=templating.JINJA,
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=loader or jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.ChainableUndefined,
         default_helpers=False,
@@ -33,4 +34,4 @@ def setup_staff_app(app: web.Application) -> None:
     app.on_startup.append(templating.check_search_index)
 
 
-__all__ = ["setup_staff_app"]
+__all__ = ["TEMPLATES", "setup_staff_app"]

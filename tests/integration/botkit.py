@@ -18,10 +18,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
+from bot.app import Overrides, create_app
 from bot.sandbox.emulator import BotApiEmulator
 from bot.services import SERVICES, Services
 from bot.settings import Settings
+from tests.integration.chatkit import BotChat
 
 WEBHOOK_SECRET = "test-webhook-secret_123"
 
@@ -69,6 +70,11 @@ class RunningBot:
     def services(self) -> Services:
         return self.app[SERVICES]
 
+    def chat(self, user_id: int, **profile: Any) -> BotChat:
+        """A respondent's chat with this bot (`profile`: first_name, username, language_code)."""
+        assert self.emulator is not None
+        return BotChat(self, self.emulator.chat(user_id, **profile))
+
     @property
     def url(self) -> str:
         return str(self.server.make_url("")).rstrip("/")
@@ -110,9 +116,7 @@ async def running_bot(
     if webhook:
         settings.setdefault("telegram_webhook_url", f"http://127.0.0.1:{port}/telegram/webhook")
         settings.setdefault("telegram_webhook_secret", WEBHOOK_SECRET)
-    overrides: dict[str, Any] = {"jobs": jobs}
-    if clock is not None:
-        overrides["clock"] = clock
+    overrides = Overrides(jobs=jobs) if clock is None else Overrides(jobs=jobs, clock=clock)
     app = create_app(bot_settings(emulator, database_url, **settings), overrides)
     server = TestServer(app, host="127.0.0.1", port=port)
     client = TestClient(server)

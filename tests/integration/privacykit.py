@@ -8,27 +8,12 @@ in PTB, none being processed, and no request in flight, several checks in a row.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.sandbox.users import Chat
-from bot.telegram import PTB_APP
+from tests.integration.chatkit import Clock as Clock  # moved to the one chat kit
 from tests.integration.interviewer import CREDIT, answer_current
-
-
-class Clock:
-    """A clock the test moves by hand; the bot reads it for every timestamp."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -44,21 +29,7 @@ class Talk:
         return str(self.services.questionnaire.ui(lang, key, **params))
 
     async def idle(self, seconds: float = 15.0) -> None:
-        application = self.bot.app[PTB_APP]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        calm = 0
-        while calm < 3:
-            busy = (
-                bool(self.emulator.pending_updates())
-                or application.update_queue.qsize() > 0
-                or application.update_processor.current_concurrent_updates > 0
-                or any(self.emulator.activity(c.user_id).in_flight for c in self.emulator.chats)
-            )
-            calm = 0 if busy else calm + 1
-            if loop.time() > deadline:
-                raise TimeoutError("the bot did not become idle")
-            await asyncio.sleep(0.01)
+        await self.bot.idle(seconds)
 
     async def send(self, chat: Chat, text: str) -> None:
         await chat.send(text)

@@ -9,9 +9,7 @@ import json
 import pytest
 
 from bot import exports
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import complete, consent
+from tests.integration.botkit import RunningBot
 
 ATTRIBUTABLE, ANONYMISED, BACKGROUND = 0, 1, 2
 
@@ -19,32 +17,27 @@ ATTRIBUTABLE, ANONYMISED, BACKGROUND = 0, 1, 2
 @pytest.mark.parametrize(
     ("quote", "shown"), [(ATTRIBUTABLE, True), (ANONYMISED, False), (BACKGROUND, False)]
 )
-async def test_identity_and_personal_answers_follow_quote_consent(database_url, quote, shown):
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
-        chat = emulator.chat(3001, first_name="Siân", username="sian_dgu")
-        await consent(chat, "English", quote=quote)
-        await complete(
-            chat,
-            bot.services,
-            {
-                "organisation": "Llywodraeth Cymru digital team",
-                "talk_further": "yes",
-                "contact": "sian@example.org",
-            },
+async def test_identity_and_personal_answers_follow_quote_consent(
+    bot: RunningBot, quote: int, shown: bool
+) -> None:
+    chat = bot.chat(3001, first_name="Siân", username="sian_dgu")
+    await chat.consent("English", quote=quote)
+    await chat.complete(
+        {
+            "organisation": "Llywodraeth Cymru digital team",
+            "talk_further": "yes",
+            "contact": "sian@example.org",
+        }
+    )
+    personal = exports.personal_ids(bot.services.questionnaire)
+    assert {"role", "organisation", "contact"} <= personal
+    selection = exports.ExportFilter("all", personal=personal)
+    data = json.loads("".join([c async for c in exports.json_chunks(bot.services.db, selection)]))
+    rows = list(
+        csv.DictReader(
+            io.StringIO("".join([c async for c in exports.csv_chunks(bot.services.db, selection)]))
         )
-        personal = exports.personal_ids(bot.services.questionnaire)
-        assert {"role", "organisation", "contact"} <= personal
-        selection = exports.ExportFilter("all", personal=personal)
-        data = json.loads(
-            "".join([c async for c in exports.json_chunks(bot.services.db, selection)])
-        )
-        rows = list(
-            csv.DictReader(
-                io.StringIO(
-                    "".join([c async for c in exports.csv_chunks(bot.services.db, selection)])
-                )
-            )
-        )
+    )
     record = data[0]
     answers = {a["question_id"]: a for a in record["answers"]}
     row = rows[0]

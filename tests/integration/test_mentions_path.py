@@ -22,7 +22,6 @@ from storage.models import Interview
 from tests.fakes.x_api import FakeXApi
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import complete
 from tests.web.conftest import PASSWORD, login
 
 X_USER = {
@@ -98,14 +97,14 @@ async def test_mention_to_invitation_to_completed_interview(database_url: str) -
 
         # the person opens the deep link from the reply, consents and completes the interview
         [start_payload] = _PAYLOAD.findall(reply["text"])
-        chat = emulator.chat(4242, first_name="Nia", language_code="en")
+        chat = bot.chat(4242, first_name="Nia", language_code="en")
         await chat.send(f"/start {start_payload}")
         await chat.tap("English")
         await chat.tap(chat.last_reply.buttons[0][0])  # agree to the privacy notice
         await chat.tap(chat.last_reply.buttons[1][0])  # quote consent: without my name
         lead = await _lead(services, lead_id)
         assert lead.status == "started" and lead.interview_id
-        await complete(chat, services)
+        await chat.complete()
         lead = await _lead(services, lead_id)
         assert lead.status == "completed"
         async with services.db.reading() as session:

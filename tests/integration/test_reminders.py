@@ -11,12 +11,10 @@ from sqlalchemy import select
 from handlers.reminders import expire_idle_interviews, send_due_reminders
 from storage import reminders as reminder_rows
 from storage.models import Interview, Reminder, Respondent
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import complete, state_of
-from tests.integration.privacykit import Clock, Talk
+from tests.integration.botkit import RunningBot, running_bot
+from tests.integration.chatkit import BotChat, Clock, running_emulator
 
-LANGUAGES = [("English", "en"), ("Cymraeg", "cy")]
+LANGUAGES = ["en", "cy"]
 
 
 def reminders_in(chat, services, lang: str) -> list:
@@ -37,166 +35,130 @@ async def respondent(services, user_id: int) -> Respondent:
         return found.scalar_one()
 
 
-async def started(talk: Talk, chat, label: str) -> None:
-    await talk.consent(chat, label)
-    await talk.answer(chat)
+async def started(chat: BotChat) -> None:
+    await chat.consent()
+    await chat.answer()
 
 
-@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_idle_interview_gets_at_most_two_reminders_on_time(database_url, label, lang):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3001, language_code=lang)
-        await started(talk, chat, label)
-        clock.advance(hours=47, minutes=59)
+@pytest.mark.parametrize("chat", LANGUAGES, indirect=True)
+async def test_idle_interview_gets_at_most_two_reminders_on_time(bot, chat, clock):
+    lang, services = chat.raw.language_code, bot.services
+    await started(chat)
+    clock.advance(hours=47, minutes=59)
+    assert await send_due_reminders(services) == 0
+    clock.advance(minutes=2)
+    assert await send_due_reminders(services) == 1
+    first = chat.last_reply
+    assert first.text == chat.ui(lang, "reminder.text")
+    assert first.button_labels == [
+        chat.ui(lang, "reminder.continue"),
+        chat.ui(lang, "reminder.later"),
+        chat.ui(lang, "reminder.stop"),
+    ]
+    assert await send_due_reminders(services) == 0  # never twice
+    clock.advance(hours=47)
+    assert await send_due_reminders(services) == 0  # 48 h after the first reminder
+    clock.advance(hours=2)
+    assert await send_due_reminders(services) == 1
+    clock.advance(days=20)
+    assert await send_due_reminders(services) == 0  # reminder_max = 2
+    assert len(reminders_in(chat, services, lang)) == 2
+    assert [(r.kind, r.outcome) for r in await rows(services)] == [
+        ("idle", "sent"),
+        ("idle", "sent"),
+    ]
+    assert bot.emulator.violations == []
+
+
+@pytest.mark.parametrize("chat", LANGUAGES, indirect=True)
+async def test_continue_re_asks_the_current_question(bot, chat, clock):
+    lang, services = chat.raw.language_code, bot.services
+    await started(chat)
+    question = chat.last_reply
+    cursor = (await chat.state()).cursor
+    clock.advance(hours=49)
+    await send_due_reminders(services)
+    reminder = chat.last_reply
+    await chat.tap(chat.ui(lang, "reminder.continue"))
+    assert chat.last_reply.text == question.text
+    assert chat.last_reply.buttons == question.buttons
+    assert (await chat.state()).cursor == cursor
+    frozen = next(m for m in chat.messages if m.message_id == reminder.message_id)
+    assert frozen.buttons == []  # one tap: the reminder's buttons are gone
+    # carrying on is activity: the next reminder waits another 48 hours from now
+    clock.advance(hours=47)
+    assert await send_due_reminders(services) == 0
+    await chat.answer()
+    assert bot.emulator.violations == []
+
+
+@pytest.mark.parametrize("chat", LANGUAGES, indirect=True)
+async def test_remind_me_later_and_stop(bot, chat, clock):
+    lang, services = chat.raw.language_code, bot.services
+    await started(chat)
+    clock.advance(hours=49)
+    assert await send_due_reminders(services) == 1
+    await chat.tap(chat.ui(lang, "reminder.later"))
+    assert chat.last_reply.text == chat.ui(lang, "reminder.later_set", hours="48")
+    clock.advance(hours=47)
+    assert await send_due_reminders(services) == 0
+    clock.advance(hours=2)
+    assert await send_due_reminders(services) == 1  # the one they asked for
+    await chat.tap(chat.ui(lang, "reminder.stop"))
+    assert chat.last_reply.text == chat.ui(lang, "reminder.stopped")
+    assert (await respondent(services, chat.user_id)).reminders_opt_out
+    for _ in range(5):
+        clock.advance(days=3)
         assert await send_due_reminders(services) == 0
-        clock.advance(minutes=2)
-        assert await send_due_reminders(services) == 1
-        first = chat.last_reply
-        assert first.text == talk.ui(lang, "reminder.text")
-        assert first.button_labels == [
-            talk.ui(lang, "reminder.continue"),
-            talk.ui(lang, "reminder.later"),
-            talk.ui(lang, "reminder.stop"),
-        ]
-        assert await send_due_reminders(services) == 0  # never twice
-        clock.advance(hours=47)
-        assert await send_due_reminders(services) == 0  # 48 h after the first reminder
-        clock.advance(hours=2)
-        assert await send_due_reminders(services) == 1
-        clock.advance(days=20)
-        assert await send_due_reminders(services) == 0  # reminder_max = 2
-        assert len(reminders_in(chat, services, lang)) == 2
-        assert [(r.kind, r.outcome) for r in await rows(services)] == [
-            ("idle", "sent"),
-            ("idle", "sent"),
-        ]
-        assert emulator.violations == []
+    assert len(reminders_in(chat, services, lang)) == 2
+    assert [r.kind for r in await rows(services)] == ["idle", "later"]
+    await chat.send("/mydata")
+    shown = "\n".join(m.text for m in chat.messages[-3:])
+    assert chat.ui(lang, "mydata.reminders_off") in shown
+    assert bot.emulator.violations == []
 
 
-@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_continue_re_asks_the_current_question(database_url, label, lang):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3002, language_code=lang)
-        await started(talk, chat, label)
-        question = chat.last_reply
-        cursor = (await state_of(services, 3002)).cursor
-        clock.advance(hours=49)
-        await send_due_reminders(services)
-        reminder = chat.last_reply
-        await talk.tap(chat, talk.ui(lang, "reminder.continue"))
-        assert chat.last_reply.text == question.text
-        assert chat.last_reply.buttons == question.buttons
-        assert (await state_of(services, 3002)).cursor == cursor
-        frozen = next(m for m in chat.messages if m.message_id == reminder.message_id)
-        assert frozen.buttons == []  # one tap: the reminder's buttons are gone
-        # carrying on is activity: the next reminder waits another 48 hours from now
-        clock.advance(hours=47)
+async def test_no_reminders_after_completion_or_deletion(bot: RunningBot, clock: Clock):
+    services = bot.services
+    done = bot.chat(3004)
+    await done.consent()
+    await done.complete()
+    gone = bot.chat(3005, language_code="cy")
+    await started(gone)
+    clock.advance(hours=49)
+    after = timedelta(hours=48)
+    assert await reminder_rows.plan(services.db, clock(), after=after, maximum=2) == 1
+    await gone.send("/delete")
+    await gone.tap(gone.ui("cy", "delete.yes"))
+    assert await rows(services) == []  # deleted with the interview
+    for _ in range(4):
+        clock.advance(days=2)
         assert await send_due_reminders(services) == 0
-        await talk.answer(chat)
-        assert emulator.violations == []
+    assert reminders_in(done, services, "en") == []
+    assert reminders_in(gone, services, "cy") == []
 
 
-@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_remind_me_later_and_stop(database_url, label, lang):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3003, language_code=lang)
-        await started(talk, chat, label)
-        clock.advance(hours=49)
-        assert await send_due_reminders(services) == 1
-        await talk.tap(chat, talk.ui(lang, "reminder.later"))
-        assert chat.last_reply.text == talk.ui(lang, "reminder.later_set", hours="48")
-        clock.advance(hours=47)
-        assert await send_due_reminders(services) == 0
-        clock.advance(hours=2)
-        assert await send_due_reminders(services) == 1  # the one they asked for
-        await talk.tap(chat, talk.ui(lang, "reminder.stop"))
-        assert chat.last_reply.text == talk.ui(lang, "reminder.stopped")
-        assert (await respondent(services, 3003)).reminders_opt_out
-        for _ in range(5):
-            clock.advance(days=3)
-            assert await send_due_reminders(services) == 0
-        assert len(reminders_in(chat, services, lang)) == 2
-        assert [r.kind for r in await rows(services)] == ["idle", "later"]
-        await talk.send(chat, "/mydata")
-        shown = "\n".join(m.text for m in chat.messages[-3:])
-        assert talk.ui(lang, "mydata.reminders_off") in shown
-        assert emulator.violations == []
+async def test_blocked_respondent_is_marked_unreachable_and_not_tried_again(bot, chat, clock):
+    emulator, services = bot.emulator, bot.services
+    await started(chat)
+    emulator.blocked_by(chat.user_id)
+    clock.advance(hours=49)
+    assert await send_due_reminders(services) == 0
+    assert (await respondent(services, chat.user_id)).unreachable
+    assert [r.outcome for r in await rows(services)] == ["unreachable"]
+    emulator.unblock(chat.user_id)
+    emulator.reset_calls()
+    clock.advance(days=5)
+    assert await send_due_reminders(services) == 0
+    assert [c for c in emulator.calls if c.chat_id == chat.user_id] == []
 
 
-async def test_no_reminders_after_completion_or_deletion(database_url):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        done = emulator.chat(3004)
-        await talk.consent(done, "English")
-        await complete(done, services)
-        gone = emulator.chat(3005, language_code="cy")
-        await started(talk, gone, "Cymraeg")
-        clock.advance(hours=49)
-        after = timedelta(hours=48)
-        assert await reminder_rows.plan(services.db, clock(), after=after, maximum=2) == 1
-        await talk.send(gone, "/delete")
-        await talk.tap(gone, talk.ui("cy", "delete.yes"))
-        assert await rows(services) == []  # deleted with the interview
-        for _ in range(4):
-            clock.advance(days=2)
-            assert await send_due_reminders(services) == 0
-        assert reminders_in(done, services, "en") == []
-        assert reminders_in(gone, services, "cy") == []
-
-
-async def test_blocked_respondent_is_marked_unreachable_and_not_tried_again(database_url):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3006)
-        await started(talk, chat, "English")
-        emulator.blocked_by(3006)
-        clock.advance(hours=49)
-        assert await send_due_reminders(services) == 0
-        assert (await respondent(services, 3006)).unreachable
-        assert [r.outcome for r in await rows(services)] == ["unreachable"]
-        emulator.unblock(3006)
-        emulator.reset_calls()
-        clock.advance(days=5)
-        assert await send_due_reminders(services) == 0
-        assert [c for c in emulator.calls if c.chat_id == 3006] == []
-
-
-async def test_restart_between_scheduling_and_sending_delivers_exactly_once(database_url):
-    clock = Clock()
+async def test_restart_between_scheduling_and_sending_delivers_exactly_once(database_url, clock):
     after = timedelta(hours=48)
     async with running_emulator() as emulator:
         chat = emulator.chat(3007, language_code="cy")
         async with running_bot(emulator, database_url, clock=clock) as bot:
-            talk = Talk(bot, emulator)
-            await started(talk, chat, "Cymraeg")
+            await started(BotChat(bot, chat))
             clock.advance(hours=49)
             assert await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2) == 1
         # a new process on the same database, with the periodic jobs running
@@ -214,15 +176,13 @@ async def test_restart_between_scheduling_and_sending_delivers_exactly_once(data
         assert emulator.violations == []
 
 
-async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_url):
+async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_url, clock):
     """At most once (docs/adr/0002-reminders-at-most-once.md): a claimed row is never resent."""
-    clock = Clock()
     after = timedelta(hours=48)
     async with running_emulator() as emulator:
         chat = emulator.chat(3008)
         async with running_bot(emulator, database_url, clock=clock) as bot:
-            talk = Talk(bot, emulator)
-            await started(talk, chat, "English")
+            await started(BotChat(bot, chat))
             clock.advance(hours=49)
             await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2)
             (row,) = await rows(bot.services)
@@ -235,82 +195,60 @@ async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_u
             assert await send_due_reminders(bot2.services) == 1
 
 
-async def test_two_workers_at_once_send_one_reminder(database_url):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chats = [emulator.chat(3100 + n) for n in range(3)]
-        for chat in chats:
-            await started(talk, chat, "English")
-        clock.advance(hours=49)
-        results = await asyncio.gather(*(send_due_reminders(services) for _ in range(4)))
-        assert sum(results) == 3
-        for chat in chats:
-            assert len(reminders_in(chat, services, "en")) == 1
+async def test_two_workers_at_once_send_one_reminder(bot: RunningBot, clock: Clock):
+    services = bot.services
+    chats = [bot.chat(3100 + n) for n in range(3)]
+    for chat in chats:
+        await started(chat)
+    clock.advance(hours=49)
+    results = await asyncio.gather(*(send_due_reminders(services) for _ in range(4)))
+    assert sum(results) == 3
+    for chat in chats:
+        assert len(reminders_in(chat, services, "en")) == 1
 
 
 @pytest.mark.parametrize("workers", [1, 4])
-async def test_after_a_long_outage_reminders_stay_48_hours_apart(database_url, workers):
+async def test_after_a_long_outage_reminders_stay_48_hours_apart(bot, chat, clock, workers):
     """Idle for a week with no job running: one reminder now, the next 48 hours later."""
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3200)
-        await started(talk, chat, "English")
-        clock.advance(days=7)
+    services = bot.services
+    await started(chat)
+    clock.advance(days=7)
 
-        async def run() -> int:
-            return sum(
-                await asyncio.gather(*(send_due_reminders(services) for _ in range(workers)))
-            )
+    async def run() -> int:
+        return sum(await asyncio.gather(*(send_due_reminders(services) for _ in range(workers))))
 
-        assert await run() == 1
-        assert await run() == 0
-        clock.advance(hours=47)
-        assert await run() == 0
-        clock.advance(hours=1)
-        assert await run() == 1
-        clock.advance(days=7)
-        assert await run() == 0
-        assert len(reminders_in(chat, services, "en")) == 2
+    assert await run() == 1
+    assert await run() == 0
+    clock.advance(hours=47)
+    assert await run() == 0
+    clock.advance(hours=1)
+    assert await run() == 1
+    clock.advance(days=7)
+    assert await run() == 0
+    assert len(reminders_in(chat, services, "en")) == 2
 
 
-@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_idle_30_days_is_abandoned_but_resumable(database_url, label, lang):
-    clock = Clock()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, clock=clock) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(3009, language_code=lang)
-        await started(talk, chat, label)
-        cursor = (await state_of(services, 3009)).cursor
-        clock.advance(days=29, hours=23)
-        assert await expire_idle_interviews(services) == 0
-        clock.advance(hours=2)
-        assert await expire_idle_interviews(services) == 1
-        async with services.db.reading() as session:
-            status = (await session.execute(select(Interview.status))).scalar_one()
-        assert status == "abandoned"
-        assert await send_due_reminders(services) == 0  # abandoned: no reminders
-        await talk.send(chat, "/start")
-        await talk.tap(chat, talk.ui(lang, "resume.button"))
-        assert (await state_of(services, 3009)).cursor == cursor
-        await talk.answer(chat)
-        async with services.db.reading() as session:
-            status = (await session.execute(select(Interview.status))).scalar_one()
-        assert status == "in_progress"
-        assert emulator.violations == []
+@pytest.mark.parametrize("chat", LANGUAGES, indirect=True)
+async def test_idle_30_days_is_abandoned_but_resumable(bot, chat, clock):
+    lang, services = chat.raw.language_code, bot.services
+    await started(chat)
+    cursor = (await chat.state()).cursor
+    clock.advance(days=29, hours=23)
+    assert await expire_idle_interviews(services) == 0
+    clock.advance(hours=2)
+    assert await expire_idle_interviews(services) == 1
+    async with services.db.reading() as session:
+        status = (await session.execute(select(Interview.status))).scalar_one()
+    assert status == "abandoned"
+    assert await send_due_reminders(services) == 0  # abandoned: no reminders
+    await chat.send("/start")
+    await chat.tap(chat.ui(lang, "resume.button"))
+    assert (await chat.state()).cursor == cursor
+    await chat.answer()
+    async with services.db.reading() as session:
+        status = (await session.execute(select(Interview.status))).scalar_one()
+    assert status == "in_progress"
+    assert bot.emulator.violations == []
 
 
 async def test_planning_is_not_starved_by_interviews_that_cannot_be_due(database_url):

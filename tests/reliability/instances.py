@@ -23,6 +23,9 @@ def questionnaire() -> Any:
 def services_for(database_url: str, holder: str) -> Services:
     """What one instance holds: its own engine (connection pool) on the shared database."""
     settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
-    services = Services(settings=settings, db=Database(database_url), questionnaire=questionnaire())
-    services.extras["holder"] = holder
-    return services
+    return Services(
+        settings=settings,
+        db=Database(database_url),
+        questionnaire=questionnaire(),
+        instance=holder,
+    )

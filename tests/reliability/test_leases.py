@@ -81,7 +81,7 @@ async def test_job_loops_of_two_instances_run_each_job_once_per_period(
 
     def job(name: str):
         async def run(services) -> None:
-            runs.append((name, services.extras["holder"], loop.time()))
+            runs.append((name, services.instance, loop.time()))
             await asyncio.sleep(0.05)
 
         return run
@@ -92,7 +92,7 @@ async def test_job_loops_of_two_instances_run_each_job_once_per_period(
     instances = [services_for(database_url, holder=f"instance-{n}") for n in range(2)]
 
     async def loops(services) -> None:
-        holder = services.extras["holder"]
+        holder = services.instance
         while True:
             for name in names:
                 await jobs.run_once(services, name, period, job(name), holder=holder)
