@@ -58,7 +58,7 @@ def policy(sleeps: Sleeps) -> RetryPolicy:
 
 
 @pytest.fixture
-def make_services(db: Database, x: FakeXApi) -> Callable[..., Services]:
+def make_services(db: Database, x: FakeXApi) -> Callable[..., Services]:  # noqa: F811
     def make(**overrides: Any) -> Services:
         values: dict[str, Any] = {
             "x_bearer_token": "app-token",

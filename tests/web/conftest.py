@@ -25,9 +25,9 @@ from bot.settings import Settings
 from bot.web.accounts import add_staff
 from storage.database import Database
 from storage.migrate import upgrade
-from tests.conftest import backends
 from tests.conftest import _drop_postgres as drop_postgres
 from tests.conftest import _fresh_postgres as fresh_postgres
+from tests.conftest import backends
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")

@@ -16,6 +16,7 @@ def backend() -> str:
     tests/security/test_staff_access run on both backends)."""
     return "sqlite"
 
+
 GET_ROUTES = [
     "/",
     "/interviews",
