@@ -21,14 +21,16 @@ def backends() -> list[str]:
     return ["sqlite"]
 
 
-async def _fresh_postgres() -> tuple[str, str]:
+async def _fresh_postgres(template: str | None = None) -> tuple[str, str]:
+    """A new, empty database (or a copy of `template`, a database nobody is connected to)."""
     import asyncpg
 
     assert POSTGRES is not None
     name = f"dgu_test_{secrets.token_hex(6)}"
     conn = await asyncpg.connect(POSTGRES.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     base = POSTGRES.rsplit("/", 1)[0]

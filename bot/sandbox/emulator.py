@@ -305,6 +305,12 @@ class BotApiEmulator:
         if event is not None:
             event.set()
 
+    @property
+    def poll_generation(self) -> int:
+        """Bumped by every getUpdates received (each ends the long poll before it), by
+        setWebhook and by close: a test waits for it to know a long poll is being held."""
+        return self._poll_generation
+
     async def wait_change(self, timeout: float) -> None:
         if self._changed is None:
             self._changed = asyncio.Event()

@@ -7,6 +7,12 @@ import pytest
 from tests.web.conftest import accounts, db, migrated_template, questionnaire  # noqa: F401
 
 
+@pytest.fixture
+def backend() -> str:
+    """Browser tests check pages, not queries (tests/web runs those on both backends)."""
+    return "sqlite"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield

@@ -11,9 +11,12 @@ from datetime import UTC, datetime
 import pytest
 
 from storage import coding_repo, contribution_repo
-from tests.e2e.test_staff_browser import accessible, page  # noqa: F401 - the fixture
-from tests.web.conftest import PASSWORD
-from tests.web.seed import add_lead
+from tests.required import browser
+
+browser()  # before importing the other module: skip, or fail when DGU_REQUIRE_BROWSER is set
+from tests.e2e.test_staff_browser import accessible, page  # noqa: E402, F401 - the fixture
+from tests.web.conftest import PASSWORD  # noqa: E402
+from tests.web.seed import add_lead  # noqa: E402
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

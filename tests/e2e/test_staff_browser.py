@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
+from tests.required import AXE, browser
 from tests.web.conftest import PASSWORD, build_app
 from tests.web.seed import add_interview, typical
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = browser()  # skips the module, or fails it when DGU_REQUIRE_BROWSER is set
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = [
     "--headless",
@@ -33,11 +33,6 @@ ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-if not Path(CHROMIUM).exists() or not AXE.exists():
-    pytest.skip("needs /usr/bin/chromium and npm's axe-core", allow_module_level=True)
-if not (ROOT / "bot/web/static/govuk/govuk-frontend.min.css").exists():
-    pytest.skip("run `make web-assets` first", allow_module_level=True)
 
 
 @pytest.fixture

@@ -179,8 +179,10 @@ async def test_random_faults_are_seeded():
 
 async def test_long_poll_conflict_between_two_pollers():
     async with running_emulator() as emu, bot_for(emu) as first, bot_for(emu) as second:
-        waiting = asyncio.create_task(first.get_updates(timeout=2))
-        await asyncio.sleep(0.1)
+        before = emu.poll_generation
+        waiting = asyncio.create_task(first.get_updates(timeout=60))
+        while emu.poll_generation == before:  # until the first long poll is being held
+            await emu.wait_change(1.0)
         await second.get_updates(timeout=0)
         with pytest.raises(Conflict, match="terminated by other getUpdates"):
             await waiting

@@ -155,8 +155,8 @@ async def test_review_edit_and_submit(lang, label, database_url):
         assert state.status == "completed"
 
 
-async def test_leave_and_resume_after_restart_with_welcome_back(tmp_path):
-    url = f"sqlite:///{tmp_path}/db.sqlite3"
+async def test_leave_and_resume_after_restart_with_welcome_back(database_url):
+    url = database_url
     async with running_emulator() as emulator:
         chat = emulator.chat(2060)
         async with running_bot(emulator, url) as bot:

@@ -1,4 +1,5 @@
-"""Fixtures for the mention monitor: a migrated SQLite DB, the fake X API, fast retry bounds."""
+"""Fixtures for the mention monitor: a migrated database (SQLite and PostgreSQL, as the staff
+app's tests), the fake X API, fast retry bounds."""
 
 from __future__ import annotations
 
@@ -17,17 +18,13 @@ from bot.mentions.client import RetryPolicy  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.database import Database  # noqa: E402
-from storage.migrate import upgrade_async  # noqa: E402
 from tests.fakes.x_api import FakeXApi  # noqa: E402
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite:///{tmp_path / 'dgu.sqlite3'}"
-    await upgrade_async(url)
-    database = Database(url)
-    yield database
-    await database.dispose()
+from tests.web.conftest import (  # noqa: E402, F401 - the fixtures
+    backend,
+    db,
+    migrated_template,
+    postgres_template,
+)
 
 
 @pytest.fixture
@@ -61,7 +58,7 @@ def policy(sleeps: Sleeps) -> RetryPolicy:
 
 
 @pytest.fixture
-def make_services(db: Database, x: FakeXApi) -> Callable[..., Services]:
+def make_services(db: Database, x: FakeXApi) -> Callable[..., Services]:  # noqa: F811
     def make(**overrides: Any) -> Services:
         values: dict[str, Any] = {
             "x_bearer_token": "app-token",

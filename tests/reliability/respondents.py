@@ -10,7 +10,7 @@ stored as an answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,18 +255,115 @@ def _text_content(text: str) -> dict[str, Any]:
     return content
 
 
-def check_stored(stored: dict[str, Any], respondent: Respondent) -> list[str]:
-    """Every answer the respondent meant is stored as meant; nothing else was stored."""
-    problems = []
-    for key, value in respondent.intended.items():
-        if key in stored and stored[key] != value:
-            problems.append(f"{key}: stored {stored[key]!r}, meant {value!r}")
-    for key, value in stored.items():
+@dataclass
+class Comparison:
+    """Each intended (question, value) against the stored rows: the checks of every
+    reliability test. `exact` counts answers stored once, as meant."""
+
+    intended: int = 0
+    exact: int = 0
+    missing: list[str] = field(default_factory=list)
+    doubled: list[str] = field(default_factory=list)
+    different: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [
+            *(f"{key}: meant but not stored" for key in self.missing),
+            *self.doubled,
+            *self.different,
+            *self.unexpected,
+        ]
+
+    def __add__(self, other: Comparison) -> Comparison:
+        return Comparison(
+            self.intended + other.intended,
+            self.exact + other.exact,
+            self.missing + other.missing,
+            self.doubled + other.doubled,
+            self.different + other.different,
+            self.unexpected + other.unexpected,
+        )
+
+
+def _doubles(stored: Any, meant: Any) -> bool:
+    """A value that holds the meant one twice (a text or a pick applied twice)."""
+    if isinstance(meant, str) and isinstance(stored, str) and meant:
+        return stored.count(meant) >= 2
+    if isinstance(meant, list) and isinstance(stored, list):
+        return len(stored) > len(set(map(repr, stored))) or stored == meant + meant
+    return False
+
+
+def compare(
+    stored: Iterable[tuple[str, Any]] | Mapping[str, Any], intended: Mapping[str, Any]
+) -> Comparison:
+    """Compare every intended (question, value) with the stored (question, value) rows:
+    missing, stored twice (two rows, or the value doubled), different; and anything stored
+    that was never answered (a nudge above all). A skipped question is stored as None."""
+    rows = list(stored.items()) if isinstance(stored, Mapping) else list(stored)
+    by_key: dict[str, list[Any]] = {}
+    for key, value in rows:
+        by_key.setdefault(key, []).append(value)
+    result = Comparison(intended=len(intended))
+    for key, meant in intended.items():
+        values = by_key.get(key, [])
+        if not values:
+            result.missing.append(key)
+        elif len(values) > 1:
+            result.doubled.append(f"{key}: stored {len(values)} times: {values!r}")
+        elif _doubles(values[0], meant):
+            result.doubled.append(f"{key}: stored doubled {values[0]!r}, meant {meant!r}")
+        elif values[0] != meant:
+            result.different.append(f"{key}: stored {values[0]!r}, meant {meant!r}")
+        else:
+            result.exact += 1
+    for key, value in rows:
         if value == NUDGE or (isinstance(value, str) and NUDGE in value):
-            problems.append(f"{key}: a nudge was stored as an answer")
-        if key not in respondent.intended and value is not None:
-            problems.append(f"{key}: stored {value!r} but never answered")
-    return problems
+            result.unexpected.append(f"{key}: a nudge was stored as an answer")
+        elif key not in intended and value is not None:
+            result.unexpected.append(f"{key}: stored {value!r} but never answered")
+    return result
 
 
-__all__ = ["NUDGE", "Answer", "Respondent", "answers_of", "check_stored", "interview_of"]
+async def stored_answers(services: Any, user_id: int) -> list[tuple[str, Any]]:
+    """Every stored answer row of the respondent's interview, as (question key, value)."""
+    interview = await interview_of(services, user_id)
+    if interview is None:
+        return []
+    return [(a.key, a.value) for a in await InterviewStore(services.db).answers(interview.id)]
+
+
+async def check_respondents(services: Any, people: Iterable[Respondent]) -> Comparison:
+    """Compare every respondent's intended answers with the database; the summed result."""
+    total = Comparison()
+    for person in people:
+        found = compare(await stored_answers(services, person.user_id), person.intended)
+        found.missing[:] = [f"{person.user_id} {k}" for k in found.missing]
+        for name in ("doubled", "different", "unexpected"):
+            items = getattr(found, name)
+            items[:] = [f"{person.user_id} {p}" for p in items]
+        total = total + found
+    return total
+
+
+def check_stored(
+    stored: Iterable[tuple[str, Any]] | Mapping[str, Any], respondent: Respondent
+) -> list[str]:
+    """Every answer the respondent meant is stored once as meant; nothing else was stored."""
+    return compare(stored, respondent.intended).problems
+
+
+__all__ = [
+    "NUDGE",
+    "Answer",
+    "Comparison",
+    "Respondent",
+    "answers_of",
+    "check_respondents",
+    "check_stored",
+    "compare",
+    "interview_of",
+    "stored_answers",
+]

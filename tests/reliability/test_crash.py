@@ -18,7 +18,7 @@ import pytest
 from tests.integration.chatkit import running_emulator
 from tests.reliability.instances import services_for
 from tests.reliability.processes import ServeProcess
-from tests.reliability.respondents import Respondent, answers_of, check_stored, interview_of
+from tests.reliability.respondents import Respondent, check_respondents, interview_of
 
 pytestmark = pytest.mark.slow
 
@@ -63,22 +63,20 @@ async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
             killer = asyncio.create_task(crash_now_and_then())
             await asyncio.gather(*(take_part(p) for p in people))
             await killer
-            problems = {}
             for person in people:
                 interview = await interview_of(reader, person.user_id)
                 assert interview is not None and interview.status == "completed", person.user_id
-                found = check_stored(await answers_of(reader, person.user_id), person)
-                if found:
-                    problems[person.user_id] = found
-            assert problems == {}
+            stored = await check_respondents(reader, people)
+            assert stored.problems == []
             assert emulator.violations == []
         finally:
             await bot.stop()
             await reader.db.dispose()
-    answers = sum(len(p.intended) for p in people)
     assert len(kills) == KILLS and bot.starts == KILLS + 1
+    answers = sum(len(p.intended) for p in people)
+    assert stored.exact == stored.intended == answers >= RESPONDENTS * 10, stored
     print(
-        f"\ncrashes: {len(kills)} SIGKILLs, {RESPONDENTS} respondents, {answers} answers stored "
-        f"exactly once, {sum(p.nudges for p in people)} nudges, "
+        f"\ncrashes: {len(kills)} SIGKILLs, {RESPONDENTS} respondents, "
+        f"{stored.exact} answers stored exactly once, {sum(p.nudges for p in people)} nudges, "
         f"{sum(1 for a in emulator.webhook_attempts if a.status != 200)} failed deliveries"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -69,48 +69,47 @@ async def test_racing_claimers_one_winner(database_url: str) -> None:
             await d.dispose()
 
 
-@pytest.mark.slow
 async def test_job_loops_of_two_instances_run_each_job_once_per_period(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two instances (two engines, two holders), real job loops with a 0.5 s period for 3 s."""
+    """Two instances (two engines, two holders) each tick four times a period, at the same
+    moments, in a random order, on a clock the test moves (no sleeping, no wall clock): every
+    job runs exactly once per period, at the period's first tick, by whichever instance won."""
     from tests.reliability.instances import services_for
 
-    runs: list[tuple[str, str, float]] = []
-    loop = asyncio.get_running_loop()
+    now = T0
+    monkeypatch.setattr(jobs, "utcnow", lambda: now)
+    runs: list[tuple[str, str, datetime]] = []
 
     def job(name: str):
         async def run(services) -> None:
-            runs.append((name, services.instance, loop.time()))
-            await asyncio.sleep(0.05)
+            runs.append((name, services.instance, now))
 
         return run
 
-    period = 0.5
+    period = 300.0
+    periods = 12
     names = ["reminders", "expire-interviews", "retention", "lead-sync", "mentions-poll"]
     await upgrade_async(database_url)
     instances = [services_for(database_url, holder=f"instance-{n}") for n in range(2)]
+    order = random.Random(20261206)
 
-    async def loops(services) -> None:
+    async def tick(services) -> None:
         holder = services.instance
-        while True:
-            for name in names:
-                await jobs.run_once(services, name, period, job(name), holder=holder)
-            await asyncio.sleep(period / 4)  # each instance ticks 4x per period
+        for name in names:
+            await jobs.run_once(services, name, period, job(name), holder=holder)
 
-    tasks = [asyncio.create_task(loops(s)) for s in instances]
-    await asyncio.sleep(3.0)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    for services in instances:
-        await services.db.dispose()
+    try:
+        for n in range(periods * 4):
+            now = T0 + timedelta(seconds=n * period / 4)
+            both = order.sample(instances, 2)
+            await asyncio.gather(*(tick(s) for s in both))
+    finally:
+        for services in instances:
+            await services.db.dispose()
+    every_period = [T0 + timedelta(seconds=k * period) for k in range(periods)]
     for name in names:
-        times = sorted(t for n, _h, t in runs if n == name)
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert 4 <= len(times) <= 3.0 / (period * jobs.LEASE_SHARE) + 1, (name, len(times))
-        # runs are timed after the claim's round trip, which a loaded machine makes uneven;
-        # without the lease both instances would run each job together (gaps of ~0)
-        assert min(gaps) >= period * jobs.LEASE_SHARE - 0.15, (name, gaps)
+        assert [t for n, _h, t in runs if n == name] == every_period, name
+    assert len(runs) == len(names) * periods
     holders = {h for _n, h, _t in runs}
     assert holders == {"instance-0", "instance-1"}, "either instance may win a period"

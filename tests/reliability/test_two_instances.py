@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import interview as engine
 from storage import leases
@@ -24,7 +24,7 @@ from tests.fakes.x_api import FakeXApi
 from tests.integration.chatkit import running_emulator
 from tests.reliability.instances import services_for
 from tests.reliability.processes import ServeProcess
-from tests.reliability.respondents import Respondent, answers_of, check_stored, interview_of
+from tests.reliability.respondents import NUDGE, Respondent, check_respondents, interview_of
 
 pytestmark = pytest.mark.slow
 
@@ -51,12 +51,17 @@ class TwoWebhooks:
         self.random = random.Random(20261201)
         self.turn = itertools.cycle(range(len(instances)))
         self.posted: set[int] = set()
+        #: updates that carry an answer (an answer or Done tap, a typed answer): each must be
+        #: claimed (recorded as processed) exactly once, whichever instance handled it
+        self.answers: set[int] = set()
         self.duplicated = 0
         self.by_instance = [0] * len(instances)
 
     async def deliver(self, _person: Respondent, content: dict[str, Any]) -> None:
         update = {"update_id": next(self.ids), **content}
         self.posted.add(update["update_id"])
+        if _carries_answer(content):
+            self.answers.add(update["update_id"])
         first = next(self.turn)
         if self.random.random() < 0.25:  # the same update to both instances at once
             self.duplicated += 1
@@ -75,6 +80,13 @@ class TwoWebhooks:
             return await self.instances[index].post_update(self.session, update)
         except aiohttp.ClientError:
             return 0
+
+
+def _carries_answer(content: dict[str, Any]) -> bool:
+    if "callback_query" in content:
+        return content["callback_query"]["data"].startswith(("a|", "d|"))
+    text = content["message"].get("text", "")
+    return not text.startswith("/") and NUDGE not in text
 
 
 async def _seed_idle_interview(database_url: str, user_id: int) -> str:
@@ -146,18 +158,15 @@ async def test_two_instances_share_respondents_and_periodic_work(
                 await person.finish()
 
             await asyncio.gather(*(take_part(p) for p in people))
-            problems = {}
             for person in people:
                 interview = await interview_of(reader, person.user_id)
                 assert interview is not None and interview.status == "completed"
-                found = check_stored(await answers_of(reader, person.user_id), person)
-                if found:
-                    problems[person.user_id] = found
-            assert problems == {}
+            stored = await check_respondents(reader, people)
+            assert stored.problems == []
             assert emulator.violations == []
             await _check_periodic_work_done_once(reader.db, idle, emulator)
             assert len(x.calls("mentions")) == 1, "one poll of X, by one instance"
-            await _check_updates_claimed_once(reader.db, webhooks)
+            claimed = await _check_updates_claimed_once(reader.db, webhooks)
             await reader.db.dispose()
         finally:
             await asyncio.gather(*(i.stop() for i in instances))
@@ -167,10 +176,13 @@ async def test_two_instances_share_respondents_and_periodic_work(
             assert "Traceback" not in text, text[-3000:]
     assert min(webhooks.by_instance) > 100, webhooks.by_instance
     assert webhooks.duplicated > 20
+    answers = sum(len(p.intended) for p in people)
+    assert stored.exact == stored.intended == answers >= RESPONDENTS * 10, stored
     print(
-        f"\ntwo instances: {len(webhooks.posted)} updates, {webhooks.duplicated} sent to both "
+        f"\ntwo instances: {len(webhooks.posted)} updates ({claimed} claimed, "
+        f"{len(webhooks.answers)} carrying answers), {webhooks.duplicated} sent to both "
         f"at once, posts per instance {webhooks.by_instance}, respondents {RESPONDENTS}, "
-        f"answers {sum(len(p.intended) for p in people)}"
+        f"answers stored exactly once {stored.exact}"
     )
 
 
@@ -189,16 +201,25 @@ async def _check_periodic_work_done_once(db: Database, idle: str, emulator: Any)
     assert len(emulator.chat(IDLE_USER).messages) == 1, "one reminder, from one instance"
 
 
-async def _check_updates_claimed_once(db: Database, webhooks: TwoWebhooks) -> None:
+async def _check_updates_claimed_once(db: Database, webhooks: TwoWebhooks) -> int:
+    """Every update carrying an answer was claimed (by one instance: the claim is the primary
+    key), and nothing was claimed that was not posted."""
     async with db.reading() as session:
-        claimed = (
-            await session.execute(
-                select(func.count())
-                .select_from(ProcessedUpdate)
-                .where(ProcessedUpdate.update_id >= 700_001)  # type: ignore[operator]
-            )
-        ).scalar_one()
-    assert claimed <= len(webhooks.posted)
+        claimed = list(
+            (
+                await session.execute(
+                    select(ProcessedUpdate.update_id).where(  # type: ignore[call-overload]
+                        ProcessedUpdate.update_id >= 700_001  # type: ignore[operator]
+                    )
+                )
+            ).scalars()
+        )
+    assert len(claimed) == len(set(claimed))
+    assert set(claimed) <= webhooks.posted, sorted(set(claimed) - webhooks.posted)[:10]
+    unclaimed = webhooks.answers - set(claimed)
+    assert not unclaimed, f"answers never recorded as processed: {sorted(unclaimed)[:10]}"
+    assert len(webhooks.answers) >= RESPONDENTS * 10
+    return len(claimed)
 
 
 async def test_instances_starting_together_on_a_new_database_both_come_up(

@@ -1,4 +1,4 @@
-"""The staff app's search and answer filters on both backends (the web tests use SQLite)."""
+"""The staff app's search and answer filters, on SQLite and PostgreSQL (`database_url`)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from telegram.error import RetryAfter
@@ -25,17 +24,47 @@ async def _ok() -> bool:
     return True
 
 
+class VirtualTime:
+    """A clock that only moves when the pacer sleeps: the waits are exact, load or not."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 6))
+        self.now += seconds
+
+
 async def test_messages_to_one_chat_are_spaced_but_other_calls_are_not():
-    pacer = FloodPacer(chat_interval=0.05, chat_burst=1, overall_rate=1000, overall_burst=100)
-    began = time.monotonic()
+    time = VirtualTime()
+    pacer = FloodPacer(
+        chat_interval=0.05,
+        chat_burst=1,
+        overall_rate=1000,
+        overall_burst=100,
+        clock=time,
+        sleep=time.sleep,
+    )
     for _ in range(3):
         await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)
-    assert time.monotonic() - began >= 0.09
-    began = time.monotonic()
-    for _ in range(20):
+    assert time.waits == [0.05, 0.05]  # the first at once, then one per interval
+    time.waits.clear()
+    for n in range(20):
         await pacer.process_request(_ok, (), {}, "answerCallbackQuery", {"chat_id": 7}, None)
-        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 1000 + _}, None)
-    assert time.monotonic() - began < 0.5  # different chats, well under the overall rate
+        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 1000 + n}, None)
+    assert time.waits == []  # different chats, well under the overall rate: nobody waits
+
+
+async def test_the_overall_rate_spaces_a_burst_across_chats():
+    time = VirtualTime()
+    pacer = FloodPacer(overall_rate=10, overall_burst=2, clock=time, sleep=time.sleep)
+    for n in range(4):
+        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": n}, None)
+    assert time.waits == [0.1, 0.1]
 
 
 async def test_a_429_is_retried_then_given_up():

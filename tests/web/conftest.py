@@ -1,11 +1,19 @@
-"""The staff app on a real, migrated SQLite database, with three signed-up accounts."""
+"""The staff app on a real, migrated database, with three signed-up accounts.
+
+`db` runs each test on SQLite and (when DGU_TEST_POSTGRES_URL is given) PostgreSQL: migrated
+once per session per backend (a template file; a template database), copied for each test.
+A module whose tests do not depend on the database (access rules) overrides `backend`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiohttp import web
@@ -17,8 +25,12 @@ from bot.settings import Settings
 from bot.web.accounts import add_staff
 from storage.database import Database
 from storage.migrate import upgrade
+from tests.conftest import _drop_postgres as drop_postgres
+from tests.conftest import _fresh_postgres as fresh_postgres
+from tests.conftest import backends
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -38,13 +50,46 @@ def questionnaire():
     return load_questionnaire(ROOT / "prompts" / "dgu_landscape.yaml")
 
 
+def _in_thread(call: Callable[[], T]) -> T:
+    """Run `call` on a thread of its own: it may use asyncio.run (Alembic does) although the
+    fixture asking for it runs inside the test's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test's database is created from."""
+    url, name = _in_thread(lambda: asyncio.run(fresh_postgres()))
+    try:
+        _in_thread(lambda: upgrade(url))
+        yield name
+    finally:
+        _in_thread(lambda: asyncio.run(drop_postgres(name)))
+
+
+@pytest.fixture(params=backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def db(migrated_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "staff.sqlite3"
-    shutil.copy(migrated_template, path)
-    database = Database(f"sqlite:///{path}")
-    yield database
-    await database.dispose()
+async def db(
+    backend: str, migrated_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Database]:
+    if backend == "sqlite":
+        path = tmp_path / "staff.sqlite3"
+        shutil.copy(migrated_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url, name = await fresh_postgres(request.getfixturevalue("postgres_template"))
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        if backend != "sqlite":
+            await drop_postgres(name)
 
 
 @pytest.fixture

@@ -9,6 +9,14 @@ from bot.web.routes import STAFF_RESOURCES
 from tests.web.conftest import PASSWORD, csrf_of, login
 from tests.web.seed import add_interview, typical
 
+
+@pytest.fixture
+def backend() -> str:
+    """Access rules live in the app, not in queries: SQLite only (the rest of tests/web and
+    tests/security/test_staff_access run on both backends)."""
+    return "sqlite"
+
+
 GET_ROUTES = [
     "/",
     "/interviews",

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import text
@@ -206,8 +205,8 @@ async def test_mention_pages_share_the_staff_layout(client: TestClient, db: Data
     assert moved.status == 301 and moved.headers["Location"] == "/contributions"
 
 
-async def test_migration_moves_free_text_lead_tags_into_the_codebook(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+async def test_migration_moves_free_text_lead_tags_into_the_codebook(database_url: str) -> None:
+    url = database_url
     await upgrade_async(url, "0004_mentions")
     await upgrade_async(url, "0003_staff")
     database = Database(url)
@@ -223,7 +222,7 @@ async def test_migration_moves_free_text_lead_tags_into_the_codebook(tmp_path: P
                 text(
                     "INSERT INTO lead (tweet_id, author_id, text, link, score, reasons, status, "
                     "contribution, tags, fetched_at, updated_at) VALUES ('1', '2', 't', 'l', 0, "
-                    "'[]', 'new', 1, '[\"open\", \"standards\"]', '2026-01-01 00:00:00', "
+                    "'[]', 'new', true, '[\"open\", \"standards\"]', '2026-01-01 00:00:00', "
                     "'2026-01-01 00:00:00')"
                 )
             )
