@@ -69,17 +69,40 @@ def test_shipped_questionnaire_is_clean() -> None:
 def test_shipped_questionnaire_shape() -> None:
     q = load_questionnaire(SHIPPED)
     assert q.languages == ("en", "cy")
-    assert q.version and q.id == "dgu_landscape"
+    assert q.version == "2026.2" and q.id == "dgu_landscape"
     assert q.sections[0].id == "you"
-    assert len(q.sections) == 6
+    assert q.questions[0].id == "relationship"  # who is answering comes first
     keys = q.answer_keys()
     assert "outcome@platforms" in keys and "difference@own_data" in keys
     for key in keys:
         assert re.match(r"^[a-z0-9_@]+$", key) and len(key) <= 40
-    assert q.question_text("outcome@platforms", "en").startswith("“Build shared platforms")
-    assert q.choice_label("level", "regional", "cy") == "Talaith neu ranbarth"
+    assert q.question_text("outcome@platforms", "en") == "“Shared platforms”: how did it turn out?"
+    assert q.question_text("difference@buying", "cy").startswith("“Caffael a rheoli gwariant”")
     assert q.ui("cy", "button.skip") == "Hepgor"
-    assert "Wales" in q.ui("en", "welcome")
+    intro = q.intro("en")
+    assert intro is not None and "Wales" in intro and f"about {q.minutes} minutes" in intro
+    assert f"tua {q.minutes} munud" in (q.intro("cy") or "")
+    # dropped: what desk research finds or another question records
+    for gone in ("years", "trait_centre", "founded", "team_size", "level"):
+        assert not q.has_question(gone)
+    # "the unit", never "your unit", in every language
+    for lang in q.languages:
+        for key in keys:
+            assert "your unit" not in q.question_text(key, lang).lower()
+            assert "eich uned" not in q.question_text(key, lang).lower()
+    assert {"role", "organisation", "contact"} <= q.personal_ids
+
+
+def test_version_one_stays_loadable_beside_version_two() -> None:
+    q = load_questionnaire(SHIPPED)
+    v1 = q.for_version("2026.1")
+    assert v1 is not q and v1.version == "2026.1"
+    assert v1.has_question("trait_centre") and not q.has_question("trait_centre")
+    assert q.for_version("2026.2") is q and q.for_version(None) is q
+    assert q.for_version("1999.9") is q  # unknown: the current one
+    assert v1.question("role").personal
+    assert v1.choice_label("level", "regional", "cy") == "Talaith neu ranbarth"
+    assert [x.version for x in q.versions()] == ["2026.2", "2026.1"]
 
 
 def test_mini_fixture_loads() -> None:
