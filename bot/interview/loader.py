@@ -511,8 +511,10 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         old = load_questionnaire(loaded.files.folder / name)
         if old.id != loaded.model.id or old.version == loaded.model.version:
             raise QuestionnaireError(
-                [f"{loaded.files.folder / name}:1: an earlier version of '{loaded.model.id}' "
-                 f"needs the same id and another version"]
+                [
+                    f"{loaded.files.folder / name}:1: an earlier version of '{loaded.model.id}' "
+                    f"needs the same id and another version"
+                ]
             )
         earlier[old.version] = old
         earlier.update(old.earlier)

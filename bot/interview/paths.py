@@ -171,7 +171,11 @@ def _branches(
     if question.kind == "multi":
         offered = plan.available(q, question, answers)
         lo = question.min_choices if question.min_choices is not None else 1
-        hi = len(offered) if question.max_choices is None else min(question.max_choices, len(offered))
+        hi = (
+            len(offered)
+            if question.max_choices is None
+            else min(question.max_choices, len(offered))
+        )
         out = [offered[:k] for k in range(lo, hi + 1)]
     elif question.kind in ("single", "yesno", "scale"):
         values = _values(question)

@@ -81,7 +81,7 @@ class QuestionnaireView:
     def traits(self) -> list[dict[str, Any]]:
         """Every scale question of every version: id, text, points [(value, label)], and a note
         saying which version asked it and whether the versions can be compared."""
-        found = []
+        found: list[dict[str, Any]] = []
         versions = self.versions()
         for version in versions:
             for question in getattr(version, "questions", ()) or ():
@@ -91,7 +91,9 @@ class QuestionnaireView:
                     continue  # the newer version's wording
                 low = getattr(question, "minimum", None) or 1
                 high = getattr(question, "maximum", None) or 5
-                points = [(str(n), self._point(version, question.id, n)) for n in range(low, high + 1)]
+                points = [
+                    (str(n), self._point(version, question.id, n)) for n in range(low, high + 1)
+                ]
                 if getattr(question, "dont_know", False):
                     points.append(("dont_know", "Don't know"))
                 note = ""
@@ -160,12 +162,13 @@ class QuestionnaireView:
         current = {c for c, _ in self.choices("attempted")}
         older: set[str] = set()
         for version in versions[1:]:
-            try:
+            if version.has_question("attempted"):
                 older |= set(version.question("attempted").choice_ids)
-            except Exception:
-                continue
         added = [label for c, label in self.choices("attempted") if c not in older]
-        note = "Every version asks the outcome of each area ticked in the same words, so the counts add up across versions."
+        note = (
+            "Every version asks the outcome of each area ticked in the same words, so the "
+            "counts add up across versions."
+        )
         if added:
             note += (
                 f" Only version {getattr(versions[0], 'version', '')} offers "
@@ -173,17 +176,20 @@ class QuestionnaireView:
                 + " and the outcome “Don't know”; earlier interviews cannot have them."
             )
         if older - current:
-            note += " Areas only earlier versions offered: " + ", ".join(sorted(older - current)) + "."
+            note += (
+                " Areas only earlier versions offered: " + ", ".join(sorted(older - current)) + "."
+            )
         return note
 
     def key_order(self) -> dict[str, int]:
         order: dict[str, int] = {}
         for version in self.versions():  # the current order first, then older-only keys
             try:
-                for key in version.answer_keys():
-                    order.setdefault(key, len(order))
-            except Exception:
-                continue
+                keys = list(version.answer_keys())
+            except Exception:  # a stand-in questionnaire
+                keys = []
+            for key in keys:
+                order.setdefault(key, len(order))
         return order
 
     def is_free_text(self, key: str, value: Any) -> bool:

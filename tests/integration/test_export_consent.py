@@ -28,12 +28,11 @@ async def test_identity_and_personal_answers_follow_quote_consent(database_url, 
             bot.services,
             {
                 "organisation": "Llywodraeth Cymru digital team",
-                "talk_further": "yes",
                 "contact": "sian@example.org",
             },
         )
         personal = bot.services.questionnaire.personal_ids
-        assert {"organisation", "contact"} <= personal
+        assert {"organisation", "contact", "role"} <= personal  # role: version 1's
         selection = exports.ExportFilter("all", personal=personal)
         data = json.loads(
             "".join([c async for c in exports.json_chunks(bot.services.db, selection)])
@@ -67,4 +66,4 @@ async def test_identity_and_personal_answers_follow_quote_consent(database_url, 
         assert answers.get("contact", {"value": None})["value"] is None
         text = json.dumps(data) + json.dumps(rows)
         assert "sian" not in text.lower() and "Llywodraeth Cymru digital" not in text
-    assert answers["role"]["value"], "non-identifying answers are always exported"
+    assert answers["relationship"]["value"], "non-identifying answers are always exported"

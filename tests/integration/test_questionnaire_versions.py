@@ -75,9 +75,7 @@ async def test_interview_started_on_v1_finishes_on_v1_after_v2_is_deployed(datab
 
 
 @pytest.mark.parametrize(("label", "lang"), [("English", "en"), ("Cymraeg", "cy")])
-async def test_introduction_comes_before_the_privacy_notice_and_on_help(
-    label, lang, database_url
-):
+async def test_introduction_comes_before_the_privacy_notice_and_on_help(label, lang, database_url):
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         q = bot.services.questionnaire
         intro = q.intro(lang)

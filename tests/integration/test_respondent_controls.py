@@ -81,7 +81,10 @@ async def test_whole_interview_in_each_language(lang, label, database_url):
 
 
 async def test_language_switch_midway_reasks_and_answers_keep_their_language(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2020)
         await consent(chat, "English")
@@ -105,7 +108,10 @@ async def test_language_switch_midway_reasks_and_answers_keep_their_language(dat
 
 @pytest.mark.parametrize(("lang", "label"), LANGS)
 async def test_back_offers_the_old_answer_and_keep(lang, label, database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2030)
         await consent(chat, label)
@@ -123,7 +129,10 @@ async def test_back_offers_the_old_answer_and_keep(lang, label, database_url):
 
 @pytest.mark.parametrize(("lang", "label"), LANGS)
 async def test_skip_only_optional_and_invalid_answers_explained(lang, label, database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2040)
         await consent(chat, label)
@@ -150,7 +159,10 @@ async def test_skip_only_optional_and_invalid_answers_explained(lang, label, dat
 
 @pytest.mark.parametrize(("lang", "label"), LANGS)
 async def test_review_edit_and_submit(lang, label, database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2050)
         await consent(chat, label)
@@ -189,7 +201,10 @@ async def test_leave_and_resume_after_restart_with_welcome_back(tmp_path):
 
 
 async def test_stale_button_is_answered_without_corrupting_state(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2070)
         await consent(chat, "English")
@@ -214,7 +229,10 @@ async def test_stale_button_is_answered_without_corrupting_state(database_url):
 
 
 async def test_country_typed_in_welsh_or_english_finds_iso_code(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         chat = emulator.chat(2080)
         await consent(chat, "Cymraeg")
         await _advance_to(chat, bot.services, "country")
@@ -232,7 +250,10 @@ async def test_country_typed_in_welsh_or_english_finds_iso_code(database_url):
 
 
 async def test_multi_message_answer_and_editing_a_sent_message(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         chat = emulator.chat(2090)
         await consent(chat, "English")
         role_message = await chat.send("Designer")
@@ -248,7 +269,10 @@ async def test_multi_message_answer_and_editing_a_sent_message(database_url):
 
 
 async def test_non_text_input_gets_a_clear_reply_and_the_question_again(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2100)
         await consent(chat, "Cymraeg")
@@ -267,7 +291,10 @@ async def test_non_text_input_gets_a_clear_reply_and_the_question_again(database
 
 
 async def test_a_reasked_multi_message_answer_still_offers_done(database_url):
-    async with running_emulator() as emulator, running_bot(emulator, database_url, questionnaire=V1) as bot:
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, questionnaire=V1) as bot,
+    ):
         q = bot.services.questionnaire
         chat = emulator.chat(2110)
         await consent(chat, "English")

@@ -121,8 +121,7 @@ def test_typical_path_over_the_budget_fails(tmp_path: Path) -> None:
     path = write(tmp_path, tight)
     errors = check_questionnaire(path)
     assert any(
-        "the typical path asks 5 questions (probes included); the budget is 4" in e
-        for e in errors
+        "the typical path asks 5 questions (probes included); the budget is 4" in e for e in errors
     )
     slow = BRANCHY.replace("budget: {questions: 20, minutes: 15}", "budget: {minutes: 0.5}")
     errors = check_questionnaire(write(tmp_path, slow))
@@ -174,7 +173,8 @@ def test_long_button_label_fails_for_its_row_width(tmp_path: Path) -> None:
     path = write(tmp_path, body)
     errors = check_questionnaire(path)
     assert any(
-        e.startswith(f"{path}:12:") and "'A label that is much too long for a phone'" in e
+        e.startswith(f"{path}:12:")
+        and "'A label that is much too long for a phone'" in e
         and "shows 30" in e
         for e in errors
     )
@@ -202,8 +202,12 @@ def test_shipped_questionnaire_is_within_budget_and_the_intro_uses_the_same_esti
     assert walked.unreachable == [] and not walked.truncated
     assert walked.typical.total <= 20 and walked.typical.minutes <= 15
     assert q.minutes == paths.typical_minutes(q, {"attempted": 3, "highlight": 1, "wales_first": 2})
-    assert q.minutes is not None and walked.typical.minutes <= q.minutes < walked.typical.minutes + 1
-    assert any(line.startswith("typical") and f"= {walked.typical.total:3}" in line for line in report)
+    assert (
+        q.minutes is not None and walked.typical.minutes <= q.minutes < walked.typical.minutes + 1
+    )
+    assert any(
+        line.startswith("typical") and f"= {walked.typical.total:3}" in line for line in report
+    )
 
 
 def test_version_one_breaks_the_label_limits_it_was_written_without() -> None:
