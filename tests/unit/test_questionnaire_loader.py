@@ -109,3 +109,46 @@ def test_mini_fixture_loads() -> None:
     q = load_questionnaire(FIXTURES / "mini.yaml")
     assert q.languages == ("en",)
     assert check_questionnaire(FIXTURES / "mini.yaml") == []
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "ui.en.yaml").write_text((FIXTURES / "ui.en.yaml").read_text())
+    path = tmp_path / "q.yaml"
+    path.write_text('id: x\nversion: "2"\ntitle: X\n' + body, encoding="utf-8")
+    return path
+
+
+def test_new_fields_are_checked_with_their_lines(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "sections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: one, kind: single, text: One?,\n"
+        "         choices: [{id: a, label: A}, {id: b, label: B}]}\n"
+        "      - {id: pick, kind: multi, text: Pick?, choices_from: {question: one}}\n"
+        "      - {id: rate, kind: scale, text: Rate?, labels: [Low, High]}\n",
+    )
+    errors = check_questionnaire(path)
+    assert any(
+        ":10: choices_from needs an earlier multi question with its own choices, not 'one'" in e
+        for e in errors
+    )
+    assert any(":11: a scale from 1 to 5 needs 5 labels" in e for e in errors)
+    fine = "sections:\n  - id: s\n    title: S\n    questions:\n"
+    fine += "      - {id: n, kind: text, text: N?}\n"
+    missing = _write(tmp_path, "earlier_versions: [gone.yaml]\n" + fine)
+    assert any(":4: no such file 'gone.yaml'" in e for e in check_questionnaire(missing))
+
+
+def test_earlier_version_must_share_the_id_and_differ_in_version(tmp_path: Path) -> None:
+    body = (
+        "sections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: name, kind: text, text: Name?}\n"
+    )
+    (tmp_path / "old.yaml").write_text('id: x\nversion: "2"\ntitle: X\n' + body)
+    path = _write(tmp_path, "earlier_versions: [old.yaml]\n" + body)
+    with pytest.raises(QuestionnaireError) as exc:
+        load_questionnaire(path)
+    assert "needs the same id and another version" in exc.value.errors[0]
+    (tmp_path / "old.yaml").write_text('id: x\nversion: "1"\ntitle: X\n' + body)
+    q = load_questionnaire(path)
+    assert q.for_version("1").version == "1" and q.for_version("2") is q
