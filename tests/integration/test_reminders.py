@@ -96,7 +96,8 @@ async def test_continue_re_asks_the_current_question(database_url, label, lang):
         await send_due_reminders(services)
         reminder = chat.last_reply
         await talk.tap(chat, talk.ui(lang, "reminder.continue"))
-        assert chat.last_reply.text == question.text
+        # the same question again (the first answer, a tap, shares its message with it)
+        assert question.text.endswith(chat.last_reply.text)
         assert chat.last_reply.buttons == question.buttons
         assert (await state_of(services, 3002)).cursor == cursor
         frozen = next(m for m in chat.messages if m.message_id == reminder.message_id)
