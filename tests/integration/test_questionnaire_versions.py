@@ -41,6 +41,12 @@ async def test_interview_started_on_v1_finishes_on_v1_after_v2_is_deployed(datab
             answered = await complete(chat, new.services)
             assert {"level", "years", "trait_centre", "biggest_success"} <= set(answered)
             assert "relationship" not in answered
+            # /mydata reads the answers as version 1 shows them (a v1-only choice's label)
+            before = len(chat.messages)
+            await chat.send("/mydata")
+            shown = "\n".join(m.text for m in chat.messages[before:] if m.document is None)
+            assert "At what level of government" in shown
+            assert "\nNational" in shown
             # a brand-new respondent meanwhile gets version 2
             other = emulator.chat(3102, language_code="en")
             await consent(other)
