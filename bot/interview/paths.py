@@ -4,9 +4,9 @@
 only where an answer changes what comes next:
 
 * a question no condition, repeat or `choices_from` depends on takes one answer;
-* a single / yes-no / scale question that something depends on is answered once with each value
-  a condition names, and once with a value none names (values no condition tells apart lead to
-  the same path);
+* a single / yes-no / scale question that something depends on is answered once with one value
+  of each kind the conditions tell apart (values every condition treats alike lead to the same
+  path);
 * a multi question that something depends on is answered with its first k offered choices, for
   every k it allows (so every repeat count is walked);
 * in a repeat group, items are interchangeable: the walk gives the items' answers in
@@ -102,33 +102,27 @@ class Walk:
 
 
 # --- the walk ----------------------------------------------------------------------------------
-def _condition_values(cond: ConditionModel | None, out: dict[str, set[object]]) -> None:
+def _leaves(cond: ConditionModel | None, out: dict[str, list[ConditionModel]]) -> None:
+    """Collect the simple conditions (those naming one question) by the question they name."""
     if cond is None:
         return
     for sub in (cond.not_, *(cond.all or ()), *(cond.any or ())):
-        _condition_values(sub, out)
-    if cond.question is None:
-        return
-    found = out.setdefault(cond.question, set())
-    if cond.equals is not None:
-        found.add(cond.equals)
-    for v in cond.in_ or ():
-        found.add(v)
-    if cond.answered is not None:
-        found.add(None)
+        _leaves(sub, out)
+    if cond.question is not None:
+        out.setdefault(cond.question, []).append(cond)
 
 
-def _drivers(q: Questionnaire) -> dict[str, set[object]]:
-    """Question id -> values named by conditions on it (None: `answered:`); every question
-    whose answer changes the path is a key."""
-    out: dict[str, set[object]] = {}
+def _drivers(q: Questionnaire) -> dict[str, list[ConditionModel]]:
+    """Question id -> the simple conditions that read it; every question whose answer changes
+    the path is a key (repeat and `choices_from` sources with no conditions too)."""
+    out: dict[str, list[ConditionModel]] = {}
     for question in q.questions:
-        _condition_values(question.when, out)
-        _condition_values(question.choices_unless, out)
+        _leaves(question.when, out)
+        _leaves(question.choices_unless, out)
         if question.repeat_over is not None:
-            out.setdefault(question.repeat_over, set())
+            out.setdefault(question.repeat_over, [])
         if question.choices_from is not None:
-            out.setdefault(question.choices_from, set())
+            out.setdefault(question.choices_from, [])
     return out
 
 
@@ -162,10 +156,10 @@ def _branches(
     q: Questionnaire,
     question: Question,
     answers: Mapping[str, Value],
-    named: set[object] | None,
+    leaves: list[ConditionModel] | None,
 ) -> list[Value]:
     """The answers worth walking for one question (see the module docstring)."""
-    if named is None:
+    if leaves is None:
         return [_placeholder(question)]
     out: list[Value] = []
     if question.kind == "multi":
@@ -178,14 +172,16 @@ def _branches(
         )
         out = [offered[:k] for k in range(lo, hi + 1)]
     elif question.kind in ("single", "yesno", "scale"):
-        values = _values(question)
-        out = [v for v in values if v in named]
-        other = [v for v in values if v not in named]
-        if other:
-            out.append(other[0])
+        # values every condition treats alike lead to the same path: walk one of each kind
+        seen: set[tuple[bool, ...]] = set()
+        for value in _values(question):
+            verdict = tuple(plan.holds(leaf, {question.id: value}, None) for leaf in leaves)
+            if verdict not in seen:
+                seen.add(verdict)
+                out.append(value)
     else:
         out = [_placeholder(question)]
-    if None in named and question.optional:
+    if question.optional and any(leaf.answered is not None for leaf in leaves):
         out.append(None)
     return out or [_placeholder(question)]
 
