@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=None)
     args = parser.parse_args(argv)
 
+    from bench.script import QUESTIONNAIRE
     from bot import logs
     from bot import telegram as bot_telegram
     from bot.app import Overrides, create_app
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         "database_url": args.db,
         "log_level": "INFO",
         "_env_file": None,
+        "questionnaire": QUESTIONNAIRE,  # the version bench.script's answers are written for
     }
     if args.webhook:
         values["telegram_webhook_url"] = args.webhook

@@ -104,7 +104,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _questionnaire(args: argparse.Namespace) -> int:
-    from bot.interview import check_questionnaire, confirm_translations
+    from bot.interview import confirm_translations
+    from bot.interview.loader import check_instrument
 
     default = Path("prompts/dgu_landscape.yaml")
     if args.q_command == "confirm":
@@ -113,7 +114,9 @@ def _questionnaire(args: argparse.Namespace) -> int:
         print(f"confirmed {len(done)} translation(s) in {args.language}")
         return 0
     path = args.path or _settings_questionnaire(default)
-    problems = check_questionnaire(path)
+    report, problems = check_instrument(path)
+    for line in report:
+        print(f"{path}: {line}")
     for line in problems:
         print(line, file=sys.stderr)
     if problems:

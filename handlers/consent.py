@@ -30,7 +30,19 @@ async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None
             (turn.ui(lang, "consent.decline"), render.pack("C", "n", lang)),
         ]
     ]
-    await turn.send(notice.messages(turn, lang, source, asking=True, buttons=buttons))
+    await turn.send(
+        [
+            *introduction(turn, lang),
+            *notice.messages(turn, lang, source, asking=True, buttons=buttons),
+        ]
+    )
+
+
+def introduction(turn: Turn, lang: str) -> list[render.Outgoing]:
+    """Who is asking and why, who should answer, how long (from the questionnaire's typical
+    path): before the privacy notice, and again on /help."""
+    intro = turn.q.intro(lang)
+    return [render.simple(intro)] if intro else []
 
 
 def quote_question(turn: Turn, lang: str) -> render.Outgoing:
@@ -42,7 +54,7 @@ def quote_question(turn: Turn, lang: str) -> render.Outgoing:
 
 
 async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
-    from handlers.conversation import ensure_respondent, language_of
+    from handlers.conversation import ensure_respondent, language_of, questionnaire_for
 
     agreed = len(parts) > 1 and parts[1] == "y"
     lang = parts[2] if len(parts) > 2 and parts[2] in turn.q.languages else turn.q.default_language
@@ -61,8 +73,9 @@ async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
                 await turn.send([quote_question(turn, language_of(turn.q, existing))])
                 return
             state = engine.State.from_json(interview.state)
-            result = engine.current(turn.q, state)
-            await turn.send(render.events(turn.q, language_of(turn.q, existing), result.events))
+            q = questionnaire_for(turn, interview)
+            result = engine.current(q, state)
+            await turn.send(render.events(q, language_of(turn.q, existing), result.events))
             return
     respondent = await ensure_respondent(turn)
     assert respondent.id is not None
@@ -96,7 +109,7 @@ async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
 
 
 async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
-    from handlers.conversation import language_of
+    from handlers.conversation import language_of, questionnaire_for
 
     level = _SHORT.get(parts[1] if len(parts) > 1 else "", "")
     store = InterviewStore(turn.services.db)
@@ -120,7 +133,8 @@ async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
         return
     if first_choice and interview.status in ACTIVE_STATUSES:
         state = engine.State.from_json(interview.state)
-        result = engine.current(turn.q, state)
-        await turn.send([confirm, *render.events(turn.q, lang, result.events)])
+        q = questionnaire_for(turn, interview)
+        result = engine.current(q, state)
+        await turn.send([confirm, *render.events(q, lang, result.events)])
     else:
         await turn.send([confirm])

@@ -137,6 +137,12 @@ class Turn:
         return self.q.ui(lang, key, **params)
 
 
+def questionnaire_for(turn: Turn, interview: Interview) -> Questionnaire:
+    """The questionnaire an interview started on: interviews begun on an earlier version
+    finish on it (its questions, texts and answer keys), whatever version is current."""
+    return turn.q.for_version(interview.questionnaire_version)
+
+
 def storable(text: str) -> str:
     """Text as we keep it: without NUL characters, which PostgreSQL text cannot hold (one in a
     JSON answer made every staff search fail). Everything else is kept exactly as sent."""
@@ -218,7 +224,7 @@ async def step(
     `make_input` is an engine input, or a function (q, state) -> Step for set_language/current.
     `frozen` is an answered question's message and its new text, edited after the write.
     """
-    q = turn.q
+    q = questionnaire_for(turn, interview)
     for _attempt in range(MAX_RETRIES):
         state = State.from_json(interview.state)
         if callable(make_input):
@@ -284,9 +290,10 @@ async def _reask(turn: Turn, interview_id: str) -> None:
 
         await turn.send([consent.quote_question(turn, fresh.language)])
         return
-    result = engine.current(turn.q, State.from_json(fresh.state))
+    q = questionnaire_for(turn, fresh)
+    result = engine.current(q, State.from_json(fresh.state))
     await send_or_mark(
-        turn, fresh.id, fresh.version, render.events(turn.q, result.state.language, result.events)
+        turn, fresh.id, fresh.version, render.events(q, result.state.language, result.events)
     )
 
 

@@ -152,16 +152,21 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
         blocks.append("\n".join(lines))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:
-            blocks.extend(_answer_blocks(turn, lang, answer))
+            blocks.extend(_answer_blocks(turn, lang, answer, interview["questionnaire"]))
     blocks.append(render.esc(ui(lang, "mydata.delete_hint")))
     return blocks
 
 
-def _answer_blocks(turn: Turn, lang: str, answer: dict[str, Any]) -> list[str]:
-    """One answer: its question in bold, then the value; a long value over several blocks."""
+def _answer_blocks(
+    turn: Turn, lang: str, answer: dict[str, Any], questionnaire: dict[str, Any]
+) -> list[str]:
+    """One answer: its question in bold, then the value; a long value over several blocks.
+    The value reads as the questionnaire version the interview ran on shows it."""
     value = answer["value"]
     try:
-        shown = turn.q.display(answer["question_id"], value, lang)
+        shown = turn.q.for_version(questionnaire.get("version")).display(
+            answer["question_id"], value, lang
+        )
     except Exception:  # a question no longer in the questionnaire: show the raw value
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     title = f"<b>{render.esc(render.clip(answer['question_text'], 500))}</b>"

@@ -24,6 +24,7 @@ from bot.interview import (
     Questionnaire,
     QuestionView,
     ReviewSummary,
+    buttons_per_row,
 )
 
 MAX_TEXT = 4096
@@ -165,13 +166,9 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
             mark = "☑" if choice.selected else "☐"
             rows.append([(f"{mark} {choice.label}", pack("t", key, choice.id))])
         rows.append([(q.ui(lang, "button.done"), pack("d", key))])
-    elif kind == "scale":
-        rows.append([(c.label, pack("a", key, c.id)) for c in view.choices])
     elif view.choices:
-        short = all(len(c.label) <= 14 for c in view.choices)
-        per_row = 2 if short and len(view.choices) > 2 else 1
-        if kind == "yesno":
-            per_row = 2
+        # the layout `questionnaire check` checks labels against (bot.interview.paths)
+        per_row = buttons_per_row(kind, [c.label for c in view.choices])
         row: list[tuple[str, str]] = []
         for choice in view.choices:
             label = f"✓ {choice.label}" if choice.selected else choice.label

@@ -20,6 +20,7 @@ from handlers.conversation import (
     Turn,
     ensure_respondent,
     language_of,
+    questionnaire_for,
     start_interview,
     step,
     storable,
@@ -108,7 +109,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _where(turn: Turn, interview: Interview) -> str:
     state = engine.State.from_json(interview.state)
-    result = engine.current(turn.q, state)
+    result = engine.current(questionnaire_for(turn, interview), state)
     for event in result.events:
         view = getattr(event, "view", None)
         if view is not None:
@@ -120,7 +121,7 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = _turn(update, context)
     respondent, _ = await _known(turn)
     lang = language_of(turn.q, respondent) if respondent else _guess(turn)
-    await turn.send([render.simple(turn.ui(lang, "help"))])
+    await turn.send([*consent.introduction(turn, lang), render.simple(turn.ui(lang, "help"))])
 
 
 def _guess(turn: Turn) -> str:
@@ -222,11 +223,12 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
         return
     state = engine.State.from_json(interview.state)
-    result = engine.current(turn.q, state)
+    q = questionnaire_for(turn, interview)
+    result = engine.current(q, state)
     await turn.send(
         [
             render.simple(turn.ui(lang, "input.unsupported")),
-            *render.events(turn.q, state.language, result.events),
+            *render.events(q, state.language, result.events),
         ]
     )
 
@@ -327,7 +329,7 @@ def _frozen_text(turn: Turn, interview: Interview, parts: list[str]) -> str:
     key, choice = parts[1], parts[2]
     if state.cursor != key:
         return ""
-    result = engine.current(turn.q, state)
+    result = engine.current(questionnaire_for(turn, interview), state)
     for event in result.events:
         view = getattr(event, "view", None)
         if view is not None and view.key == key:

@@ -38,10 +38,19 @@ from bot.interview.model import (
     Text,
     Toggle,
 )
-from bot.interview.questionnaire import Question, Questionnaire, Value, fingerprint, split_key
+from bot.interview.paths import buttons_per_row
+from bot.interview.questionnaire import (
+    DONT_KNOW,
+    Question,
+    Questionnaire,
+    Value,
+    fingerprint,
+    split_key,
+)
 from bot.interview.yamlfile import QuestionnaireError
 
 __all__ = [
+    "DONT_KNOW",
     "ENGINE_UI_KEYS",
     "Amend",
     "Ask",
@@ -75,6 +84,7 @@ __all__ = [
     "Value",
     "advance",
     "begin",
+    "buttons_per_row",
     "check_questionnaire",
     "confirm_translations",
     "current",

@@ -40,7 +40,7 @@ from bot.interview.model import (
     Toggle,
 )
 from bot.interview.plan import Slot
-from bot.interview.questionnaire import Question, Questionnaire, Value, split_key
+from bot.interview.questionnaire import DONT_KNOW, Question, Questionnaire, Value, split_key
 
 _YES = {"yes", "y", "ie", "do", "oes", "ydw", "ydy", "yndw", "true", "1"}
 _NO = {"no", "n", "na", "nac ydw", "naddo", "nac oes", "nage", "false", "0"}
@@ -223,7 +223,7 @@ def _choices(
     if question.kind == "multi":
         return [
             ChoiceView(c, q.choice_label(qid, c, lang), c in state.pending)
-            for c in question.choice_ids
+            for c in plan.available(q, question, state.answers)
         ]
     if question.kind == "yesno":
         return [
@@ -232,14 +232,13 @@ def _choices(
         ]
     if question.kind == "scale":
         lo, hi = question.minimum or 1, question.maximum or 5
-        views = []
-        for n in range(lo, hi + 1):
-            label = str(n)
-            if n == lo:
-                label = f"{n} · {q.scale_label(qid, 'low', lang)}"
-            elif n == hi:
-                label = f"{n} · {q.scale_label(qid, 'high', lang)}"
-            views.append(ChoiceView(str(n), label, existing == n))
+        views = [
+            ChoiceView(str(n), q.point_label(qid, n, lang), existing == n)
+            for n in range(lo, hi + 1)
+        ]
+        if question.dont_know:
+            label = q.point_label(qid, DONT_KNOW, lang)
+            views.append(ChoiceView(DONT_KNOW, label, existing == DONT_KNOW))
         return views
     if question.kind == "country":
         codes = list(state.candidates) or list(question.quick_picks)
@@ -521,6 +520,9 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
             n = int(raw)
             if question.minimum <= n <= question.maximum:
                 return _answer(q, state, n)
+        typed = _match_point(q, question, raw)
+        if typed is not None:
+            return _answer(q, state, typed)
         return _invalid(
             q, state, q.ui(lang, "invalid.scale", min=question.minimum, max=question.maximum)
         )
@@ -548,6 +550,21 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
         slots = plan.build(q, state.answers)
         return Step(state, [Ask(_view(q, state, slots), q.ui(lang, "country.matches"))])
     return _invalid(q, state, q.ui(lang, "invalid.use_buttons"))
+
+
+def _match_point(q: Questionnaire, question: Question, raw: str) -> Value:
+    """A scale point typed as its label (in any language), or "don't know" where offered."""
+    text = raw.casefold().strip().strip(".!")
+    points: list[Value] = list(range(question.minimum or 1, (question.maximum or 5) + 1))
+    if question.dont_know:
+        points.append(DONT_KNOW)
+    for point in points:
+        if point != DONT_KNOW and not question.labelled_points:
+            continue
+        labels = {q.point_label(question.id, point, lang).casefold() for lang in q.languages}
+        if text in labels:
+            return point
+    return None
 
 
 def _match_label(q: Questionnaire, question: Question, raw: str, lang: str) -> str | None:
@@ -624,6 +641,8 @@ def _choice(q: Questionnaire, state: State, choice: str) -> Step:
         n = int(choice)
         if (question.minimum or 1) <= n <= (question.maximum or 5):
             return _answer(q, state, n)
+    if question.kind == "scale" and question.dont_know and choice == DONT_KNOW:
+        return _answer(q, state, DONT_KNOW)
     if question.kind == "country" and countries.is_code(choice):
         return _answer(q, state.with_(candidates=()), choice.upper())
     return Step(state, _reask(q, state, q.ui(lang, "stale.button")))
@@ -636,7 +655,7 @@ def _toggle(q: Questionnaire, state: State, choice: str) -> Step:
         return Step(state, _reask(q, state, q.ui(lang, "stale.button")))
     slot, slots = found
     question = slot.question
-    if choice not in question.choice_ids:
+    if choice not in plan.available(q, question, state.answers):
         return Step(state, _reask(q, state, q.ui(lang, "stale.button")))
     if choice in state.pending:
         pending = tuple(c for c in state.pending if c != choice)
@@ -658,7 +677,7 @@ def _done(q: Questionnaire, state: State, now: datetime) -> Step:
     if state.probing is not None:
         return _next(q, state.with_(probing=None), slots, slot.key, [], [])
     if question.kind == "multi":
-        chosen = [c for c in question.choice_ids if c in state.pending]
+        chosen = [c for c in plan.available(q, question, state.answers) if c in state.pending]
         least = question.min_choices if question.min_choices is not None else 1
         if len(chosen) < least:
             return _invalid(q, state, q.ui(lang, "invalid.multi_min", min=least))

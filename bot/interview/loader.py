@@ -56,6 +56,7 @@ ENGINE_UI_KEYS: tuple[str, ...] = (
     "answer.no",
     "scale.low",
     "scale.high",
+    "scale.dont_know",
     "collecting",
     "merged",
     "amended",
@@ -116,6 +117,8 @@ def _files(path: str | Path) -> _Files:
 def source_strings(model: QuestionnaireModel) -> Iterator[SourceText]:
     """Every translatable questionnaire text with its key and its place in the source file."""
     yield SourceText("title", model.title, ("title",))
+    if model.intro is not None:
+        yield SourceText("intro", model.intro, ("intro",))
     for s_no, section in enumerate(model.sections):
         base: Loc = ("sections", s_no)
         yield SourceText(f"section.{section.id}.title", section.title, (*base, "title"))
@@ -130,6 +133,8 @@ def source_strings(model: QuestionnaireModel) -> Iterator[SourceText]:
                 value = getattr(q, end)
                 if value is not None:
                     yield SourceText(f"q.{q.id}.{end}", value, (*qloc, end))
+            for p_no, label in enumerate(q.labels or []):
+                yield SourceText(f"q.{q.id}.point.{p_no + 1}", label, (*qloc, "labels", p_no))
             for c_no, choice in enumerate(q.choices or []):
                 yield SourceText(
                     f"q.{q.id}.choice.{choice.id}",
@@ -141,10 +146,10 @@ def source_strings(model: QuestionnaireModel) -> Iterator[SourceText]:
 # --- semantic checks ---------------------------------------------------------------------------
 _KIND_FIELDS: dict[str, set[str]] = {
     "single": {"choices"},
-    "multi": {"choices", "min_choices", "max_choices"},
+    "multi": {"choices", "choices_from", "min_choices", "max_choices"},
     "text": {"min_length", "max_length", "probe", "collect"},
     "number": {"minimum", "maximum"},
-    "scale": {"minimum", "maximum", "low", "high"},
+    "scale": {"minimum", "maximum", "low", "high", "labels", "dont_know"},
     "yesno": set(),
     "country": {"quick_picks"},
 }
@@ -202,7 +207,23 @@ def _check_question(
     for field in sorted(_KIND_SPECIFIC - allowed):
         if getattr(q, field) is not None:
             err((field,), f"'{field}' does not apply to a {q.kind} question")
-    if q.kind in ("single", "multi"):
+    if q.choices_from is not None:
+        source = earlier.get(q.choices_from.question)
+        if q.choices is not None:
+            err(("choices",), "give either 'choices' or 'choices_from', not both")
+        if source is None or source.kind != "multi" or source.choices_from is not None:
+            err(
+                ("choices_from", "question"),
+                f"choices_from needs an earlier multi question with its own choices, "
+                f"not '{q.choices_from.question}'",
+            )
+        elif q.max_choices is not None and q.max_choices > len(source.choices or []):
+            err(("max_choices",), "max_choices is more than the number of choices")
+        if q.choices_from.unless is not None:
+            _check_condition(
+                doc, (*qloc, "choices_from", "unless"), q.choices_from.unless, q, earlier, errors
+            )
+    elif q.kind in ("single", "multi"):
         choices = q.choices or []
         if len(choices) < 2:
             err(("choices",), f"a {q.kind} question needs at least two choices")
@@ -230,6 +251,11 @@ def _check_question(
         lo, hi = q.minimum or 1, q.maximum if q.maximum is not None else 5
         if hi - lo < 1 or hi - lo > 10:
             err(("maximum",), "a scale needs 2 to 11 points")
+        if q.labels is not None:
+            if len(q.labels) != hi - lo + 1:
+                err(("labels",), f"a scale from {lo} to {hi} needs {hi - lo + 1} labels")
+            if q.low is not None or q.high is not None:
+                err(("labels",), "give either 'labels' (every point) or 'low'/'high', not both")
     for c_no, code in enumerate(q.quick_picks or []):
         if not countries.is_code(code) or code != code.upper():
             err(("quick_picks", c_no), f"'{code}' is not an ISO 3166-1 alpha-2 code")
@@ -243,7 +269,10 @@ def _check_question(
         elif over.repeat is not None:
             err(("repeat", "for_each"), "repeat over a question that is itself repeated")
         else:
-            longest = max((len(c.id) for c in over.choices or []), default=0)
+            own = over.choices
+            if over.choices_from is not None and over.choices_from.question in earlier:
+                own = earlier[over.choices_from.question].choices
+            longest = max((len(c.id) for c in own or []), default=0)
             if len(q.id) + len(REPEAT_SEPARATOR) + longest > MAX_QUESTION_ID + MAX_CHOICE_ID:
                 err(("id",), "repeat key too long for Telegram buttons")
         if "{item}" not in q.text:
@@ -299,7 +328,14 @@ def _check_condition(
         what = "itself" if cond.question == q.id else f"unknown or later question '{cond.question}'"
         errors.append(doc.error((*loc, "question"), f"condition refers to {what}"))
         return
-    if ref.repeat is not None and (q.repeat is None or q.repeat.for_each != ref.repeat.for_each):
+    per_item = q.choices_from is not None and (
+        ref.repeat is not None and q.choices_from.question == ref.repeat.for_each
+    )  # choices_from ... unless: read for each item of the same multi
+    if (
+        ref.repeat is not None
+        and not per_item
+        and (q.repeat is None or q.repeat.for_each != ref.repeat.for_each)
+    ):
         errors.append(
             doc.error((*loc, "question"), f"'{ref.id}' is repeated; only its own group may use it")
         )
@@ -314,6 +350,8 @@ def _check_condition(
             errors.append(doc.error((*loc, "includes"), "'includes' needs a multi question"))
             return
     choice_ids = {c.id for c in ref.choices or []}
+    if ref.choices_from is not None and ref.choices_from.question in earlier:
+        choice_ids = {c.id for c in earlier[ref.choices_from.question].choices or []}
     for v in values:
         if ref.kind in ("single", "multi") and v not in choice_ids:
             errors.append(doc.error((*loc, form), f"'{v}' is not a choice of '{ref.id}'"))
@@ -406,10 +444,12 @@ def _build(loaded: _Loaded) -> Questionnaire:
         ui_texts[lang] = {k: e.text for k, e in ui_found[1].strings.items()} if ui_found else {}
     sections: list[Section] = []
     questions: list[Question] = []
+    by_id = {q.id: q for section in model.sections for q in section.questions}
     for section in model.sections:
         sections.append(Section(section.id, tuple(q.id for q in section.questions)))
         for q in section.questions:
-            questions.append(_question(q, section.id))
+            source = by_id.get(q.choices_from.question) if q.choices_from else None
+            questions.append(_question(q, section.id, source))
     return Questionnaire(
         id=model.id,
         version=model.version,
@@ -422,10 +462,11 @@ def _build(loaded: _Loaded) -> Questionnaire:
         ui_texts=ui_texts,
         merge_window_seconds=model.settings.merge_window_seconds,
         max_attempts=model.settings.max_attempts,
+        intro=model.intro is not None,
     )
 
 
-def _question(q: QuestionModel, section_id: str) -> Question:
+def _question(q: QuestionModel, section_id: str, source: QuestionModel | None = None) -> Question:
     minimum: int | None = q.minimum
     maximum: int | None = q.maximum
     if q.kind == "scale":
@@ -438,7 +479,7 @@ def _question(q: QuestionModel, section_id: str) -> Question:
         optional=q.optional,
         when=q.when,
         repeat_over=q.repeat.for_each if q.repeat else None,
-        choice_ids=tuple(c.id for c in q.choices or []),
+        choice_ids=tuple(c.id for c in (source.choices if source else q.choices) or []),
         min_choices=q.min_choices,
         max_choices=q.max_choices,
         min_length=q.min_length,
@@ -450,20 +491,180 @@ def _question(q: QuestionModel, section_id: str) -> Question:
         quick_picks=tuple(q.quick_picks or countries.EXAMPLES) if q.kind == "country" else (),
         has_hint=q.hint is not None,
         personal=q.personal,
+        choices_from=q.choices_from.question if q.choices_from else None,
+        choices_unless=q.choices_from.unless if q.choices_from else None,
+        labelled_points=q.labels is not None,
+        dont_know=q.kind == "scale" and q.dont_know is not False,
     )
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Load a questionnaire with its languages; raises QuestionnaireError with file:line entries."""
+    """Load a questionnaire with its languages and its earlier versions (`earlier_versions`);
+    raises QuestionnaireError with file:line entries."""
+    from bot.interview import paths
+
     loaded, errors = _load(path)
     if loaded is None:
         raise QuestionnaireError(errors)
-    return _build(loaded)
+    earlier: dict[str, Questionnaire] = {}
+    for name in loaded.model.earlier_versions:
+        old = load_questionnaire(loaded.files.folder / name)
+        if old.id != loaded.model.id or old.version == loaded.model.version:
+            raise QuestionnaireError(
+                [
+                    f"{loaded.files.folder / name}:1: an earlier version of '{loaded.model.id}' "
+                    f"needs the same id and another version"
+                ]
+            )
+        earlier[old.version] = old
+        earlier.update(old.earlier)
+    q = _build(loaded)
+    q.earlier = earlier
+    q.minutes = paths.intro_minutes(q, loaded.model.settings)
+    return q
 
 
 # --- checking translations ---------------------------------------------------------------------
 def check_questionnaire(path: str | Path) -> list[str]:
-    """Every problem, including missing, stale, unknown and mismatched translations; [] if fine."""
+    """Every problem, including missing, stale, unknown and mismatched translations, button
+    labels too long for a phone, unreachable questions and a typical path over the budget;
+    [] if fine."""
+    return check_instrument(path)[1]
+
+
+def check_instrument(path: str | Path) -> tuple[list[str], list[str]]:
+    """(report, problems): the path statistics (`bot.interview.paths`) and every problem."""
+    errors = _check_files(path)
+    if errors:
+        return [], errors
+    loaded, _ = _load(path)
+    assert loaded is not None
+    q = _build(loaded)
+    for name in loaded.model.earlier_versions:
+        earlier = loaded.files.folder / name
+        if not earlier.exists():
+            errors.append(loaded.doc.error(("earlier_versions",), f"no such file '{name}'"))
+            continue
+        errors += _check_files(earlier)
+        if not errors:
+            old = load_questionnaire(earlier)
+            if old.id != q.id or old.version == q.version:
+                errors.append(
+                    loaded.doc.error(
+                        ("earlier_versions",),
+                        f"'{name}' must have id '{q.id}' and a version other than '{q.version}'",
+                    )
+                )
+    errors += _check_labels(loaded, q)
+    report, path_errors = _check_paths(loaded, q)
+    return report, errors + path_errors
+
+
+def _check_labels(loaded: _Loaded, q: Questionnaire) -> list[str]:
+    """Every button label must fit one line of a phone in the row it gets (paths.ROW_LIMITS)."""
+    from bot.interview import paths
+
+    errors: list[str] = []
+    for lang in q.languages:
+        for question in q.questions:
+            if question.choices_from is not None:
+                continue  # the source question's labels are checked there
+            labels: dict[str, str] = {}
+            if question.kind in ("single", "multi"):
+                labels = {
+                    f"q.{question.id}.choice.{c}": q.choice_label(question.id, c, lang)
+                    for c in question.choice_ids
+                }
+            elif question.kind == "scale":
+                lo, hi = question.minimum or 1, question.maximum or 5
+                for n in range(lo, hi + 1):
+                    if question.labelled_points:
+                        key = f"q.{question.id}.point.{n - lo + 1}"
+                    elif n in (lo, hi):
+                        end = "low" if n == lo else "high"
+                        own = f"q.{question.id}.{end}"
+                        key = own if q.has_text(own) else f"scale.{end}"
+                    else:
+                        key = f"#{n}"  # a bare number
+                    labels[key] = q.point_label(question.id, n, lang)
+                if question.dont_know:
+                    labels["scale.dont_know"] = q.ui(lang, "scale.dont_know")
+            if not labels:
+                continue
+            limit = paths.label_limit(question.kind, list(labels.values()))
+            for key, label in labels.items():
+                if len(label) <= limit:
+                    continue
+                message = (
+                    f"{lang} button label '{label}' of '{question.id}' has {len(label)} "
+                    f"characters; a phone shows {limit} on one line in its row "
+                    f"({paths.buttons_per_row(question.kind, list(labels.values()))} a row)"
+                )
+                errors.append(_where(loaded, lang, key, message))
+    return errors
+
+
+def _where(loaded: _Loaded, lang: str, key: str, message: str) -> str:
+    """`file:line: message` at a text's place in the English source or a translation."""
+    if lang == SOURCE_LANGUAGE:
+        for s in loaded.sources:
+            if s.key == key:
+                return loaded.doc.error(s.loc, message)
+        return loaded.ui_doc.error(("strings", key), message)
+    found = loaded.translations.get(lang)
+    if key.startswith("scale.") or key.startswith("#"):
+        found = loaded.ui_translations.get(lang)
+    if found is None:
+        return f"{loaded.files.translation(lang)}:1: {message}"
+    return found[0].error(("strings", key), message)
+
+
+def _check_paths(loaded: _Loaded, q: Questionnaire) -> tuple[list[str], list[str]]:
+    from bot.interview import paths
+
+    settings = loaded.model.settings
+    walked = paths.walk(q, settings.typical_choices)
+    report = [
+        f"{walked.paths} paths walked"
+        + (f" (stopped at {paths.MAX_PATHS})" if walked.truncated else ""),
+        *(
+            f"{name:8} {c.questions:3} questions + {c.probes} probes = {c.total:3}, "
+            f"about {c.minutes:.1f} minutes"
+            for name, c in (
+                ("minimum", walked.minimum),
+                ("typical", walked.typical),
+                ("maximum", walked.maximum),
+            )
+        ),
+    ]
+    errors: list[str] = []
+    for qid in walked.unreachable:
+        errors.append(_where(loaded, SOURCE_LANGUAGE, f"q.{qid}.text", f"'{qid}' is never asked"))
+    if walked.truncated:
+        errors.append(loaded.doc.error(("sections",), "too many paths to walk them all"))
+    budget = settings.budget
+    if budget is not None:
+        typical = walked.typical
+        if typical.total > budget.questions:
+            errors.append(
+                loaded.doc.error(
+                    ("settings", "budget"),
+                    f"the typical path asks {typical.total} questions (probes included); "
+                    f"the budget is {budget.questions}",
+                )
+            )
+        if typical.minutes > budget.minutes:
+            errors.append(
+                loaded.doc.error(
+                    ("settings", "budget"),
+                    f"the typical path takes about {typical.minutes:.1f} minutes; "
+                    f"the budget is {budget.minutes:g}",
+                )
+            )
+    return report, errors
+
+
+def _check_files(path: str | Path) -> list[str]:
     loaded, errors = _load(path)
     if loaded is None:
         return errors

@@ -24,7 +24,9 @@ def build(q: Questionnaire, answers: Mapping[str, Value]) -> list[Slot]:
     while i < len(questions):
         first = questions[i]
         if first.repeat_over is None:
-            if holds(first.when, answers, None):
+            if holds(first.when, answers, None) and (
+                first.choices_from is None or available(q, first, answers)
+            ):
                 slots.append(Slot(first.id, first, None))
             i += 1
             continue
@@ -39,13 +41,31 @@ def build(q: Questionnaire, answers: Mapping[str, Value]) -> list[Slot]:
         selected = answers.get(first.repeat_over)
         if not isinstance(selected, list):
             continue
-        for item in q.question(first.repeat_over).choice_ids:
-            if item not in selected:
+        over = q.question(first.repeat_over)
+        offered = set(available(q, over, answers))
+        for item in over.choice_ids:
+            if item not in selected or item not in offered:
                 continue
             for member in group:
                 if holds(member.when, answers, item):
                     slots.append(Slot(f"{member.id}{REPEAT_SEPARATOR}{item}", member, item))
     return slots
+
+
+def available(q: Questionnaire, question: Question, answers: Mapping[str, Value]) -> list[str]:
+    """The choices a question offers now: its own, or for `choices_from` those picked in the
+    source question (in choice order) except items for which `unless` holds."""
+    if question.choices_from is None:
+        return list(question.choice_ids)
+    picked = answers.get(question.choices_from)
+    if not isinstance(picked, list):
+        return []
+    return [
+        c
+        for c in q.question(question.choices_from).choice_ids
+        if c in picked
+        and (question.choices_unless is None or not holds(question.choices_unless, answers, c))
+    ]
 
 
 def holds(cond: ConditionModel | None, answers: Mapping[str, Value], item: str | None) -> bool:

@@ -13,6 +13,7 @@ from bot.interview.schema import ConditionModel
 
 Value = str | list[str] | int | float | bool | None
 REPEAT_SEPARATOR = "@"
+DONT_KNOW = "dont_know"  # the stored answer of a scale's "Don't know" button
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -62,6 +63,10 @@ class Question:
     quick_picks: tuple[str, ...]
     has_hint: bool
     personal: bool = False
+    choices_from: str | None = None  # multi: choices are those picked in this earlier multi
+    choices_unless: ConditionModel | None = None  # ... leaving out items for which this holds
+    labelled_points: bool = False  # scale: every point has its own label (`q.<id>.point.<n>`)
+    dont_know: bool = False  # scale: a "Don't know" button, stored as DONT_KNOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,9 @@ class Questionnaire:
         ui_texts: Mapping[str, Mapping[str, str]],
         merge_window_seconds: float,
         max_attempts: int,
+        intro: bool = False,
+        earlier: Mapping[str, Questionnaire] | None = None,
+        minutes: int | None = None,
     ) -> None:
         self.id = id
         self.version = version
@@ -107,6 +115,27 @@ class Questionnaire:
         self._section_no = {s.id: n for n, s in enumerate(sections, 1)}
         self._texts = {lang: dict(t) for lang, t in texts.items()}
         self._ui = {lang: dict(t) for lang, t in ui_texts.items()}
+        self.has_intro = intro
+        #: earlier versions by version string: interviews started on one finish on it
+        self.earlier: dict[str, Questionnaire] = dict(earlier or {})
+        #: estimated minutes of the typical path (bot.interview.paths), for the introduction
+        self.minutes = minutes
+
+    def for_version(self, version: str | None) -> Questionnaire:
+        """The questionnaire an interview started on (this one for an unknown version)."""
+        if version is None or version == self.version:
+            return self
+        return self.earlier.get(version, self)
+
+    def versions(self) -> list[Questionnaire]:
+        """This questionnaire and every earlier version, newest first."""
+        return [self, *self.earlier.values()]
+
+    def intro(self, lang: str) -> str | None:
+        """The introduction (who asks, why, who should answer, how long), or None."""
+        if not self.has_intro:
+            return None
+        return self.text(lang, "intro", minutes=self.minutes if self.minutes else "?")
 
     # --- lookups -----------------------------------------------------------------------------
     def question(self, question_id: str) -> Question:
@@ -118,7 +147,10 @@ class Questionnaire:
     @property
     def personal_ids(self) -> frozenset[str]:
         """Questions whose answers identify the person (exported only with attributable consent)."""
-        return frozenset(q.id for q in self.questions if q.personal)
+        ids = {q.id for q in self.questions if q.personal}
+        for earlier in self.earlier.values():  # old interviews' answers are withheld the same way
+            ids |= earlier.personal_ids
+        return frozenset(ids)
 
     def section_index(self, section_id: str) -> int:
         return self._section_no[section_id]
@@ -199,6 +231,10 @@ class Questionnaire:
 
     def choice_label(self, question_id: str, choice_id: str, lang: str) -> str:
         q = self._by_id[question_id]
+        if q.choices_from is not None:
+            return self.choice_label(q.choices_from, choice_id, lang)
+        if q.kind == "scale":
+            return self.point_label(question_id, choice_id, lang)
         if q.kind in ("single", "multi"):
             return self.text(lang, f"q.{question_id}.choice.{choice_id}")
         if q.kind == "yesno":
@@ -214,6 +250,25 @@ class Questionnaire:
             return self.text(lang, key)
         return self.ui(lang, f"scale.{end}")
 
+    def point_label(self, question_id: str, point: object, lang: str) -> str:
+        """A scale point as a respondent reads it: its own label, or the number (with the end
+        labels at the ends); DONT_KNOW is the UI's "Don't know"."""
+        q = self._by_id[question_id]
+        if point == DONT_KNOW:
+            return self.ui(lang, "scale.dont_know")
+        try:
+            n = int(str(point))
+        except ValueError:
+            return str(point)
+        lo, hi = q.minimum or 1, q.maximum or 5
+        if q.labelled_points:
+            return self.text(lang, f"q.{question_id}.point.{n - lo + 1}")
+        if n == lo:
+            return f"{n} · {self.scale_label(question_id, 'low', lang)}"
+        if n == hi:
+            return f"{n} · {self.scale_label(question_id, 'high', lang)}"
+        return str(n)
+
     def display(self, key: str, value: Value, lang: str) -> str:
         """An answer as a respondent reads it back (review summary, 'your answer was')."""
         qid, _ = split_key(key)
@@ -227,4 +282,6 @@ class Questionnaire:
             return ", ".join(labels) if labels else self.ui(lang, "review.none_selected")
         if q.kind in ("single", "country"):
             return self.choice_label(qid, str(value), lang)
+        if q.kind == "scale" and (q.labelled_points or value == DONT_KNOW):
+            return self.point_label(qid, value, lang)
         return str(value)

@@ -48,6 +48,14 @@ class ConditionModel(_Strict):
     any: list[ConditionModel] | None = None
 
 
+class ChoicesFromModel(_Strict):
+    """A multi whose choices are those picked in an earlier multi (optionally minus some)."""
+
+    question: str  # an earlier multi question
+    # leave out an item when this holds for it (read per item, like a repeat group's condition)
+    unless: ConditionModel | None = None
+
+
 class QuestionModel(_Strict):
     id: str
     kind: Kind
@@ -60,7 +68,8 @@ class QuestionModel(_Strict):
     repeat: RepeatModel | None = None
     # single / multi
     choices: list[ChoiceModel] | None = None
-    # multi
+    # multi: choices taken from an earlier multi's answer instead of `choices`
+    choices_from: ChoicesFromModel | None = None
     min_choices: int | None = Field(default=None, ge=0)
     max_choices: int | None = Field(default=None, ge=1)
     # text
@@ -73,6 +82,8 @@ class QuestionModel(_Strict):
     maximum: int | None = None
     low: str | None = None  # scale end labels
     high: str | None = None
+    labels: list[str] | None = None  # scale: one label per point, lowest first
+    dont_know: bool | None = None  # scale: offer "Don't know" (default true)
     # country
     quick_picks: list[str] | None = None
 
@@ -83,9 +94,19 @@ class SectionModel(_Strict):
     questions: list[QuestionModel]
 
 
+class BudgetModel(_Strict):
+    """What the typical path may cost (`dgu-bot questionnaire check` fails beyond it)."""
+
+    questions: int = Field(default=20, ge=1)
+    minutes: float = Field(default=15, gt=0)
+
+
 class SettingsModel(_Strict):
     merge_window_seconds: float = Field(default=2.5, ge=0)
     max_attempts: int = Field(default=3, ge=1)
+    budget: BudgetModel | None = None
+    # the typical respondent: how many choices they pick in each multi question (default 1)
+    typical_choices: dict[str, int] = Field(default_factory=dict)
 
 
 class QuestionnaireModel(_Strict):
@@ -94,6 +115,9 @@ class QuestionnaireModel(_Strict):
     title: str
     default_language: str = "en"
     ui: str = "ui"  # stem of the UI string files: ui.en.yaml, ui.cy.yaml, ...
+    intro: str | None = None  # shown before the privacy notice and on /help; may use {minutes}
+    # files of earlier versions beside this one: interviews started on them finish on them
+    earlier_versions: list[str] = Field(default_factory=list)
     settings: SettingsModel = SettingsModel()
     sections: list[SectionModel]
 

@@ -41,22 +41,22 @@ async def index(request: web.Request) -> web.StreamResponse:
 
     areas = view.areas()
     traits = view.traits()
-    keys = [f"outcome@{a}" for a, _ in areas] + [t[0] for t in traits]
+    keys = [f"outcome@{a}" for a, _ in areas] + [t["id"] for t in traits]
     counts = await landscape_query.value_counts(services.db, chosen, keys)
     matrix = [
         (area, label, [counts.get((f"outcome@{area}", o), 0) for o, _ in OUTCOMES])
         for area, label in areas
     ]
     trait_rows = []
-    for number, (trait_id, text, low, high) in enumerate(traits):
-        scores = [(s, counts.get((trait_id, str(s)), 0)) for s in range(low, high + 1)]
+    for number, trait in enumerate(traits):
+        scores = [(label, counts.get((trait["id"], value), 0)) for value, label in trait["points"]]
         chart = hbar(
-            text,
-            f"How many respondents gave each score from {low} to {high}.",
-            [Bar(str(s), n) for s, n in scores],
+            trait["text"],
+            "How many respondents gave each answer, in scale order.",
+            [Bar(label, n) for label, n in scores],
             COLOURS[number % len(COLOURS)],
         )
-        trait_rows.append({"id": trait_id, "text": text, "scores": scores, "chart": chart})
+        trait_rows.append({**trait, "scores": scores, "chart": chart})
 
     funnel = await landscape_query.funnel(services.db, chosen)
     stages = [("Started", funnel.started)]
@@ -101,6 +101,8 @@ async def index(request: web.Request) -> web.StreamResponse:
             "country_names": country_names,
             "level_names": level_names,
             "outcomes": OUTCOMES,
+            "area_note": view.area_note(),
+            "level_note": view.only_earlier_note("level", "Level of government"),
             "matrix": matrix,
             "traits": trait_rows,
             "stages": stages,

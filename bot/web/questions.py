@@ -13,6 +13,7 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("mixed", "Mixed"),
     ("failure", "Failure"),
     ("too_early", "Too early to tell"),
+    ("dont_know", "Don't know"),  # offered from questionnaire version 2026.2
 )
 LEVELS_FALLBACK = ("national", "regional", "local", "other")
 
@@ -24,13 +25,30 @@ class QuestionnaireView:
         self.q = questionnaire
         self.lang = lang
 
-    def _question(self, question_id: str) -> Any:
+    def versions(self) -> list[Any]:
+        """The current questionnaire, then each earlier version still holding answers."""
         try:
-            if self.q.has_question(question_id):
-                return self.q.question(question_id)
+            return list(self.q.versions())
+        except Exception:  # a stand-in questionnaire
+            return [self.q]
+
+    def _owner(self, question_id: str) -> Any:
+        """The newest version that has the question (answers are shown by question key, so
+        an answer to a question only an earlier version asked still reads properly)."""
+        for version in self.versions():
+            try:
+                if version.has_question(question_id):
+                    return version
+            except Exception:
+                return None
+        return None
+
+    def _question(self, question_id: str) -> Any:
+        owner = self._owner(question_id)
+        try:
+            return owner.question(question_id) if owner is not None else None
         except Exception:  # a stand-in questionnaire, or a newer one
             return None
-        return None
 
     def choices(self, question_id: str) -> list[tuple[str, str]]:
         question = self._question(question_id)
@@ -39,14 +57,17 @@ class QuestionnaireView:
 
     def choice_label(self, question_id: str, choice_id: str) -> str:
         try:
-            label = self.q.choice_label(question_id, choice_id, self.lang)
+            label = (self._owner(question_id) or self.q).choice_label(
+                question_id, choice_id, self.lang
+            )
             return str(label) if label else choice_id
         except Exception:
             return choice_id
 
     def question_text(self, key: str, fallback: str = "") -> str:
         try:
-            return str(self.q.question_text(key, self.lang))
+            owner = self._owner(key.split("@", 1)[0]) or self.q
+            return str(owner.question_text(key, self.lang))
         except Exception:
             return fallback or key
 
@@ -57,21 +78,119 @@ class QuestionnaireView:
         """The eight longlist areas: the choices of `attempted`."""
         return self.choices("attempted")
 
-    def traits(self) -> list[tuple[str, str, int, int]]:
-        """(id, text, minimum, maximum) of every scale question."""
-        found = []
-        for question in getattr(self.q, "questions", ()) or ():
-            if getattr(question, "kind", None) == "scale":
+    def traits(self) -> list[dict[str, Any]]:
+        """Every scale question of every version: id, text, points [(value, label)], and a note
+        saying which version asked it and whether the versions can be compared."""
+        found: list[dict[str, Any]] = []
+        versions = self.versions()
+        for version in versions:
+            for question in getattr(version, "questions", ()) or ():
+                if getattr(question, "kind", None) != "scale":
+                    continue
+                if any(t["id"] == question.id for t in found):
+                    continue  # the newer version's wording
                 low = getattr(question, "minimum", None) or 1
                 high = getattr(question, "maximum", None) or 5
-                found.append((question.id, self.question_text(question.id), low, high))
+                points = [
+                    (str(n), self._point(version, question.id, n)) for n in range(low, high + 1)
+                ]
+                if getattr(question, "dont_know", False):
+                    points.append(("dont_know", "Don't know"))
+                note = ""
+                if len(versions) > 1:
+                    tag = getattr(version, "version", "")
+                    asked_in = [
+                        getattr(v, "version", "") for v in versions if v.has_question(question.id)
+                    ]
+                    if version is versions[0] and len(asked_in) == len(versions):
+                        note = "Asked in every questionnaire version."
+                    elif version is versions[0]:
+                        note = (
+                            f"Asked from version {tag}: a question about what the unit did, with "
+                            "every point labelled; not comparable with the earlier agreement "
+                            "scales below."
+                        )
+                    else:
+                        note = (
+                            f"Version {tag} only: how far the respondent agreed with a statement "
+                            "about their unit (1-5). Later versions ask about observed behaviour "
+                            "instead, so these scores are not comparable with them."
+                        )
+                found.append(
+                    {
+                        "id": question.id,
+                        "text": self._text_in(version, question.id),
+                        "points": points,
+                        "note": note,
+                    }
+                )
         return found
 
-    def key_order(self) -> dict[str, int]:
+    def _point(self, version: Any, question_id: str, n: int) -> str:
         try:
-            return {key: n for n, key in enumerate(self.q.answer_keys())}
+            return str(version.point_label(question_id, n, self.lang))
         except Exception:
-            return {}
+            return str(n)
+
+    def _text_in(self, version: Any, key: str) -> str:
+        try:
+            return str(version.question_text(key, self.lang))
+        except Exception:
+            return key
+
+    def only_earlier_note(self, question_id: str, what: str) -> str:
+        """Say so when only earlier versions ask a question the view counts."""
+        versions = self.versions()
+        try:
+            if versions[0].has_question(question_id):
+                return ""
+            asked = [v.version for v in versions[1:] if v.has_question(question_id)]
+        except Exception:
+            return ""
+        if not asked:
+            return ""
+        return (
+            f"{what} is asked only in questionnaire version {', '.join(asked)}; later "
+            "interviews show as “Not answered” (it can be found from the unit's name)."
+        )
+
+    def area_note(self) -> str:
+        """How the areas × outcomes matrix reads across versions ("" with one version)."""
+        versions = self.versions()
+        if len(versions) < 2:
+            return ""
+        current = {c for c, _ in self.choices("attempted")}
+        older: set[str] = set()
+        for version in versions[1:]:
+            if version.has_question("attempted"):
+                older |= set(version.question("attempted").choice_ids)
+        added = [label for c, label in self.choices("attempted") if c not in older]
+        note = (
+            "Every version asks the outcome of each area ticked in the same words, so the "
+            "counts add up across versions."
+        )
+        if added:
+            note += (
+                f" Only version {getattr(versions[0], 'version', '')} offers "
+                + ", ".join(added)
+                + " and the outcome “Don't know”; earlier interviews cannot have them."
+            )
+        if older - current:
+            note += (
+                " Areas only earlier versions offered: " + ", ".join(sorted(older - current)) + "."
+            )
+        return note
+
+    def key_order(self) -> dict[str, int]:
+        order: dict[str, int] = {}
+        for version in self.versions():  # the current order first, then older-only keys
+            try:
+                keys = list(version.answer_keys())
+            except Exception:  # a stand-in questionnaire
+                keys = []
+            for key in keys:
+                order.setdefault(key, len(order))
+        return order
 
     def is_free_text(self, key: str, value: Any) -> bool:
         """Only what the respondent typed can be quoted (not a choice id or a country code)."""
@@ -91,9 +210,15 @@ class QuestionnaireView:
             return ", ".join(self.choice_label(question_id, str(v)) for v in value)
         if isinstance(value, bool):
             return "Yes" if value else "No"
+        question = self._question(question_id)
+        kind = getattr(question, "kind", None)
         if isinstance(value, str):
-            question = self._question(question_id)
-            if getattr(question, "kind", None) in ("single", "country", "yesno"):
+            if kind in ("single", "country", "yesno"):
                 return self.choice_label(question_id, value)
+            if kind == "scale" and value == "dont_know":
+                return "Don't know"
             return value
+        if kind == "scale" and getattr(question, "labelled_points", False):
+            owner = self._owner(question_id)
+            return f"{value} · {self._point(owner, question_id, int(value))}"
         return str(value)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.interview import State, split_key
+from bot.interview import Questionnaire, State, split_key
 from bot.sandbox.users import Chat
 from storage.interviews import InterviewStore
+from storage.models import Interview
 
 LONG_TEXT = (
     "We rebuilt <b>benefits</b> & tax forms with users: 5 > 3 < 7, *stars* _under_ [links]"
@@ -19,12 +20,23 @@ LONG_TEXT = (
 
 
 async def state_of(services: Any, user_id: int) -> State | None:
+    found = await _interview_of(services, user_id)
+    return State.from_json(found.state) if found else None
+
+
+async def questionnaire_of(services: Any, user_id: int) -> Questionnaire:
+    """The questionnaire version the respondent's current interview runs on."""
+    found = await _interview_of(services, user_id)
+    version = found.questionnaire_version if found else None
+    return services.questionnaire.for_version(version)  # type: ignore[no-any-return]
+
+
+async def _interview_of(services: Any, user_id: int) -> Interview | None:
     store = InterviewStore(services.db)
     respondent = await store.respondent(user_id)
     if respondent is None or respondent.id is None:
         return None
-    interview = await store.current_interview(respondent.id)
-    return State.from_json(interview.state) if interview else None
+    return await store.current_interview(respondent.id)
 
 
 CREDIT = "Siân Jones, Head of Digital, Cardiff Council"
@@ -47,7 +59,7 @@ async def answer_current(chat: Chat, services: Any, script: dict[str, Any] | Non
     """Answer the current question once; returns the question id answered."""
     state = await state_of(services, chat.user_id)
     assert state is not None and state.cursor is not None, "no current question"
-    q = services.questionnaire
+    q = await questionnaire_of(services, chat.user_id)
     qid, _item = split_key(state.cursor)
     question = q.question(qid)
     wanted = (script or {}).get(qid)

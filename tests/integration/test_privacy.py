@@ -123,7 +123,7 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
         await talk.consent(chat, label, quote=0)
         for _ in range(12):  # on to a free-text answer staff can quote
             state = await state_of(services, 2200)
-            if state is not None and state.cursor == "remit":
+            if state is not None and state.cursor == "mattered_most":
                 break
             await talk.answer(chat, {"organisation": "Gov Lab"})
         await talk.answer(chat)
@@ -132,7 +132,7 @@ async def test_consent_command_changes_quote_consent_everywhere(database_url, la
         await coding_repo.add_quote(
             services.db,
             interview.id,
-            "remit",
+            "mattered_most",
             0,
             10,
             LONG_TEXT[:10],

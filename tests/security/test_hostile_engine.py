@@ -65,7 +65,7 @@ def test_corpus_at_every_kind_of_question(key: str, lang: str) -> None:
 
 
 def test_free_text_is_shown_back_exactly() -> None:
-    state = engine.begin(Q, "en", NOW).state  # at the first question, free text
+    state = _at("organisation", "en")  # the first free-text question
     key = state.cursor
     assert key is not None
     for text in INPUTS:

@@ -28,16 +28,16 @@ def edit(path: Path, change: object) -> None:
 
 def test_missing_welsh_question_text_is_reported(tmp_path: Path) -> None:
     main = copy_prompts(tmp_path)
-    edit(tmp_path / "dgu_landscape.cy.yaml", lambda d: d["strings"].pop("q.remit.text"))
+    edit(tmp_path / "dgu_landscape.cy.yaml", lambda d: d["strings"].pop("q.conditions.text"))
     errors = check_questionnaire(main)
     assert len(errors) == 1
     assert (
         "dgu_landscape.cy.yaml:" in errors[0]
-        and "missing cy translation of 'q.remit.text'" in errors[0]
+        and "missing cy translation of 'q.conditions.text'" in errors[0]
     )
     # the bot still runs, falling back to English for that one string
     q = load_questionnaire(main)
-    assert q.question_text("remit", "cy") == q.question_text("remit", "en")
+    assert q.question_text("conditions", "cy") == q.question_text("conditions", "en")
 
 
 def test_missing_welsh_ui_string_is_reported(tmp_path: Path) -> None:
@@ -52,12 +52,12 @@ def test_missing_welsh_ui_string_is_reported(tmp_path: Path) -> None:
 def test_changed_english_makes_welsh_stale_until_confirmed(tmp_path: Path) -> None:
     main = copy_prompts(tmp_path)
     text = main.read_text(encoding="utf-8")
-    main.write_text(text.replace("In what year was the unit set up?", "When was the unit founded?"))
+    main.write_text(text.replace("Which unit is it?", "Which unit is that?"))
     errors = check_questionnaire(main)
     assert len(errors) == 1
-    assert "stale cy translation of 'q.founded.text'" in errors[0]
+    assert "stale cy translation of 'q.organisation.text'" in errors[0]
     assert errors[0].split(":")[0].endswith("dgu_landscape.cy.yaml")
-    assert confirm_translations(main, "cy") == ["q.founded.text"]
+    assert confirm_translations(main, "cy") == ["q.organisation.text"]
     assert check_questionnaire(main) == []
     assert confirm_translations(main, "cy") == []
 
@@ -104,5 +104,7 @@ def test_adding_a_language_is_adding_files(tmp_path: Path) -> None:
 def test_every_welsh_string_differs_from_english_where_it_should() -> None:
     q = load_questionnaire(PROMPTS / "dgu_landscape.yaml")
     assert q.ui("cy", "button.done") != q.ui("en", "button.done")
-    assert q.question_text("role", "cy") != q.question_text("role", "en")
+    assert q.question_text("relationship", "cy") != q.question_text("relationship", "en")
+    v1 = q.for_version("2026.1")
+    assert v1.question_text("role", "cy") != v1.question_text("role", "en")
     assert q.ui("cy", "language.prompt").startswith("Pa iaith")
