@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
@@ -72,28 +73,32 @@ def json_text(column: SQLCoreOperations[Any], backend: str) -> ColumnElement[Any
 
 
 def _answer_is(backend: str, key: str, value: str) -> ColumnElement[bool]:
+    # an alias of its own, so it never correlates with an outer query over `answer`
+    # (the landscape's value counts select from `answer` and filter by country)
+    answer = aliased(Answer)
     return exists().where(
-        col(Answer.interview_id) == col(Interview.id),
-        col(Answer.key) == key,
-        json_text(col(Answer.value), backend) == value,
+        col(answer.interview_id) == col(Interview.id),
+        col(answer.key) == key,
+        json_text(col(answer.value), backend) == value,
     )
 
 
 def _search(backend: str, q: str) -> ColumnElement[bool]:
+    answer = aliased(Answer)  # never correlated with an outer query over `answer`
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if backend == "sqlite" and len(q) >= 3:
         matching = text(
             "SELECT rowid FROM answer_fts WHERE body LIKE :pattern ESCAPE '\\'"
         ).bindparams(pattern=pattern)
         return exists().where(
-            col(Answer.interview_id) == col(Interview.id),
-            col(Answer.id).in_(matching.columns(literal_column("rowid"))),
+            col(answer.interview_id) == col(Interview.id),
+            col(answer.id).in_(matching.columns(literal_column("rowid"))),
         )
-    body = json_text(col(Answer.value), backend)
+    body = json_text(col(answer.value), backend)
     condition = (
         body.ilike(pattern, escape="\\") if backend != "sqlite" else body.like(pattern, escape="\\")
     )
-    return exists().where(col(Answer.interview_id) == col(Interview.id), condition)
+    return exists().where(col(answer.interview_id) == col(Interview.id), condition)
 
 
 def conditions(filters: Filters, backend: str) -> list[ColumnElement[bool]]:
