@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseUpdateProcessor
 
 import handlers
-from bot import logs, metrics
+from bot import logs, metrics, transport
 from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
@@ -121,6 +121,10 @@ async def _on_error(update: object, context: Any) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     metrics.ERRORS.labels("handler").inc()
     log.error("update %s failed: %r", update_id, context.error, exc_info=context.error)
+    if transport.replied():
+        # The person already has a reply to this update: "sorry, something went wrong"
+        # would be wrong about what they got (the failed later step is logged above).
+        return
     if isinstance(update, Update) and update.effective_chat is not None:
         services: Services = context.bot_data["services"]
         lang = services.questionnaire.default_language
