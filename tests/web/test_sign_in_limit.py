@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.web import auth
 from bot.web.accounts import add_staff
 from storage.database import Database
+from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, csrf_of
 
 PROXY = "127.0.0.1"  # the test client's own address plays the platform's router
@@ -54,6 +55,16 @@ async def _client(db: Database, questionnaire: Any, **settings: Any) -> TestClie
     client = TestClient(TestServer(build_app(db, questionnaire, **settings)))
     await client.start_server()
     return client
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """SQLite and PostgreSQL: the counting must be atomic on both (several instances share
+    one PostgreSQL database in production)."""
+    await upgrade_async(database_url)
+    database = Database(database_url)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture
@@ -112,7 +123,7 @@ async def test_right_password_among_wrong_ones_in_flight_does_not_sign_in(
         await asyncio.wait(wrong, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
     assert all(t.result() == 429 for t in wrong if t.done())
     held = len(gate.checked)
-    assert 1 <= held <= auth.RATE_LIMIT
+    assert held <= auth.RATE_LIMIT  # a burst may admit fewer (even none): never more
     # Top the limit up with further guesses held in flight (a burst may admit fewer than it).
     extra = [
         asyncio.create_task(_attempt(client, token, "editor", f"more-{n}"))
@@ -142,7 +153,7 @@ async def test_the_address_limit_holds_across_accounts_at_once(
         *(_attempt(client, token, f"person{n}", "wrong") for n in range(people))
     )
     checked = len(gate.checked)
-    assert 1 <= checked <= auth.RATE_LIMIT_PER_ADDRESS
+    assert checked <= auth.RATE_LIMIT_PER_ADDRESS
     assert statuses.count(401) == checked and statuses.count(429) == people - checked
     # a burst may admit fewer than the limit; the rest of it, one by one, then nothing more
     for n in range(auth.RATE_LIMIT_PER_ADDRESS - checked):
