@@ -89,9 +89,7 @@ async def test_no_query_string_gives_a_server_error(admin_client: TestClient) ->
         for name in PARAMETERS:
             for value in HOSTILE:
                 where = f"{path}?{name}={value[:30]!r}"
-                response = await admin_client.get(
-                    path, params={name: value}, allow_redirects=False
-                )
+                response = await admin_client.get(path, params={name: value}, allow_redirects=False)
                 requests += 1
                 try:
                     await response.read()
