@@ -152,6 +152,8 @@ async def test_a_wrong_database_password_is_not_printed(tmp_path: Path) -> None:
         assert "dgu-bot" in text or "Traceback" in text
         assert password not in text, (name, command, text[-2000:])
         assert _leaks(text, {"DB_PASSWORD": password}) == [], (name, command)
+        if command == ["serve"]:
+            _assert_closed(text)
 
 
 @pytest.mark.timeout(400)  # four processes
