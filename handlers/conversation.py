@@ -131,8 +131,11 @@ class Turn:
             )
         except Forbidden:
             await self.mark_unreachable()
-        except TelegramError as exc:  # too old to edit, say: freeze and send instead
-            log.debug("one-message step failed: %s", exc)
+        except TelegramError as exc:
+            if transport.answered_ok("editMessageText"):  # done; only its answer unreadable
+                log.warning("one-message step done, its answer unreadable: %s", type(exc).__name__)
+                return True
+            log.debug("one-message step failed: %s", exc)  # too old to edit, say: freeze+send
             return False
         return True
 

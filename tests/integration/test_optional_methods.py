@@ -17,7 +17,7 @@ from bot.interview import load_questionnaire
 from bot.sandbox.faults import GARBLED
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import consent
+from tests.integration.interviewer import answer_current, consent
 from tests.reliability.processes import ROOT, ServeProcess
 
 UI = load_questionnaire(ROOT / "prompts" / "dgu_landscape.yaml")
@@ -119,3 +119,19 @@ async def test_no_apology_when_the_file_fails_after_the_text(database_url: str) 
         replies = [m.text for m in chat.messages[before:]]
         assert replies[-1] == UI.ui("en", "mydata.no_document")
         assert UI.ui("en", "error.generic") not in replies
+
+
+async def test_an_edit_whose_answer_is_unreadable_is_not_sent_again(database_url: str) -> None:
+    """A button answer edits the question into the answer and the next question; if that
+    edit's answer cannot be read, it was done: the next question is not sent a second time."""
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        control, garbled = emulator.chat(5500), emulator.chat(5501)
+        for chat in (control, garbled):
+            await consent(chat)
+            if chat is garbled:  # the first edit from here on answers 200 with a garbled body
+                emulator.faults.inject("editMessageText", kind=GARBLED)
+            for _ in range(4):
+                await answer_current(chat, bot.services)
+        assert emulator.faults.injected == [("editMessageText", GARBLED)]
+        assert [m.text for m in garbled.messages] == [m.text for m in control.messages]
+        assert UI.ui("en", "error.generic") not in [m.text for m in garbled.messages]
