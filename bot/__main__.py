@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import logging
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +66,35 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except (ConfigError, ValueError, FileNotFoundError, PermissionError) as exc:
-        if args.debug:
-            raise
-        print(f"dgu-bot: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, exc, f"{exc}", 2)
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"dgu-bot: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args, exc, f"{type(exc).__name__}: {exc}", 1)
+
+
+def _fail(args: argparse.Namespace, exc: BaseException, line: str, code: int) -> int:
+    """One line on stderr (the traceback with --debug), with every secret taken out:
+    libraries put what they were given into their messages (PTB's InvalidToken prints
+    the whole token), and stderr ends up in the platform's logs."""
+    from bot.logs import redact
+
+    secrets = _secrets()
+    if args.debug:
+        text = "".join(traceback.format_exception(exc))
+        print(redact(text, secrets), file=sys.stderr, end="")
+    else:
+        print(f"dgu-bot: {redact(line, secrets)}", file=sys.stderr)
+    return code
+
+
+def _secrets() -> list[str]:
+    """The configured secrets; none if the configuration itself is unreadable (then the
+    database URL's password is still found, from the raw environment)."""
+    from bot import logs
+
+    try:
+        return logs.secret_values(load_settings())
+    except Exception:
+        return logs.raw_secret_values()
 
 
 def _run(args: argparse.Namespace) -> int:

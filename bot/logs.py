@@ -12,19 +12,39 @@ above our code logs ids, counts and error types, never answers, names or usernam
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import quote, unquote
 
 from bot.settings import Settings
+
+
+def variants(secret: str) -> set[str]:
+    """A secret as libraries may print it: whole, URL-encoded, and a bot token's secret
+    half on its own (`123:ABC` -> `ABC`)."""
+    found = {secret, quote(secret, safe=""), quote(secret, safe=":")}
+    if ":" in secret:
+        found.add(secret.split(":", 1)[1])
+    return {v for v in found if len(v) >= 4}
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted({v for s in secrets if s for v in variants(s)}, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return text
 
 
 class Redactor(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.secrets = sorted(
+            {v for s in secrets if s and len(s) >= 4 for v in variants(s)}, key=len, reverse=True
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
@@ -40,6 +60,11 @@ class Redactor(logging.Filter):
             for secret in self.secrets:
                 text = text.replace(secret, "[redacted]")
             record.exc_text = text
+        if record.stack_info:
+            text = record.stack_info
+            for secret in self.secrets:
+                text = text.replace(secret, "[redacted]")
+            record.stack_info = text
         if redacted != message:
             record.msg = redacted
             record.args = None
@@ -101,13 +126,42 @@ def secret_values(settings: Settings) -> list[str]:
     return values
 
 
+_URL_PASSWORD = re.compile(r"^[A-Za-z0-9+.-]+://[^:/@]*:(?P<password>[^@]*)@")
+
+
 def _database_password(url: str) -> str | None:
+    """The password in a database URL, also from one SQLAlchemy can't read (whose error
+    message quotes the whole URL)."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).password
-    except Exception:  # a URL SQLAlchemy can't read has no password for us to hide
-        return None
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        return str(password)
+    found = _URL_PASSWORD.match(url)
+    return unquote(found.group("password")) if found and found.group("password") else None
+
+
+def raw_secret_values() -> list[str]:
+    """Secrets straight from the environment, when the settings could not be read."""
+    names = (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "X_BEARER_TOKEN",
+        "X_API_KEY",
+        "X_API_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_TOKEN_SECRET",
+        "SESSION_SECRET",
+    )
+    values = [os.environ[n] for n in names if os.environ.get(n)]
+    values += [os.environ[n.lower()] for n in names if os.environ.get(n.lower())]
+    password = _database_password(os.environ.get("DATABASE_URL", ""))
+    if password:
+        values.append(password)
+    return values
 
 
 def configure(settings: Settings, extra_secrets: Iterable[str] = ()) -> Redactor:

@@ -10,6 +10,8 @@ from aiohttp import web
 from bot.app import create_app
 from bot.services import SERVICES
 from bot.settings import Settings
+from storage import staff_repo
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +34,41 @@ async def _announce(app: web.Application, settings: Settings, base: str) -> None
             f"  simulator:  {base}/simulator   <- take the interview here",
         ]
     lines.append(f"  staff app:  {base}/")
-    login = await _local_login(app) if settings.local_mode else None
-    if login is not None:
-        lines.append(
-            f"              sign in as {login[0]!r} with password {login[1]!r} (this run only)"
-        )
+    if settings.local_mode:
+        login = await local_login(app[SERVICES].db)
+        if login is not None:
+            lines.append(
+                f"              sign in as {login[0]!r} with password {login[1]!r} (this run only)"
+            )
+        else:
+            lines.append("              sign in with your staff account (dgu-bot staff add)")
+    else:
+        await retire_local_login(app[SERVICES].db)
     print("\n".join(lines), flush=True)
 
 
-async def _local_login(app: web.Application) -> tuple[str, str] | None:
-    """Local mode only: a fresh admin password each run, printed to the console, never logged."""
+async def local_login(db: Database) -> tuple[str, str] | None:
+    """Local mode only: a fresh admin password each run, printed to the console, never logged.
+
+    Never on a database that has staff of its own: their accounts are the way in there.
+    """
     try:
         from bot.web.accounts import add_staff
     except ImportError:
         return None
+    if any(user.username != LOCAL_ADMIN for user in await staff_repo.list_users(db)):
+        await retire_local_login(db)
+        return None
     password = secrets.token_urlsafe(12)
-    await add_staff(app[SERVICES].db, LOCAL_ADMIN, password, "admin")
+    await add_staff(db, LOCAL_ADMIN, password, "admin")
     return LOCAL_ADMIN, password
+
+
+async def retire_local_login(db: Database) -> None:
+    """With a real token (or real staff), the local admin and its printed password go."""
+    user = await staff_repo.find_user(db, LOCAL_ADMIN)
+    if user is not None and user.id is not None:
+        await staff_repo.delete_user(db, user.id)
+        log.warning(
+            "removed the local-mode account %r: this database is no longer local", LOCAL_ADMIN
+        )

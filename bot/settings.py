@@ -7,6 +7,7 @@ Secrets are `SecretStr` so they never print by accident; bad configuration raise
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -73,6 +74,8 @@ class Settings(BaseSettings):
     abandon_after_days: float = Field(default=30, gt=0)
     public_base_url: str | None = None
     session_secret: SecretStr | None = None
+    #: proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto we believe
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("staff_telegram_ids", mode="before")
     @classmethod
@@ -86,6 +89,24 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, (list, tuple)):
+            return value
+        networks = []
+        for part in (str(p).strip() for p in parts):
+            if not part:
+                continue
+            try:
+                networks.append(str(ip_network(part, strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"{part[:60]!r} is not an address or network (e.g. 10.0.0.0/8, ::1)"
+                ) from None
+        return tuple(networks)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -139,6 +160,10 @@ class Settings(BaseSettings):
     def local_mode(self) -> bool:
         """No token: run the in-process Bot API emulator and point the real bot at it."""
         return self.telegram_bot_token is None
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(n) for n in self.trusted_proxies)
 
     @property
     def x_enabled(self) -> bool:

@@ -14,10 +14,11 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseUpdateProcessor
 
 import handlers
-from bot import logs, metrics
+from bot import logs, metrics, transport
 from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
@@ -121,6 +122,10 @@ async def _on_error(update: object, context: Any) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     metrics.ERRORS.labels("handler").inc()
     log.error("update %s failed: %r", update_id, context.error, exc_info=context.error)
+    if transport.replied():
+        # The person already has a reply to this update: "sorry, something went wrong"
+        # would be wrong about what they got (the failed later step is logged above).
+        return
     if isinstance(update, Update) and update.effective_chat is not None:
         services: Services = context.bot_data["services"]
         lang = services.questionnaire.default_language
@@ -133,12 +138,20 @@ async def _on_error(update: object, context: Any) -> None:
 
 
 async def _set_commands(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """The command menu in each language. Optional: a Bot API server without
+    setMyCommands (or failing it) costs the menu, not the start; logged once."""
     q = services.questionnaire
-    for lang in q.languages:
-        commands = [BotCommand(name, q.ui(lang, f"command.{name}")) for name in COMMANDS]
-        if lang == q.default_language:
-            await application.bot.set_my_commands(commands)
-        await application.bot.set_my_commands(commands, language_code=lang)
+    try:
+        for lang in q.languages:
+            commands = [BotCommand(name, q.ui(lang, f"command.{name}")) for name in COMMANDS]
+            if lang == q.default_language:
+                await application.bot.set_my_commands(commands)
+            await application.bot.set_my_commands(commands, language_code=lang)
+    except TelegramError as exc:
+        log.warning(
+            "setMyCommands failed (%s): the bot runs without its command menu",
+            type(exc).__name__,
+        )
 
 
 def telegram_context(token: str, api_url_of: Any) -> Any:
@@ -150,40 +163,46 @@ def telegram_context(token: str, api_url_of: Any) -> Any:
         webhook = bool(settings.telegram_webhook_url)
         application = build_application(services, token, api_url_of(app), webhook=webhook)
         app[PTB_APP] = application
-        await application.initialize()
-        services.telegram_bot = application.bot
-        services.bot_username = application.bot.username
+        initialized = False
         try:
+            # inside the try: a refused token (or any failed step) still closes every
+            # session and connection the bot opened, in the order PTB opened them
+            await application.initialize()
+            initialized = True
+            services.telegram_bot = application.bot
+            services.bot_username = application.bot.username
             await _set_commands(application, services)
-        except Exception as exc:
-            log.warning("setMyCommands failed: %s", exc)
-        if webhook:
-            assert settings.telegram_webhook_secret is not None
-            await application.bot.set_webhook(
-                url=settings.telegram_webhook_url or "",
-                secret_token=settings.telegram_webhook_secret.get_secret_value(),
-                allowed_updates=["message", "edited_message", "callback_query"],
-                max_connections=40,
+            if webhook:
+                assert settings.telegram_webhook_secret is not None
+                await application.bot.set_webhook(
+                    url=settings.telegram_webhook_url or "",
+                    secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                    allowed_updates=["message", "edited_message", "callback_query"],
+                    max_connections=40,
+                )
+            else:
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    allowed_updates=["message", "edited_message", "callback_query"],
+                    timeout=10,
+                    poll_interval=0.0,
+                )
+            await application.start()
+            log.info(
+                "bot @%s running (%s)",
+                application.bot.username,
+                "webhook" if webhook else "polling",
             )
-        else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=["message", "edited_message", "callback_query"],
-                timeout=10,
-                poll_interval=0.0,
-            )
-        await application.start()
-        log.info(
-            "bot @%s running (%s)", application.bot.username, "webhook" if webhook else "polling"
-        )
-        try:
             yield
         finally:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
-            await application.shutdown()
+            if initialized:
+                await application.shutdown()
+            else:  # PTB's shutdown skips an application that never finished initialising
+                await application.bot.shutdown()
             services.telegram_bot = None
 
     return ctx

@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import interview as engine
+from bot import transport
 from bot.interview import Questionnaire, State
 from bot.services import Services
 from handlers import render
@@ -80,6 +81,13 @@ class Turn:
             except Forbidden:
                 await self.mark_unreachable()
                 return sent
+            except TelegramError as exc:
+                if not transport.answered_ok("sendMessage"):
+                    raise
+                # Telegram took the message (HTTP 200) but its answer could not be read: it
+                # was delivered, so go on with the rest rather than fail (and apologise for)
+                # what the person already has.
+                log.warning("sendMessage delivered, its answer unreadable: %s", type(exc).__name__)
         return sent
 
     async def edit(self, message: MaybeInaccessibleMessage | None, text: str) -> None:
@@ -123,8 +131,11 @@ class Turn:
             )
         except Forbidden:
             await self.mark_unreachable()
-        except TelegramError as exc:  # too old to edit, say: freeze and send instead
-            log.debug("one-message step failed: %s", exc)
+        except TelegramError as exc:
+            if transport.answered_ok("editMessageText"):  # done; only its answer unreadable
+                log.warning("one-message step done, its answer unreadable: %s", type(exc).__name__)
+                return True
+            log.debug("one-message step failed: %s", exc)  # too old to edit, say: freeze+send
             return False
         return True
 

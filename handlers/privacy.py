@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.services import Services
@@ -205,6 +205,12 @@ async def _send_document(turn: Turn, lang: str, data: dict[str, Any]) -> None:
         )
     except Forbidden:
         await turn.mark_unreachable()
+    except TelegramError as exc:
+        # The text above was delivered and holds everything; say only what is missing
+        # (a Bot API server without sendDocument, or one failing it), never "sorry,
+        # something went wrong" for what the person already has.
+        log.info("/mydata file not sent (%s); told the respondent", type(exc).__name__)
+        await turn.send([render.simple(turn.ui(lang, "mydata.no_document"))])
 
 
 async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

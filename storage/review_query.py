@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import col
 
@@ -74,10 +75,13 @@ def json_text(column: SQLCoreOperations[Any], backend: str) -> ColumnElement[Any
 
 
 def _answer_is(backend: str, key: str, value: str) -> ColumnElement[bool]:
+    # an alias of its own, so it never correlates with an outer query over `answer`
+    # (the landscape's value counts select from `answer` and filter by country)
+    answer = aliased(Answer)
     return exists().where(
-        col(Answer.interview_id) == col(Interview.id),
-        col(Answer.key) == key,
-        json_text(col(Answer.value), backend) == value,
+        col(answer.interview_id) == col(Interview.id),
+        col(answer.key) == key,
+        json_text(col(answer.value), backend) == value,
     )
 
 
@@ -94,27 +98,28 @@ def _search(backend: str, q: str, *, common: bool = False) -> ColumnElement[bool
     contain) checks interview by interview instead and stops at the first matching answer
     (OFFSET 0 keeps the planner from turning it into a join over every matching answer).
     """
+    answer = aliased(Answer)  # never correlated with an outer query over `answer`
     pattern = search_pattern(q)
     if backend == "sqlite" and len(q) >= 3:
         matching = text("SELECT rowid FROM answer_fts WHERE answer_fts MATCH :phrase").bindparams(
             phrase=answer_search.fts_phrase(q)
         )
         return exists().where(
-            col(Answer.interview_id) == col(Interview.id),
-            col(Answer.id).in_(matching.columns(literal_column("rowid"))),
+            col(answer.interview_id) == col(Interview.id),
+            col(answer.id).in_(matching.columns(literal_column("rowid"))),
         )
-    body = json_text(col(Answer.value), backend)
+    body = json_text(col(answer.value), backend)
     condition = (
         body.ilike(pattern, escape="\\") if backend != "sqlite" else body.like(pattern, escape="\\")
     )
     if common and backend == "postgresql":
         return (
             select(literal_column("1"))
-            .where(col(Answer.interview_id) == col(Interview.id), condition)
+            .where(col(answer.interview_id) == col(Interview.id), condition)
             .offset(0)
             .exists()
         )
-    return exists().where(col(Answer.interview_id) == col(Interview.id), condition)
+    return exists().where(col(answer.interview_id) == col(Interview.id), condition)
 
 
 def conditions(

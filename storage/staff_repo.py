@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,8 +111,35 @@ async def end_session(db: Database, token: str) -> None:
         )
 
 
-async def recent_failures(db: Database, username: str, ip: str, since: datetime) -> int:
-    """The larger of the failure counts for this username and for this address."""
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt, recorded before its password is checked (see `begin_attempt`)."""
+
+    id: int
+    by_user: int  # attempts in the window for this username, this one included
+    by_ip: int  # and from this address
+
+
+async def begin_attempt(
+    db: Database, username: str, ip: str, now: datetime, since: datetime
+) -> Attempt:
+    """Record the attempt, commit, then count the window: the counting is atomic.
+
+    Commits are ordered, and each attempt counts after its own commit, so the k-th attempt
+    to commit sees at least k rows: however many arrive at once, at most `limit` of them
+    can see a count within the limit, and only those may have their password checked.
+    The row stays as a failure unless `end_attempt` removes it (refused unchecked) or the
+    sign-in succeeds (`clear_failures`).
+    """
+    async with db.transaction() as session:
+        attempt = LoginAttempt(username=username, ip=ip, at=now)
+        session.add(attempt)
+        await session.execute(
+            delete(LoginAttempt).where(col(LoginAttempt.at) < now - timedelta(days=1))
+        )
+        await session.flush()
+        assert attempt.id is not None
+        attempt_id = attempt.id
     async with db.reading() as session:
         by_user = await session.scalar(
             select(func.count())
@@ -123,15 +151,13 @@ async def recent_failures(db: Database, username: str, ip: str, since: datetime)
             .select_from(LoginAttempt)
             .where(col(LoginAttempt.ip) == ip, col(LoginAttempt.at) >= since)
         )
-    return max(by_user or 0, by_ip or 0)
+    return Attempt(attempt_id, by_user or 0, by_ip or 0)
 
 
-async def record_failure(db: Database, username: str, ip: str, now: datetime) -> None:
+async def end_attempt(db: Database, attempt_id: int) -> None:
+    """Forget an attempt that was refused without checking its password."""
     async with db.transaction() as session:
-        session.add(LoginAttempt(username=username, ip=ip, at=now))
-        await session.execute(
-            delete(LoginAttempt).where(col(LoginAttempt.at) < now - timedelta(days=1))
-        )
+        await session.execute(delete(LoginAttempt).where(col(LoginAttempt.id) == attempt_id))
 
 
 async def clear_failures(db: Database, username: str) -> None:

@@ -113,18 +113,34 @@ def _staff_user(request: web.Request) -> str:
     return str(getattr(_page(request).get("staff"), "username", "staff"))
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+#: the largest id or score a column holds on both backends (PostgreSQL INTEGER)
+_MAX_INT = 2**31 - 1
+
+
+def _int(name: str, value: str | None) -> int | None:
+    """An optional whole number: empty is None, past a column's range the nearest end,
+    anything else a 400 that says what is wrong (never silently ignored)."""
+    text = (value or "").strip()
+    if not text:
         return None
+    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 40):
+        raise web.HTTPBadRequest(text=f"{name} must be a whole number, not {text[:40]!r}.")
+    return max(-_MAX_INT, min(_MAX_INT, int(text)))
+
+
+def _lead_id(request: web.Request) -> int:
+    """The lead in the path (the route allows digits only); 404 past any stored id."""
+    lead_id = int(request.match_info["lead_id"])
+    if lead_id > _MAX_INT:
+        raise web.HTTPNotFound()
+    return lead_id
 
 
 async def leads_page(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     q = request.query
     status = q.get("status") if q.get("status") in LEAD_STATUSES else None
-    min_score = _int(q.get("min_score"))
+    min_score = _int("min_score", q.get("min_score"))
     lang = (q.get("lang") or "").strip()[:16] or None
     text = (q.get("q") or "").strip()[:200] or None
     rows = await leads.list_leads(
@@ -148,7 +164,7 @@ async def leads_page(request: web.Request) -> web.Response:
 
 async def lead_page(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    lead_id = int(request.match_info["lead_id"])
+    lead_id = _lead_id(request)
     lead = await leads.get_lead(services.db, lead_id)
     if lead is None:
         raise web.HTTPNotFound()
@@ -176,7 +192,7 @@ def _back(lead_id: int, message: str = "") -> web.HTTPSeeOther:
 
 async def set_status(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    lead_id = int(request.match_info["lead_id"])
+    lead_id = _lead_id(request)
     form = await request.post()
     status = str(form.get("status", ""))
     if status not in ("new", "dismissed"):  # the rest follow invitations and interviews
@@ -193,7 +209,7 @@ async def set_contribution(request: web.Request) -> web.Response:
     labels (`tags`, for scripts); a new label is added to the codebook.
     """
     services = request.app[SERVICES]
-    lead_id = int(request.match_info["lead_id"])
+    lead_id = _lead_id(request)
     form = await request.post()
     flag = str(form.get("contribution", "")) in ("1", "on", "true")
     tag_ids = [int(str(v)) for v in form.getall("tag", []) if str(v).isdigit()][:50]
@@ -214,7 +230,7 @@ async def set_contribution(request: web.Request) -> web.Response:
 
 async def send_invitation(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    lead_id = int(request.match_info["lead_id"])
+    lead_id = _lead_id(request)
     form = await request.post()
     text = str(form.get("text", ""))[:2000]
     result = await leads.invite(services, lead_id, text, staff_user=_staff_user(request))

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.faults import DROP, TIMEOUT, TIMEOUT_AFTER, FaultInjector
+from bot.sandbox.faults import DROP, GARBLED, TIMEOUT, TIMEOUT_AFTER, FaultInjector
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.spec import SpecChecker, UploadedFile, Violation
 from bot.sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain
@@ -46,6 +46,7 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+_MISSING_TEXT = {404: "Not Found", 501: "Not Implemented", 500: "Internal Server Error"}
 #: requests that say nothing about whether the bot reacted to a user's update
 _NOT_REACTIONS = {"sendChatAction", "getUpdates", "getMe", "getWebhookInfo"}
 
@@ -152,6 +153,9 @@ class BotApiEmulator:
         self.webhook: WebhookConfig | None = None
         self.webhook_attempts: list[WebhookAttempt] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        #: methods this server pretends not to have (or to fail): method -> HTTP status;
+        #: see ``lacks``
+        self.missing: dict[str, int] = {}
         #: awaited at the end of ``settle`` with the time left; a test harness that can see the
         #: bot's process adds "the bot has nothing queued or in progress" here (quiet alone is a
         #: guess on a loaded machine)
@@ -228,6 +232,11 @@ class BotApiEmulator:
     @property
     def chats(self) -> list[Chat]:
         return list(self._chats.values())
+
+    def lacks(self, method: str, status: int = 404) -> None:
+        """Behave like a Bot API server without ``method``: 404 Not Found as Telegram
+        answers an unknown method (or 500/501 as some servers do) on every call."""
+        self.missing[method] = status
 
     def blocked_by(self, user_id: int) -> None:
         """The user blocks the bot: sends to them answer 403 from now on."""
@@ -455,9 +464,12 @@ class BotApiEmulator:
         chat_id: int | str | None,
     ) -> web.StreamResponse | None:
         fault = self.faults.take(method)
-        if fault is not None and fault.kind != TIMEOUT_AFTER:
+        if fault is not None and fault.kind not in (TIMEOUT_AFTER, GARBLED):
             return await self._apply_fault(request, fault)
         try:
+            if method in self.missing:
+                status = self.missing[method]
+                raise ApiError(status, _MISSING_TEXT.get(status, "Internal Server Error"))
             if not checked.known_method:
                 self._violate(checked.violations)
                 raise ApiError(404, "Not Found: method not found")
@@ -475,6 +487,8 @@ class BotApiEmulator:
             result = await handler(params) if method == "getUpdates" else handler(params)
         except ApiError as exc:
             return _error(exc)
+        if fault is not None and fault.kind == GARBLED:  # done, but the answer is unreadable
+            return web.Response(status=200, text="<html>502 Bad Gateway</html>")
         if fault is not None:
             await asyncio.sleep(self.faults.timeout_seconds)
         return web.json_response({"ok": True, "result": result})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 TIMEOUT = "timeout"  # hang longer than the client's read timeout; the request has no effect
 TIMEOUT_AFTER = "timeout_after"  # perform the request, then hang (a delivered-but-timed-out send)
 DROP = "drop"  # close the connection without any response
+GARBLED = "garbled"  # perform the request, then answer 200 with a body that is not JSON
 
 
 @dataclass

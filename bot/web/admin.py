@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services import SERVICES
+from bot.web import filters as filtering
 from bot.web.accounts import AccountError
 from bot.web.accounts import add_staff as create_account
 from bot.web.auth import current, requires
@@ -17,11 +18,11 @@ AUDIT_PAGE = 100
 
 @requires("admin")
 async def audit(request: web.Request) -> web.StreamResponse:
-    before = request.query.get("before", "")
+    before = filtering.whole_number(request.query, "before", low=1, high=filtering.MAX_ID)
     search = request.query.get("q", "").strip()[:100]
     entries = await staff_repo.audit_page(
         request.app[SERVICES].db,
-        before_id=int(before) if before.isdigit() else None,
+        before_id=before,
         limit=AUDIT_PAGE,
         search=search,
     )

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from ipaddress import ip_address
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.services import SERVICES
 from bot.web import security
+from bot.web.filters import BadQuery
 from bot.web.templating import render
 from storage import staff_repo
 from storage.staff import ROLES
@@ -31,7 +33,12 @@ View = TypeVar("View", bound=Handler)
 
 SESSION_LIFETIME = timedelta(hours=12)
 RATE_WINDOW = timedelta(minutes=15)
+#: attempts per account in the window: guessing one person's password
 RATE_LIMIT = 5
+#: attempts per address in the window: one machine trying many accounts. Higher than the
+#: account limit, since an office shares one address and one person's typos must not lock
+#: out their colleagues (behind a proxy, see TRUSTED_PROXIES and `client_ip`).
+RATE_LIMIT_PER_ADDRESS = 20
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # verified for unknown names: equal timing
 
@@ -69,7 +76,24 @@ def current(request: web.Request) -> Staff:
 
 
 def client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The address of the person signing in, for the sign-in limit.
+
+    X-Forwarded-For is anyone's to write, so it counts only when the connection comes from
+    a trusted proxy; then the client is the rightmost address no trusted proxy added.
+    """
+    remote = request.remote or "unknown"
+    if not security.from_trusted_proxy(request):
+        return remote
+    networks = request.app[SERVICES].settings.trusted_proxy_networks
+    hops = [h.strip() for h in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")]
+    hops = [h for h in hops if h]
+    for hop in reversed(hops):
+        if not security.trusted(hop, networks):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return remote  # a proxy that writes nonsense: fall back to what we saw
+    return str(ip_address(hops[0])) if hops else remote
 
 
 def _safe_next(target: str | None) -> str:
@@ -88,6 +112,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
     if not is_staff_route(request):
         return await handler(request)
+    if "\x00" in request.path or any("\x00" in v for v in request.query.values()):
+        raise web.HTTPBadRequest(text="The address contains a character that is not allowed.")
     services = request.app[SERVICES]
     token = request.cookies.get(security.SESSION_COOKIE)
     if token:
@@ -125,7 +151,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "The form had expired or did not come from this site. "
                 "Go back, reload the page and try again.",
             )
-    return await handler(request)
+    try:
+        return await handler(request)
+    except BadQuery as exc:
+        context = {"title": "Check the address", "message": str(exc)}
+        return render(request, "error.html", context, status=400)
 
 
 def _forbidden(request: web.Request, message: str) -> web.StreamResponse:
@@ -164,10 +194,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     now = services.clock()
     ip = client_ip(request)
     context: dict[str, Any] = {"username": username, "next": target}
-    if (
-        await staff_repo.recent_failures(services.db, username.lower(), ip, now - RATE_WINDOW)
-        >= RATE_LIMIT
-    ):
+    # Counted before the password is checked, so attempts sent at once are counted too.
+    attempt = await staff_repo.begin_attempt(
+        services.db, username.lower(), ip, now, now - RATE_WINDOW
+    )
+    if attempt.by_user > RATE_LIMIT or attempt.by_ip > RATE_LIMIT_PER_ADDRESS:
+        await staff_repo.end_attempt(services.db, attempt.id)  # only checked ones count
         context["error"] = (
             "Too many failed sign-in attempts. Wait 15 minutes, then try again "
             "(or ask an administrator to reset your password)."
@@ -175,7 +207,6 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, context, status=429)
     user = await staff_repo.find_user(services.db, username) if username else None
     if not await _password_ok(user.password_hash if user else None, password):
-        await staff_repo.record_failure(services.db, username.lower(), ip, now)
         context["error"] = "The username or password is not right."
         return _login_page(request, context, status=401)
     assert user is not None and user.id is not None

@@ -41,7 +41,7 @@ def shared_params(query: MultiMapping[str]) -> dict[str, str]:
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     chosen = parse(request.query)
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = filtering.page_number(request.query)
     rows, total = await contribution_repo.page(services.db, chosen, page)
     params = shared_params(request.query)
     interviews = await _interview_count(request)
@@ -75,7 +75,7 @@ async def _load(request: web.Request) -> contribution_repo.Contribution:
     lead_id = request.match_info["id"]
     found = (
         await contribution_repo.get(request.app[SERVICES].db, int(lead_id))
-        if lead_id.isdigit()
+        if lead_id.isascii() and lead_id.isdigit() and int(lead_id) <= filtering.MAX_ID
         else None
     )
     if found is None:

@@ -37,7 +37,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     chosen = filtering.parse(request.query)
     sort = request.query.get("sort", "newest")
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = filtering.page_number(request.query)
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
     beside = await contribution_repo.count(services.db, contributions.parse(request.query))
     view = QuestionnaireView(services.questionnaire)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
 
@@ -44,6 +45,10 @@ SECURITY_HEADERS = {
 }
 
 
+#: a year, as GOV.UK services do; no includeSubDomains (we don't own the parent domain)
+HSTS = "max-age=31536000"
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -61,6 +66,33 @@ def is_https(request: web.Request) -> bool:
     proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     if proto == "https":
         return True
+    base = request.app[SERVICES].settings.public_base_url or ""
+    return base.lower().startswith("https://")
+
+
+def trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def from_trusted_proxy(request: web.Request) -> bool:
+    """Did a proxy named in TRUSTED_PROXIES send this request (so its X-Forwarded-* hold)?"""
+    networks = request.app[SERVICES].settings.trusted_proxy_networks
+    return bool(networks) and trusted(request.remote or "", networks)
+
+
+def served_over_https(request: web.Request) -> bool:
+    """For HSTS, stricter than `is_https`: TLS here, a trusted proxy saying so
+    (TRUSTED_PROXIES + X-Forwarded-Proto), or PUBLIC_BASE_URL on https://."""
+    if request.secure:
+        return True
+    if from_trusted_proxy(request):
+        proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
+        if proto == "https":
+            return True
     base = request.app[SERVICES].settings.public_base_url or ""
     return base.lower().startswith("https://")
 
@@ -91,5 +123,7 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         return
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if served_over_https(request):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if "Cache-Control" not in response.headers and not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
