@@ -4,12 +4,7 @@ Imports no I/O library; the Telegram handlers and storage drive it through this 
 """
 
 from bot.interview.engine import advance, begin, current, set_language, welcome_back
-from bot.interview.loader import (
-    ENGINE_UI_KEYS,
-    check_questionnaire,
-    confirm_translations,
-    load_questionnaire,
-)
+from bot.interview.loader import check_instrument, check_questionnaire, load_questionnaire
 from bot.interview.model import (
     Amend,
     Ask,
@@ -47,6 +42,7 @@ from bot.interview.questionnaire import (
     fingerprint,
     split_key,
 )
+from bot.interview.translations import ENGINE_UI_KEYS, confirm_translations
 from bot.interview.yamlfile import QuestionnaireError
 
 __all__ = [
@@ -85,6 +81,7 @@ __all__ = [
     "advance",
     "begin",
     "buttons_per_row",
+    "check_instrument",
     "check_questionnaire",
     "confirm_translations",
     "current",

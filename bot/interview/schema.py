@@ -14,6 +14,9 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 MAX_QUESTION_ID = 20
 MAX_CHOICE_ID = 16
 
+#: the language the source files are written in; every other language is a translation of it
+SOURCE_LANGUAGE = "en"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
