@@ -3,16 +3,17 @@
 Events are instructions to the container (RapidPro goflow's model); the engine never sends,
 never saves and never reads a clock (time comes in with the input).
 
-This module holds the public entry points and routes each input; the work is in
-`answers` (reading an answer, per kind), `navigation` (moving on, back, review, submit),
-`views` (what the respondent sees) and `cursor` (where the respondent is).
+This module holds the public entry points and routes each input; the work is in `typed` (an
+answer in a message, read per kind), `buttons` (an answer by button), `navigation` (moving on,
+back, skip, review, submit, edit), `views` (what the respondent sees) and `cursor` (where the
+respondent is). Imports run one way: cursor <- views <- navigation <- typed <- buttons <- engine.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.interview import answers, plan
+from bot.interview import buttons, plan, typed
 from bot.interview.cursor import back_target, enter, find_slot, first_unanswered, repair
 from bot.interview.model import (
     Amend,
@@ -77,9 +78,9 @@ def advance(q: Questionnaire, state: State, inp: Input, now: datetime) -> Step:
     if state.status == "completed":
         return Step(state, [Notice(q.ui(lang, "already_completed"))])
     if isinstance(inp, Amend):
-        return answers.amend(q, state, inp)
+        return typed.amend(q, state, inp)
     if isinstance(inp, Text):
-        merged = answers.merge_split_message(q, state, inp, now)
+        merged = typed.merge_split_message(q, state, inp, now)
         if merged is not None:
             return merged
     if state.status == "reviewing":
@@ -95,14 +96,14 @@ def advance(q: Questionnaire, state: State, inp: Input, now: datetime) -> Step:
     if isinstance(inp, Skip):
         return skip(q, state)
     if isinstance(inp, Text):
-        return answers.text_answer(q, state, inp, now)
+        return typed.text_answer(q, state, inp, now)
     if isinstance(inp, Choice | Toggle | Done) and inp.key is not None and inp.key != state.cursor:
         return Step(state, reask(q, state, q.ui(lang, "stale.button")))
     if isinstance(inp, Done):
-        return answers.done(q, state, now)
+        return buttons.done(q, state, now)
     if isinstance(inp, Toggle):
-        return answers.toggle(q, state, inp.choice)
-    return answers.choose(q, state, inp.choice)
+        return buttons.toggle(q, state, inp.choice)
+    return buttons.choose(q, state, inp.choice)
 
 
 def _while_reviewing(q: Questionnaire, state: State, inp: Input, now: datetime) -> Step:
