@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from bot.interview import paths
 from bot.interview.files import Loaded
-from bot.interview.questionnaire import (
-    Questionnaire,
-)
-from bot.interview.schema import (
-    SOURCE_LANGUAGE,
-)
+from bot.interview.questionnaire import Questionnaire
+from bot.interview.schema import SOURCE_LANGUAGE
 
 
 def check_labels(loaded: Loaded, q: Questionnaire) -> list[str]:

@@ -8,10 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.interview import plan
-from bot.interview.model import (
-    Record,
-    State,
-)
+from bot.interview.model import Record, State
 from bot.interview.plan import Slot
 from bot.interview.questionnaire import Questionnaire, Value, split_key
 

@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.interview.rules import check_rules
-from bot.interview.schema import (
-    SOURCE_LANGUAGE,
-    QuestionnaireModel,
-    SourceUiFile,
-    TranslationFile,
-)
+from bot.interview.schema import SOURCE_LANGUAGE, QuestionnaireModel, SourceUiFile, TranslationFile
 from bot.interview.yamlfile import Document, Loc, read, validate
 
 _LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")

@@ -12,15 +12,8 @@ from pathlib import Path
 from bot.interview import countries, paths
 from bot.interview.checks import check_labels, check_paths
 from bot.interview.files import Loaded, read_files
-from bot.interview.questionnaire import (
-    Question,
-    Questionnaire,
-    Section,
-)
-from bot.interview.schema import (
-    SOURCE_LANGUAGE,
-    QuestionModel,
-)
+from bot.interview.questionnaire import Question, Questionnaire, Section
+from bot.interview.schema import SOURCE_LANGUAGE, QuestionModel
 from bot.interview.translations import check_files
 from bot.interview.yamlfile import QuestionnaireError
 

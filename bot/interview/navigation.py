@@ -9,13 +9,7 @@ from datetime import datetime
 
 from bot.interview import plan
 from bot.interview.cursor import back_target, enter, find_slot, first_unanswered, make_record
-from bot.interview.model import (
-    Ask,
-    Completed,
-    Record,
-    State,
-    Step,
-)
+from bot.interview.model import Ask, Completed, Record, State, Step
 from bot.interview.plan import Slot
 from bot.interview.questionnaire import Questionnaire, Value, split_key
 from bot.interview.views import invalid, question_view, reask, summary

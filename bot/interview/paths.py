@@ -31,6 +31,10 @@ multi. Time is estimated in every language and the slowest is reported.
 Button labels must fit one line of a phone (an inline button never wraps: Telegram cuts it with
 "…"). On a 360-point-wide screen, one full-width button shows about 30 characters; two a row,
 14; three a row, 9. `buttons_per_row` is the layout the bot uses (handlers/render.py).
+
+One module on purpose, though over 300 lines: the walk, the time model and the button layout
+share the constants above, and changing one (a reading speed, a row limit) means re-reading the
+others; `questionnaire check` (`checks`) and the load's `minutes` (`loader`) use it whole.
 """
 
 from __future__ import annotations

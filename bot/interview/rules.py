@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.interview import countries
-from bot.interview.questionnaire import (
-    REPEAT_SEPARATOR,
-)
+from bot.interview.questionnaire import REPEAT_SEPARATOR
 from bot.interview.schema import (
     ID_PATTERN,
     MAX_CHOICE_ID,

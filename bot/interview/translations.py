@@ -8,13 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.interview.files import read_files
-from bot.interview.questionnaire import (
-    fingerprint,
-    placeholders,
-)
-from bot.interview.schema import (
-    TranslationFile,
-)
+from bot.interview.questionnaire import fingerprint, placeholders
+from bot.interview.schema import TranslationFile
 from bot.interview.yamlfile import Document, QuestionnaireError, round_trip
 
 # UI keys the engine itself uses; the English UI file must define them all.

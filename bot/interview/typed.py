@@ -13,16 +13,7 @@ from datetime import datetime
 
 from bot.interview import countries, plan
 from bot.interview.cursor import current_question, make_record
-from bot.interview.model import (
-    Amend,
-    Ask,
-    Collecting,
-    Notice,
-    Probe,
-    State,
-    Step,
-    Text,
-)
+from bot.interview.model import Amend, Ask, Collecting, Notice, Probe, State, Step, Text
 from bot.interview.navigation import answer
 from bot.interview.questionnaire import DONT_KNOW, Question, Questionnaire, Value, split_key
 from bot.interview.views import invalid, question_view, reask
