@@ -4,7 +4,7 @@ The controls (skip, back, review, edit, language, resume, multi-message answers)
 engine's, not the instrument's: most tests here run on questionnaire version 1
 (`prompts/dgu_landscape.v1.yaml`), which stays live for interviews begun on it, so its
 hard-coded question ids stay meaningful. The whole interview in each language runs on the
-shipped version 2 (and tests/unit/test_interview_engine.py drives version 2 question by question).
+shipped version 2 (and tests/unit/interview/test_engine*.py drive version 2 question by question).
 """
 
 from __future__ import annotations

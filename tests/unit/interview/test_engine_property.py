@@ -28,7 +28,7 @@ from bot.interview import (
     set_language,
 )
 
-Q = load_questionnaire(Path(__file__).parents[2] / "prompts" / "dgu_landscape.yaml")
+Q = load_questionnaire(Path(__file__).parents[3] / "prompts" / "dgu_landscape.yaml")
 KEYS = [*Q.answer_keys(), "nope"]
 CHOICES = [
     "national",

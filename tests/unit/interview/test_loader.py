@@ -9,8 +9,8 @@ import pytest
 
 from bot.interview import QuestionnaireError, check_questionnaire, load_questionnaire
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "questionnaires"
-SHIPPED = Path(__file__).parents[2] / "prompts" / "dgu_landscape.yaml"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "questionnaires"
+SHIPPED = Path(__file__).parents[3] / "prompts" / "dgu_landscape.yaml"
 
 
 def errors_of(name: str) -> list[str]:

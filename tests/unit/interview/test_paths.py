@@ -12,8 +12,8 @@ import pytest
 from bot.interview import check_questionnaire, load_questionnaire, paths
 from bot.interview.loader import check_instrument
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "questionnaires"
-SHIPPED = Path(__file__).parents[2] / "prompts" / "dgu_landscape.yaml"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "questionnaires"
+SHIPPED = Path(__file__).parents[3] / "prompts" / "dgu_landscape.yaml"
 
 HEAD = 'id: t\nversion: "1"\ntitle: T\n'
 

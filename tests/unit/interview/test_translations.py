@@ -9,7 +9,7 @@ from ruamel.yaml import YAML
 
 from bot.interview import check_questionnaire, confirm_translations, load_questionnaire
 
-PROMPTS = Path(__file__).parents[2] / "prompts"
+PROMPTS = Path(__file__).parents[3] / "prompts"
 
 
 def copy_prompts(tmp_path: Path) -> Path:

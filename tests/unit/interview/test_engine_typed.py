@@ -1,0 +1,135 @@
+"""Answers in a message, read per kind (`bot/interview/typed.py`): text, number, scale, country,
+probes, collected messages, a split paste, an edited message."""
+
+from __future__ import annotations
+
+from bot.interview import (
+    Amend,
+    Back,
+    Choice,
+    Collecting,
+    Done,
+    Invalid,
+    Notice,
+    Probe,
+    Questionnaire,
+    Skip,
+    Toggle,
+    load_questionnaire,
+)
+from tests.unit.interview.chat import FIXTURES, Chat, to_things
+
+
+def test_text_validation_reasons_and_skip_after_three_tries(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("A")
+    invalid = chat.event(Invalid)
+    assert isinstance(invalid, Invalid) and "at least 2" in invalid.message
+    assert not invalid.can_skip
+    chat.send(Skip())
+    assert isinstance(chat.event(Invalid), Invalid)
+    assert "can't be skipped" in chat.event(Invalid).message  # type: ignore[attr-defined]
+    chat.say("B")
+    chat.say("C")
+    invalid = chat.event(Invalid)
+    assert isinstance(invalid, Invalid) and invalid.can_skip and "skip" in invalid.message
+    chat.send(Skip())
+    assert chat.ask.view.key == "where"
+    assert chat.records["name"] is None
+
+
+def test_country_typed_then_confirmed_with_a_tap(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("Ada")
+    assert [c.id for c in chat.ask.view.choices][:3] == ["GB", "US", "CA"]
+    chat.say("estnia")
+    assert chat.ask.view.key == "where" and chat.ask.notice
+    assert chat.ask.view.choices[0].id == "EE"
+    chat.say("Atlantis")
+    assert "Atlantis" in chat.event(Invalid).message  # type: ignore[attr-defined]
+    chat.send(Choice("where", "EE"))
+    assert chat.records["where"] == "EE"
+
+
+def test_number_and_scale(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("Ada")
+    chat.send(Choice("where", "GB"))
+    chat.send(Choice("level", "national"))
+    chat.say("lots")
+    assert "whole number" in chat.event(Invalid).message  # type: ignore[attr-defined]
+    chat.say("1,000")
+    assert "more than 500" in chat.event(Invalid).message  # type: ignore[attr-defined]
+    chat.say("40")
+    assert chat.records["size"] == 40
+    view = chat.ask.view
+    ids = [c.id for c in view.choices]
+    assert view.kind == "scale" and ids == ["1", "2", "3", "4", "5", "dont_know"]
+    assert "Not agile" in view.choices[0].label and "Very agile" in view.choices[-2].label
+    assert view.choices[-1].label == "Don't know"
+    chat.say("9")
+    assert isinstance(chat.event(Invalid), Invalid)
+    chat.say("5")
+    assert chat.records["agile"] == 5
+
+
+def test_probe_once_then_move_on(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    to_things(chat)
+    chat.send(Toggle("things", "b"))
+    chat.send(Done("things"))
+    chat.send(Choice("outcome@b", "bad"))
+    chat.say("Money")
+    probe = chat.event(Probe)
+    assert isinstance(probe, Probe) and probe.key == "why@b" and probe.text == "Example?"
+    assert chat.records["why@b"] == "Money"
+    chat.say("We ran out of it in May")
+    assert chat.records["why@b"] == "Money\n\nWe ran out of it in May"
+    assert chat.ask.view.key == "story"
+    chat.send(Back())
+    chat.say("Cash")
+    assert chat.ask.view.key == "story"  # no second probe for the same question
+
+
+def test_multi_message_answer_with_done_and_split_paste(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    to_things(chat)
+    chat.send(Toggle("things", "a"))
+    chat.send(Done("things"))
+    chat.send(Choice("outcome@a", "good"))
+    chat.say("Part one.")
+    assert isinstance(chat.event(Collecting), Collecting)
+    chat.say("Part two.", gap=1)  # arrives with the first: no second acknowledgement
+    assert chat.step.events == []
+    chat.say("Part three.", gap=60)
+    assert isinstance(chat.event(Collecting), Collecting)
+    chat.send(Done(None))  # /done
+    assert chat.records["story"] == "Part one.\nPart two.\nPart three."
+    assert chat.ask.view.kind == "yesno"
+
+
+def test_split_paste_is_merged_into_the_previous_text_answer(mini: Questionnaire) -> None:
+    q = load_questionnaire(FIXTURES / "mini.yaml")
+    chat = Chat(q)
+    chat.say("Ada")
+    chat.say("Wales", gap=1)  # a quick reply after a short answer answers the next question
+    assert chat.records["name"] == "Ada" and chat.ask.view.choices[0].id == "GB"
+    chat.send(Choice("where", "GB"))
+    chat.send(Choice("level", "local"))
+    first = "x" * 4000  # Telegram cuts a long paste at 4096 characters
+    chat.say(first)
+    assert chat.ask.view.key == "size"
+    chat.say("second part", gap=1)
+    assert chat.records["city"] == first + "\nsecond part"
+    assert chat.state.cursor == "size"
+
+
+def test_amend_updates_a_text_answer(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("Adaa")
+    chat.send(Amend("name", "Ada", original="Adaa"))
+    assert chat.records["name"] == "Ada"
+    assert isinstance(chat.event(Notice), Notice)
+    chat.send(Choice("where", "GB"))
+    chat.send(Amend("where", "France"))
+    assert chat.records["where"] == "GB"
