@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from bot.interview import Ask, Choice, Input, Questionnaire, State, Step, Text, advance, begin
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "questionnaires"
-SHIPPED = Path(__file__).parents[3] / "prompts" / "dgu_landscape.yaml"
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.interview import Questionnaire, load_questionnaire
-from tests.unit.interview.chat import FIXTURES, SHIPPED
+from tests.unit.interview.questionnaires import FIXTURES, SHIPPED
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from bot.interview import (
     Toggle,
     load_questionnaire,
 )
-from tests.unit.interview.chat import FIXTURES, Chat, to_things
+from tests.unit.interview.chat import Chat, to_things
+from tests.unit.interview.questionnaires import FIXTURES
 
 
 def test_text_validation_reasons_and_skip_after_three_tries(mini: Questionnaire) -> None:

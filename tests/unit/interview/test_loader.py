@@ -1,4 +1,6 @@
-"""The loader rejects bad questionnaires with file:line messages, and accepts the shipped one."""
+"""The loader (`bot/interview/loader.py`): the shipped questionnaire and its versions load, new
+fields are checked, earlier versions must match; see test_files.py and test_rules.py for the
+rejections."""
 
 from __future__ import annotations
 
@@ -8,58 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.interview import QuestionnaireError, check_questionnaire, load_questionnaire
-
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "questionnaires"
-SHIPPED = Path(__file__).parents[3] / "prompts" / "dgu_landscape.yaml"
-
-
-def errors_of(name: str) -> list[str]:
-    with pytest.raises(QuestionnaireError) as exc:
-        load_questionnaire(FIXTURES / name)
-    for error in exc.value.errors:
-        assert re.match(r"^.+\.yaml:\d+: .+", error), error
-    return exc.value.errors
-
-
-def test_unknown_field_is_reported_with_its_line() -> None:
-    errors = errors_of("bad_fields.yaml")
-    assert any(e.endswith("bad_fields.yaml:11: unknown field 'colour'") for e in errors)
-
-
-def test_duplicate_ids_and_bad_choice_ids() -> None:
-    errors = errors_of("bad_ids.yaml")
-    assert any(":11: duplicate question id 'name'" in e for e in errors)
-    assert any(":15: choice id 'Big-One' must be [a-z0-9_]" in e for e in errors)
-
-
-def test_references_to_later_questions_non_multi_repeats_and_unknown_choices() -> None:
-    errors = errors_of("bad_refs.yaml")
-    assert any(":11: condition refers to unknown or later question 'later'" in e for e in errors)
-    assert any(":20: repeat over 'pick', which is not a multi question" in e for e in errors)
-    assert any(":25: 'zzz' is not a choice of 'pick'" in e for e in errors)
-
-
-def test_yaml_syntax_error_has_a_line() -> None:
-    errors = errors_of("bad_yaml.yaml")
-    assert len(errors) == 1 and "bad_yaml.yaml:4:" in errors[0]
-
-
-def test_missing_file() -> None:
-    errors = errors_of("no_such_file.yaml")
-    assert "cannot read file" in errors[0]
-
-
-def test_fields_that_do_not_apply_to_the_kind(tmp_path: Path) -> None:
-    (tmp_path / "ui.en.yaml").write_text((FIXTURES / "ui.en.yaml").read_text())
-    (tmp_path / "q.yaml").write_text(
-        'id: x\nversion: "1"\ntitle: X\nsections:\n  - id: s\n    title: S\n    questions:\n'
-        "      - {id: n, kind: number, text: N, max_length: 3}\n"
-    )
-    with pytest.raises(QuestionnaireError) as exc:
-        load_questionnaire(tmp_path / "q.yaml")
-    assert any(
-        "q.yaml:8: 'max_length' does not apply to a number question" in e for e in exc.value.errors
-    )
+from tests.unit.interview.questionnaires import FIXTURES, SHIPPED
 
 
 def test_shipped_questionnaire_is_clean() -> None:
