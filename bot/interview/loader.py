@@ -57,6 +57,7 @@ ENGINE_UI_KEYS: tuple[str, ...] = (
     "scale.low",
     "scale.high",
     "collecting",
+    "collecting.parts",
     "merged",
     "amended",
     "country.matches",

@@ -213,8 +213,14 @@ class Probe:
 
 @dataclass(frozen=True, slots=True)
 class Collecting:
+    """A part of a multi-message answer was received. `parts` counts them so far; `merged`
+    means it arrived right after the previous part (a split paste), so the container may
+    update its last acknowledgement instead of sending another one."""
+
     key: str
     text: str
+    parts: int = 1
+    merged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
