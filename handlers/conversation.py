@@ -8,7 +8,7 @@ one transaction (claiming the update id), and only then send the reply.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import interview as engine
 from bot.interview import Questionnaire, State
 from bot.services import Services
-from handlers import render
+from handlers import keyboards, render
 from handlers.render import Outgoing
 from storage.interviews import AnswerWrite, Change, DuplicateUpdate, InterviewStore, StaleVersion
 from storage.models import Interview, Respondent
@@ -36,6 +36,10 @@ class Turn:
     services: Services
     update: Update
     bot: Any
+    #: (message id, has buttons) of what this turn sent or edited, in order; and the messages
+    #: whose buttons it removed (handlers.keyboards keeps one live keyboard per interview)
+    shown: list[tuple[int, bool]] = field(default_factory=list)
+    cleared: set[int] = field(default_factory=set)
 
     @property
     def user(self) -> User:
@@ -80,11 +84,12 @@ class Turn:
             except Forbidden:
                 await self.mark_unreachable()
                 return sent
+            self.shown.append((sent[-1].message_id, bool(message.buttons)))
         return sent
 
     async def edit(self, message: MaybeInaccessibleMessage | None, text: str) -> None:
         """Freeze an answered question's message (drop its keyboard, show the answer)."""
-        if message is None:
+        if message is None or not text:
             return
         try:
             await self.bot.edit_message_text(
@@ -94,6 +99,7 @@ class Turn:
                 parse_mode=ParseMode.HTML,
                 disable_web_page_preview=True,
             )
+            self.cleared.add(message.message_id)
         except BadRequest as exc:  # not modified, or too old to edit: harmless
             log.debug("edit skipped: %s", exc.message)
         except Forbidden:
@@ -126,6 +132,7 @@ class Turn:
         except TelegramError as exc:  # too old to edit, say: freeze and send instead
             log.debug("one-message step failed: %s", exc)
             return False
+        self.shown.append((message.message_id, bool(combined.buttons)))
         return True
 
     async def mark_unreachable(self) -> None:
@@ -206,11 +213,13 @@ async def step(
     *,
     message_id: int | None = None,
     frozen: tuple[MaybeInaccessibleMessage | None, str] | None = None,
+    tapped: MaybeInaccessibleMessage | None = None,
 ) -> None:
     """Advance an interview by one input, with optimistic retries on a concurrent change.
 
     `make_input` is an engine input, or a function (q, state) -> Step for set_language/current.
-    `frozen` is an answered question's message and its new text, edited after the write.
+    `frozen` is an answered question's message and its new text, edited after the write;
+    `tapped` is the message of a tapped toggle, whose keyboard is edited in place.
     """
     q = turn.q
     for _attempt in range(MAX_RETRIES):
@@ -242,7 +251,10 @@ async def step(
 
             await hooks.interview_completed(turn.services, interview)
         outgoing = render.events(q, lang, result.events)
+        if await keyboards.in_place(turn, interview, result.events, outgoing, tapped):
+            return
         if frozen is not None and await turn.replace(frozen, outgoing):
+            await keyboards.handover(turn, interview.id)
             return
         if frozen is not None:
             await turn.edit(*frozen)
@@ -259,6 +271,7 @@ async def send_or_mark(
     mark the interview so the respondent's next message re-asks rather than answers."""
     try:
         await turn.send(messages)
+        await keyboards.handover(turn, interview_id)
     except (NetworkError, RetryAfter) as exc:
         if isinstance(exc, BadRequest):
             raise

@@ -207,9 +207,12 @@ def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoin
         if isinstance(event, Ask):
             out.append(question(q, event.view, lang, event.notice))
         elif isinstance(event, Invalid):
-            buttons: Buttons = []
-            if event.can_skip:
-                buttons = [[(q.ui(lang, "button.skip"), pack("s", event.key))]]
+            # The warning carries the question's buttons: the message above loses its own
+            # (one live keyboard per interview), so they must still be here to answer with.
+            buttons: Buttons = _buttons(q, event.view, lang) if event.view is not None else []
+            skip = pack("s", event.key)
+            if event.can_skip and not any(data == skip for row in buttons for _, data in row):
+                buttons.append([(q.ui(lang, "button.skip"), skip)])
             out.append(Outgoing(f"⚠️ {esc(event.message)}", buttons))
         elif isinstance(event, Probe):
             out.append(

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Answer, Interview, ProcessedUpdate, Respondent
@@ -252,6 +253,24 @@ class InterviewStore:
                 .where(Interview.id == interview_id)  # type: ignore[arg-type]
                 .values(quote_consent=level, updated_at=now)
             )
+
+    async def swap_keyboard(self, interview_id: str, message_id: int | None) -> int | None:
+        """Record which message now carries the live buttons; returns the one that did."""
+        async with self.db.transaction() as session:
+            previous = (
+                await session.execute(
+                    select(col(Interview.keyboard_message_id))
+                    .where(col(Interview.id) == interview_id)
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            if previous != message_id:
+                await session.execute(
+                    update(Interview)
+                    .where(Interview.id == interview_id)  # type: ignore[arg-type]
+                    .values(keyboard_message_id=message_id)
+                )
+            return previous
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
         """Record an update that changes no interview (e.g. /help); False if seen before."""

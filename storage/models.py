@@ -70,6 +70,9 @@ class Interview(SQLModel, table=True):
     # The reply to the last step may not have reached the respondent (Telegram kept failing):
     # their next message re-asks the question instead of being taken as its answer.
     reask: bool = Field(default=False)
+    # The bot's message that carries this interview's live buttons (the question on screen):
+    # when another message takes them over, this one's keyboard is removed.
+    keyboard_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class Answer(SQLModel, table=True):

@@ -475,9 +475,7 @@ def _collect(q: Questionnaire, state: State, slot: Slot, inp: Text, now: datetim
         except (ValueError, TypeError):
             merged = False
     fragments = (*state.fragments, inp.text)
-    state = state.with_(
-        fragments=fragments, last_text_at=now.isoformat(), last_text_key=slot.key
-    )
+    state = state.with_(fragments=fragments, last_text_at=now.isoformat(), last_text_key=slot.key)
     lang = state.language
     parts = len(fragments)
     text = q.ui(lang, "collecting") if parts == 1 else q.ui(lang, "collecting.parts", parts=parts)
