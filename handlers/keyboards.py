@@ -102,11 +102,14 @@ async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None
         await drop(turn, message.message_id)
 
 
-async def moved_on(turn: Turn, tap: Tap, lang: str) -> None:
-    """A tap on a question the respondent has left: say so on the tap, drop its buttons."""
+async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
+    """A tap on a question the respondent has left: say so on the tap, drop its buttons
+    (unless the message has since been edited to show the current question: a tap that
+    crossed that edit leaves it as it is)."""
     await tap.answer(turn.ui(lang, "stale.tap"))
     message = tap.message
-    if message is not None and has_buttons(message):
+    live = interview.keyboard_message_id if interview is not None else None
+    if message is not None and has_buttons(message) and message.message_id != live:
         await drop(turn, message.message_id)
 
 

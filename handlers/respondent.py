@@ -275,7 +275,7 @@ async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
         await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
         return
     if keyboards.stale(interview, parts):
-        await keyboards.moved_on(turn, tap, lang)
+        await keyboards.moved_on(turn, tap, lang, interview)
         return
     await tap.answer()
     if interview is None or interview.status not in ACTIVE_STATUSES:

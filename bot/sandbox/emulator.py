@@ -147,6 +147,9 @@ class BotApiEmulator:
         self.root: str | None = None  # set by whoever serves make_app(); used for URLs
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        #: every request refused with 400 as Telegram would (spec violations, "message is not
+        #: modified", an empty text, an unknown message...): what a correct bot never causes
+        self.refused: list[str] = []
         self.unsupported: list[str] = []
         self.documents: list[SentDocument] = []
         self.webhook: WebhookConfig | None = None
@@ -468,6 +471,8 @@ class BotApiEmulator:
                 raise ApiError(501, f"Not Implemented: the emulator has no {method}")
             result = await handler(params) if method == "getUpdates" else handler(params)
         except ApiError as exc:
+            if exc.code == 400:
+                self.refused.append(f"{method}: {exc.description}")
             return _error(exc)
         if fault is not None:
             await asyncio.sleep(self.faults.timeout_seconds)
