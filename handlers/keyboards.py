@@ -2,7 +2,8 @@
 
 Every step that shows something records which of the bot's messages now carries the
 interview's keyboard (`interview.keyboard_message_id`); the message that carried it before
-loses its buttons (editMessageReplyMarkup). A multi-select toggle or the acknowledgement of
+loses its buttons (editMessageReplyMarkup; a removal that fails is kept in
+`interview.stale_keyboards` and retried). A multi-select toggle or the acknowledgement of
 another part of a long answer edits the message in place instead of sending a copy. A tap
 on buttons that act on a question the respondent has left (an old message, a double tap)
 only gets a short "that question has moved on" on the tap itself, and loses its buttons.
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
 from handlers import render
@@ -81,19 +82,24 @@ def stale(interview: Interview | None, parts: Sequence[str]) -> bool:
     return False
 
 
-async def drop(turn: Turn, message_id: int) -> None:
-    """Remove one message's buttons (it no longer acts on anything)."""
+async def drop(turn: Turn, message_id: int) -> bool:
+    """Remove one message's buttons (it no longer acts on anything). False when Telegram failed
+    and it should be tried again; True when done, or when there is nothing left to do."""
     try:
         await turn.bot.edit_message_reply_markup(
             chat_id=turn.chat_id, message_id=message_id, reply_markup=None
         )
     except Forbidden:
         await turn.mark_unreachable()
-        return
-    except TelegramError as exc:  # too old to edit, or gone: nothing left to tap
+        return True
+    except BadRequest as exc:  # too old to edit, or gone: nothing left to tap
         log.debug("keyboard removal skipped: %s", exc)
-        return
+        return True
+    except TelegramError as exc:  # network, timeout, flood: retried at the next handover
+        log.info("keyboard removal failed (%s); retried later", type(exc).__name__)
+        return False
     turn.cleared.add(message_id)
+    return True
 
 
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
@@ -103,28 +109,45 @@ async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None
 
 
 async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
-    """A tap on a question the respondent has left: say so on the tap, drop its buttons
-    (unless the message has since been edited to show the current question: a tap that
-    crossed that edit leaves it as it is)."""
+    """A tap on a question the respondent has left: say so on the tap, and nothing else.
+
+    Its message's buttons go too, if they may still be there: kept up to date by `handover`,
+    they are gone already unless their removal failed (then it is retried now). A tap that
+    crossed the removal, or an edit showing a newer question, leaves the message as it is."""
     await tap.answer(turn.ui(lang, "stale.tap"))
     message = tap.message
-    live = interview.keyboard_message_id if interview is not None else None
-    if message is not None and has_buttons(message) and message.message_id != live:
-        await drop(turn, message.message_id)
+    if message is None or not has_buttons(message):
+        return
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        await drop(turn, message.message_id)  # an interview that has ended: no more buttons
+        return
+    live, stale_ids = await turn.store.keyboards(interview.id)
+    if message.message_id == live or message.message_id not in stale_ids:
+        return
+    if await drop(turn, message.message_id):
+        await turn.store.set_keyboards(
+            interview.id, live, [m for m in stale_ids if m != message.message_id]
+        )
 
 
 async def handover(turn: Turn, interview_id: str) -> None:
     """After a step was shown: its last message with buttons carries the interview's keyboard,
-    and the message that carried it before loses its buttons. Nothing shown: nothing moves."""
+    and every message that carried one before loses its buttons (a removal Telegram refuses
+    for a moment is kept and retried). Nothing shown: nothing moves."""
     if not turn.shown:
         return
     live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
-    previous = await turn.store.swap_keyboard(interview_id, live)
-    if previous is not None and previous != live and previous not in turn.cleared:
-        await drop(turn, previous)
-    for mid, buttons in turn.shown:  # an earlier message of the same reply (rare)
-        if buttons and mid != live and mid not in turn.cleared:
-            await drop(turn, mid)
+    previous, stale_ids = await turn.store.keyboards(interview_id)
+    earlier = [mid for mid, buttons in turn.shown if buttons and mid != live]
+    candidates = [previous, *stale_ids, *earlier]
+    still: list[int] = []
+    for mid in dict.fromkeys(m for m in candidates if m is not None):
+        if mid == live or mid in turn.cleared:
+            continue
+        if not await drop(turn, mid):
+            still.append(mid)
+    if live != previous or still != stale_ids:
+        await turn.store.set_keyboards(interview_id, live, still[-20:])
 
 
 async def in_place(

@@ -254,23 +254,27 @@ class InterviewStore:
                 .values(quote_consent=level, updated_at=now)
             )
 
-    async def swap_keyboard(self, interview_id: str, message_id: int | None) -> int | None:
-        """Record which message now carries the live buttons; returns the one that did."""
+    async def keyboards(self, interview_id: str) -> tuple[int | None, list[int]]:
+        """The message carrying the interview's live buttons, and older ones that may still."""
+        async with self.db.reading() as session:
+            row = (
+                await session.execute(
+                    select(
+                        col(Interview.keyboard_message_id), col(Interview.stale_keyboards)
+                    ).where(col(Interview.id) == interview_id)
+                )
+            ).first()
+        if row is None:
+            return None, []
+        return row[0], [int(m) for m in row[1] or []]
+
+    async def set_keyboards(self, interview_id: str, live: int | None, stale: list[int]) -> None:
         async with self.db.transaction() as session:
-            previous = (
-                await session.execute(
-                    select(col(Interview.keyboard_message_id))
-                    .where(col(Interview.id) == interview_id)
-                    .with_for_update()
-                )
-            ).scalar_one_or_none()
-            if previous != message_id:
-                await session.execute(
-                    update(Interview)
-                    .where(Interview.id == interview_id)  # type: ignore[arg-type]
-                    .values(keyboard_message_id=message_id)
-                )
-            return previous
+            await session.execute(
+                update(Interview)
+                .where(col(Interview.id) == interview_id)
+                .values(keyboard_message_id=live, stale_keyboards=stale or None)
+            )
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
         """Record an update that changes no interview (e.g. /help); False if seen before."""

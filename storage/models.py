@@ -73,6 +73,8 @@ class Interview(SQLModel, table=True):
     # The bot's message that carries this interview's live buttons (the question on screen):
     # when another message takes them over, this one's keyboard is removed.
     keyboard_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Older messages whose buttons could not be removed yet (Telegram failed): retried next time.
+    stale_keyboards: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Answer(SQLModel, table=True):
