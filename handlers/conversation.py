@@ -40,6 +40,9 @@ class Turn:
     #: whose buttons it removed (handlers.keyboards keeps one live keyboard per interview)
     shown: list[tuple[int, bool]] = field(default_factory=list)
     cleared: set[int] = field(default_factory=set)
+    #: interview id -> (message with its live buttons, older ones that may still show some),
+    #: as read with the interview at the start of the turn
+    keyboards: dict[str, tuple[int | None, list[int]]] = field(default_factory=dict)
 
     @property
     def user(self) -> User:
@@ -223,6 +226,10 @@ async def step(
     """
     q = turn.q
     for _attempt in range(MAX_RETRIES):
+        turn.keyboards[interview.id] = (
+            interview.keyboard_message_id,
+            list(interview.stale_keyboards or []),
+        )
         state = State.from_json(interview.state)
         if callable(make_input):
             result = make_input(q, state)

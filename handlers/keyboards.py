@@ -14,6 +14,7 @@ message that has one, and an edit is skipped when it would change nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,17 +138,18 @@ async def handover(turn: Turn, interview_id: str) -> None:
     if not turn.shown:
         return
     live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
-    previous, stale_ids = await turn.store.keyboards(interview_id)
+    known = turn.keyboards.get(interview_id)
+    previous, stale_ids = known if known is not None else await turn.store.keyboards(interview_id)
     earlier = [mid for mid, buttons in turn.shown if buttons and mid != live]
-    candidates = [previous, *stale_ids, *earlier]
-    still: list[int] = []
-    for mid in dict.fromkeys(m for m in candidates if m is not None):
-        if mid == live or mid in turn.cleared:
-            continue
-        if not await drop(turn, mid):
-            still.append(mid)
-    if live != previous or still != stale_ids:
+    candidates = dict.fromkeys(m for m in (previous, *stale_ids, *earlier) if m is not None)
+    doomed = [m for m in candidates if m != live and m not in turn.cleared]
+    # The record and the removals at once (a turn's latency is the respondent's wait).
+    writes = [turn.store.set_keyboards(interview_id, live, [])] if (live, []) != known else []
+    done = await asyncio.gather(*writes, *(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done[len(writes) :], strict=True) if not ok]
+    if still:
         await turn.store.set_keyboards(interview_id, live, still[-20:])
+    turn.keyboards[interview_id] = (live, still[-20:])
 
 
 async def in_place(
