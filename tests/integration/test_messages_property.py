@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot import interview as engine
 from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.faults import DROP
 from bot.sandbox.users import Chat, buttons_of
 from handlers import keyboards, render
 from storage.interviews import InterviewStore
@@ -38,6 +39,7 @@ ACTION = st.tuples(
     st.booleans(),  # delivered twice
     st.sampled_from((1, 30)),  # seconds since the last input: machine or human speed
 )
+FAULTED = ["editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"]
 _update_ids = itertools.count(5_000_000)
 _users = itertools.count(13_000)
 
@@ -110,7 +112,9 @@ async def _tap(
     await _post(bot, {"update_id": next(_update_ids), "callback_query": query}, n)
 
 
-async def _scenario(database_url: str, actions: list[tuple[str, int, bool, int]]) -> None:
+async def _scenario(
+    database_url: str, actions: list[tuple[str, int, bool, int]], faults: bool = False
+) -> None:
     clock = Clock()
     async with (
         running_emulator() as emulator,
@@ -124,6 +128,9 @@ async def _scenario(database_url: str, actions: list[tuple[str, int, bool, int]]
         _, interview = await store.respondent_and_interview(user)
         assert interview is not None
         model = Model(q, engine.State.from_json(interview.state))
+        if faults:  # a fifth of edits and callback answers fail (5xx, dropped connections);
+            # sends stay reliable here so that every input is taken as the model takes it
+            emulator.faults.rate(0.2, ["500", DROP], seed=len(actions), methods=FAULTED)
         seen: list[dict[str, Any]] = []  # every bot message with buttons, as it once looked
         for kind, index, twice, gap in actions:
             clock.now += timedelta(seconds=gap)
@@ -195,3 +202,15 @@ def _live(chat: Chat) -> list[int]:
 def test_one_live_keyboard_and_every_answer_once(tmp_path: Path, actions) -> None:
     database = tmp_path / f"p{next(_users)}.sqlite3"
     asyncio.run(_scenario(f"sqlite:///{database}", actions))
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(actions=st.lists(ACTION, min_size=1, max_size=10))
+def test_the_same_with_a_fifth_of_edits_failing(tmp_path: Path, actions) -> None:
+    database = tmp_path / f"f{next(_users)}.sqlite3"
+    asyncio.run(_scenario(f"sqlite:///{database}", actions, faults=True))
