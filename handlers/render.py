@@ -195,16 +195,21 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
     return rows
 
 
-def answered(view_text: str, answer_display: str) -> str:
-    """What an answered question's message becomes once its keyboard is gone."""
-    return f"<b>{esc(view_text)}</b>\n→ {esc(clip(answer_display, 1000))}"
+def answered(view_text: str | None, answer_display: str) -> str:
+    """What an answered question's message becomes once its keyboard is gone (without the
+    question's text when that message did not show it)."""
+    answer = f"→ {esc(clip(answer_display, 1000))}"
+    return f"<b>{esc(view_text)}</b>\n{answer}" if view_text else answer
 
 
 def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoing]:
     """Turn engine events into messages, in order."""
     out: list[Outgoing] = []
     for event in items:
-        if isinstance(event, Ask):
+        if isinstance(event, Ask) and event.again and event.notice:
+            # the question is on screen already: the new buttons under a short line, no copy
+            out.append(Outgoing(f"<i>{esc(event.notice)}</i>", _buttons(q, event.view, lang)))
+        elif isinstance(event, Ask):
             out.append(question(q, event.view, lang, event.notice))
         elif isinstance(event, Invalid):
             # The warning carries the question's buttons: the message above loses its own

@@ -287,7 +287,7 @@ async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
         return
     frozen = None
     if kind in ("a", "d") and message is not None:
-        text = _frozen_text(turn, interview, parts)
+        text = _frozen_text(turn, interview, parts, getattr(message, "text", None) or "")
         frozen = (message, text) if text else None
     await step(turn, interview, made, frozen=frozen, tapped=message if kind == "t" else None)
 
@@ -314,9 +314,11 @@ def _button_input(parts: list[str]) -> object | None:
     return None
 
 
-def _frozen_text(turn: Turn, interview: Interview, parts: list[str]) -> str:
+def _frozen_text(turn: Turn, interview: Interview, parts: list[str], shown: str = "") -> str:
     """The question's message once answered: its text and the answer, no buttons ("" if the
-    tap is not an answer to the question on screen: then the message is left as it is)."""
+    tap is not an answer to the question on screen: then the message is left as it is).
+    A message that did not show the question's text (the countries matching a typed name)
+    shows only the answer: the question stays once on screen."""
     state = engine.State.from_json(interview.state)
     key = parts[1] if len(parts) > 1 else ""
     if not key or state.cursor != key or state.probing is not None:
@@ -326,12 +328,13 @@ def _frozen_text(turn: Turn, interview: Interview, parts: list[str]) -> str:
         view = getattr(event, "view", None)
         if view is None or view.key != key:
             continue
+        title = view.text if view.text in shown else None
         if parts[0] == "a" and len(parts) == 3:
             label = next((c.label for c in view.choices if c.id == parts[2]), parts[2])
-            return render.answered(view.text, label)
+            return render.answered(title, label)
         if parts[0] == "d" and view.kind == "multi":
             labels = [c.label for c in view.choices if c.selected]
-            return render.answered(view.text, ", ".join(labels)) if labels else ""
+            return render.answered(title, ", ".join(labels)) if labels else ""
     return ""
 
 

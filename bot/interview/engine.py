@@ -529,7 +529,8 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
             return _invalid(q, state, q.ui(lang, "country.not_found", text=shown))
         state = state.with_(candidates=tuple(matches[:6]))
         slots = plan.build(q, state.answers)
-        return Step(state, [Ask(_view(q, state, slots), q.ui(lang, "country.matches"))])
+        view = _view(q, state, slots)
+        return Step(state, [Ask(view, q.ui(lang, "country.matches"), again=True)])
     return _invalid(q, state, q.ui(lang, "invalid.use_buttons"))
 
 

@@ -195,6 +195,9 @@ class QuestionView:
 class Ask:
     view: QuestionView
     notice: str | None = None
+    #: the question is already on screen (asked again with new buttons, e.g. the countries
+    #: matching a typed name): the container need not repeat its text
+    again: bool = False
 
 
 @dataclass(frozen=True, slots=True)

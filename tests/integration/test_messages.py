@@ -280,6 +280,10 @@ async def test_the_interview_in_the_simulator_shows_each_question_once(database_
                 assert len(seen) == 1, (text, chat.transcript[-4:])
                 await answer_current(chat, bot.services)
                 assert len(live(chat)) <= 1, chat.transcript[-3:]
+                after = await state_of(bot.services, 12008)
+                if after is not None and after.status == "in_progress":  # (not the summary)
+                    seen = [m.message_id for m in chat.messages if text in m.text]
+                    assert len(seen) == 1, (text, chat.transcript[-4:])  # answered: still once
             assert state.status == "reviewing"
             shown = await (await client.get("/simulator/api/chat?user_id=12008")).json()
             with_buttons = [m for m in shown["messages"] if m["buttons"]]
