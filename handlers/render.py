@@ -28,6 +28,7 @@ from bot.interview import (
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
+ROW = 8  # Telegram's most buttons in one row of an inline keyboard
 SEP = "|"
 
 Buttons = list[list[tuple[str, str]]]
@@ -43,12 +44,12 @@ class Outgoing:
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in self.buttons
-            ]
-        )
+        rows = [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row[i : i + ROW]]
+            for row in self.buttons
+            for i in range(0, len(row), ROW)
+        ]
+        return InlineKeyboardMarkup(rows)
 
 
 def esc(text: str) -> str:

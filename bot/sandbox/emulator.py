@@ -553,6 +553,7 @@ class BotApiEmulator:
         parsed: ParsedText,
         raw: str,
     ) -> StoredMessage:
+        markup = _inline_markup(params.get("reply_markup"))
         message_id = next(self._message_ids[chat.user_id])
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -561,7 +562,6 @@ class BotApiEmulator:
             "date": int(time.time()),
             **content,
         }
-        markup = _inline_markup(params.get("reply_markup"))
         if markup:
             message["reply_markup"] = markup
         stored = StoredMessage(
@@ -842,9 +842,20 @@ class BotApiEmulator:
         return True
 
 
+#: Telegram's limits on an inline keyboard (not in the spec's text): buttons in a row, in all
+MAX_ROW_BUTTONS = 8
+MAX_BUTTONS = 100
+
+
 def _inline_markup(markup: Any) -> dict[str, Any] | None:
-    """Only inline keyboards stay attached to a message; an empty one is the same as none."""
+    """Only inline keyboards stay attached to a message; an empty one is the same as none.
+    A keyboard over Telegram's limits is refused, as Telegram does."""
     if isinstance(markup, dict) and markup.get("inline_keyboard"):
+        rows = markup["inline_keyboard"]
+        if any(len(row) > MAX_ROW_BUTTONS for row in rows):
+            raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID: too many buttons in a row")
+        if sum(len(row) for row in rows) > MAX_BUTTONS:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         return markup
     return None
 

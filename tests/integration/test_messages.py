@@ -290,3 +290,40 @@ async def test_the_interview_in_the_simulator_shows_each_question_once(database_
             assert len(with_buttons) == 1  # the review summary's, and no dead ones
             assert with_buttons[0]["id"] == chat.last_reply.message_id
         clean(emulator)
+
+
+async def test_the_emulator_refuses_what_telegram_refuses():
+    """The fake is as strict as Telegram on what issue 12 is about, and counts each refusal."""
+    import aiohttp
+
+    def keyboard(n: int) -> dict:
+        return {"inline_keyboard": [[{"text": str(i), "callback_data": str(i)} for i in range(n)]]}
+
+    async with running_emulator() as emulator, aiohttp.ClientSession() as http:
+        emulator.chat(12009)
+        api = f"{emulator.base_url}{emulator.token}"
+
+        async def call(method: str, **params) -> int:
+            async with http.post(f"{api}/{method}", json=params) as response:
+                return response.status
+
+        assert await call("sendMessage", chat_id=12009, text="x", reply_markup=keyboard(9)) == 400
+        assert await call("sendMessage", chat_id=12009, text="x", reply_markup=keyboard(8)) == 200
+        message_id = emulator.stored_messages(12009)[-1].message_id
+        same = {"chat_id": 12009, "message_id": message_id, "reply_markup": keyboard(8)}
+        assert await call("editMessageReplyMarkup", **same) == 400  # message is not modified
+        edit = {"chat_id": 12009, "message_id": message_id, "parse_mode": "HTML"}
+        assert await call("editMessageText", text="<b> </b>", **edit) == 400  # empty
+        assert await call("editMessageText", text="x" * 4097, **edit) == 400  # too long
+        assert await call("editMessageReplyMarkup", chat_id=12009, message_id=message_id) == 200
+        assert await call("editMessageReplyMarkup", chat_id=12009, message_id=message_id) == 400
+        assert len(emulator.refused) == 5
+        assert "not modified" in emulator.refused[1] and "not modified" in emulator.refused[4]
+
+
+def test_rows_are_split_at_telegrams_limit():
+    from handlers.render import Outgoing
+
+    markup = Outgoing("x", [[(str(n), str(n)) for n in range(10)]]).markup()
+    assert markup is not None
+    assert [len(row) for row in markup.inline_keyboard] == [8, 2]
