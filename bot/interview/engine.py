@@ -494,7 +494,8 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
         return _answer(q, state.with_(probing=None), value, now)
     kind = question.kind
     if kind == "text":
-        if question.collect or state.fragments or len(inp.text) >= SPLIT_PASTE_MIN:
+        room = question.max_length is None or question.max_length >= SPLIT_PASTE_MIN
+        if question.collect or state.fragments or (room and len(inp.text) >= SPLIT_PASTE_MIN):
             return _collect(q, state, slot, inp, now)
         return _finish_text(q, state, question, inp.text, now)
     if kind == "number":

@@ -426,3 +426,9 @@ def test_whole_shipped_interview(shipped: Questionnaire, language: str) -> None:
     chat.send(Submit())
     assert isinstance(chat.event(Completed), Completed)
     assert chat.state.status == "completed"
+
+
+def test_a_long_paste_where_it_cannot_fit_is_refused_at_once(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("y" * 3600)  # "name" takes at most 40 characters: no collecting, say so now
+    assert chat.event(Invalid) and not chat.state.fragments
