@@ -34,7 +34,7 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
     from playwright.async_api import async_playwright
 
     database_url = f"sqlite:///{tmp_path}/sim.sqlite3"
-    user = 14000 + len(lang)
+    user = 14000 + list(LANGUAGES).index(lang)
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         q = bot.services.questionnaire
         chat = emulator.chat(user, language_code=lang)
@@ -52,7 +52,7 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 tab = await browser.new_page(base_url=str(server.make_url("/")))
-                tab.set_default_timeout(10_000)
+                tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
                 await tab.goto("/simulator")
                 await tab.fill("#uid", str(user))
                 await tab.dispatch_event("#uid", "change")
