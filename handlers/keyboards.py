@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -83,9 +84,28 @@ def stale(interview: Interview | None, parts: Sequence[str]) -> bool:
     return False
 
 
+#: how many removals a process remembers (see `_removed`)
+_REMEMBER = 10_000
+
+
+def _removed(turn: Turn) -> OrderedDict[tuple[int, int], None]:
+    """(chat, message) whose buttons this process removed lately: a double tap on a prompt
+    arrives with the message as it was (buttons and all) after the first tap removed them, and
+    removing them again is "message is not modified" (prompts before consent are nowhere else
+    to look up)."""
+    removed: OrderedDict[tuple[int, int], None] = turn.services.extras.setdefault(
+        "removed_keyboards", OrderedDict()
+    )
+    return removed
+
+
 async def drop(turn: Turn, message_id: int) -> bool:
     """Remove one message's buttons (it no longer acts on anything). False when Telegram failed
     and it should be tried again; True when done, or when there is nothing left to do."""
+    key = (turn.chat_id, message_id)
+    removed = _removed(turn)
+    if key in removed:
+        return True
     try:
         await turn.bot.edit_message_reply_markup(
             chat_id=turn.chat_id, message_id=message_id, reply_markup=None
@@ -100,6 +120,9 @@ async def drop(turn: Turn, message_id: int) -> bool:
         log.info("keyboard removal failed (%s); retried later", type(exc).__name__)
         return False
     turn.cleared.add(message_id)
+    removed[key] = None
+    while len(removed) > _REMEMBER:
+        removed.popitem(last=False)
     return True
 
 

@@ -327,3 +327,39 @@ def test_rows_are_split_at_telegrams_limit():
     markup = Outgoing("x", [[(str(n), str(n)) for n in range(10)]]).markup()
     assert markup is not None
     assert [len(row) for row in markup.inline_keyboard] == [8, 2]
+
+
+async def test_double_taps_on_prompts_and_an_older_quote_prompt(database_url):
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        q = bot.services.questionnaire
+        store = InterviewStore(bot.services.db)
+        chat = emulator.chat(12010)
+        await chat.send("/start")
+        await chat.tap("English")
+        notice = chat.snapshot(chat.last_reply.message_id)
+        await chat.tap(q.ui("en", "consent.agree"))
+        transcript = chat.transcript
+        await chat.tap_snapshot(notice, q.ui("en", "consent.agree"))  # a double tap
+        assert chat.answered_callbacks[-1].get("text") == q.ui("en", "consent.already")
+        assert chat.transcript == transcript
+
+        prompt = chat.snapshot(chat.last_reply.message_id)  # how may we quote you?
+        await chat.tap(q.ui("en", "consent.quote.anonymised"))
+        assert prompt["message_id"] not in live(chat)  # answered: its buttons are gone
+        transcript = chat.transcript
+        await chat.tap_snapshot(prompt, q.ui("en", "consent.quote.anonymised"))  # the same again
+        assert chat.answered_callbacks[-1].get("text") == q.ui("en", "choice.kept")
+        assert chat.transcript == transcript
+
+        await chat.tap_snapshot(prompt, q.ui("en", "consent.quote.attributable"))  # a change
+        _, interview = await store.respondent_and_interview(12010)
+        assert interview is not None and interview.quote_consent == "anonymised"  # not yet
+        view = chat.last_reply  # asks to confirm: the current choice, and buttons to change it
+        current = q.ui("en", "consent.quote.anonymised")
+        assert view.text == q.ui("en", "consent.current", quote=current)
+        await chat.tap(q.ui("en", "consent.quote.attributable"), message_id=view.message_id)
+        _, interview = await store.respondent_and_interview(12010)
+        assert interview is not None and interview.quote_consent == "attributable"
+        assert chat.last_reply.text == q.ui("en", "consent.quote.recorded")
+        assert not next(m for m in chat.messages if m.message_id == view.message_id).buttons
+        clean(emulator)
