@@ -91,10 +91,6 @@ def advance(q: Questionnaire, state: State, inp: Input, now: datetime) -> Step:
         return Step(state, [Notice(q.ui(lang, "already_completed"))])
     if isinstance(inp, Amend):
         return _amend(q, state, inp)
-    if isinstance(inp, Text):
-        merged = _merge_split_message(q, state, inp, now)
-        if merged is not None:
-            return merged
     if state.status == "reviewing":
         return _while_reviewing(q, state, inp, now)
     if isinstance(inp, Review):
@@ -280,7 +276,9 @@ def _summary(q: Questionnaire, state: State) -> ReviewSummary:
 def _invalid(q: Questionnaire, state: State, reason: str, count: bool = True) -> Step:
     lang = state.language
     attempts = state.attempts + 1 if count else state.attempts
-    state = state.with_(attempts=attempts)
+    # After an error nothing is glued silently to what came before: the next part of a
+    # multi-message answer is acknowledged afresh (last_text_at starts the merge window).
+    state = state.with_(attempts=attempts, last_text_at=None, last_text_key=None)
     slots = plan.build(q, state.answers)
     slot = _slot(slots, state.cursor)
     optional = slot is not None and slot.question.optional
@@ -455,33 +453,32 @@ def _current_question(q: Questionnaire, state: State) -> tuple[Slot, list[Slot]]
     return (slot, slots) if slot is not None else None
 
 
+#: Telegram cuts a long paste at 4096 characters: a text this long may be the first part of
+#: several, so it starts collecting (acknowledged, ended with Done) rather than moving on.
 SPLIT_PASTE_MIN = 3500
 
 
-def _merge_split_message(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step | None:
-    """Telegram splits a long paste into several messages: glue a quick follow-up to its answer."""
-    key, at = state.last_text_key, state.last_text_at
-    if key is None or at is None or key == state.cursor or state.probing is not None:
-        return None
-    if state.history[-1:] != (key,) or state.fragments or state.candidates:
-        return None
-    try:
-        gap = (now - datetime.fromisoformat(at)).total_seconds()
-    except (ValueError, TypeError):
-        return None
-    previous = state.answers.get(key)
-    if not 0 <= gap <= q.merge_window_seconds or not isinstance(previous, str):
-        return None
-    # Only a message near Telegram's 4096-character cut is the first part of a split paste; a
-    # quick short reply is an answer to the question now on screen.
-    if len(previous) < SPLIT_PASTE_MIN:
-        return None
-    if q.question(split_key(key)[0]).kind != "text":
-        return None
-    value = f"{previous}\n{inp.text}"
-    answers = {**state.answers, key: value}
-    state = state.with_(answers=answers, last_text_at=now.isoformat())
-    return Step(state, [], [_record(q, state, key, value)])
+def _collect(q: Questionnaire, state: State, slot: Slot, inp: Text, now: datetime) -> Step:
+    """One more part of a multi-message answer; every part is acknowledged.
+
+    A part within the merge window of the previous one (a split paste, or quick typing) is
+    `merged`: the acknowledgement says how many parts the answer now has, and the container
+    may edit its last "Got it" rather than send another. The window only runs while this
+    answer is being collected: Done, an error or the next question close it.
+    """
+    merged = False
+    if state.fragments and state.last_text_at and state.last_text_key == slot.key:
+        try:
+            gap = (now - datetime.fromisoformat(state.last_text_at)).total_seconds()
+            merged = 0 <= gap <= q.merge_window_seconds
+        except (ValueError, TypeError):
+            merged = False
+    fragments = (*state.fragments, inp.text)
+    state = state.with_(fragments=fragments, last_text_at=now.isoformat(), last_text_key=slot.key)
+    lang = state.language
+    parts = len(fragments)
+    text = q.ui(lang, "collecting") if parts == 1 else q.ui(lang, "collecting.parts", parts=parts)
+    return Step(state, [Collecting(slot.key, text, parts, merged)])
 
 
 def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
@@ -496,22 +493,9 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
         return _answer(q, state.with_(probing=None), value, now)
     kind = question.kind
     if kind == "text":
-        if question.collect:
-            gap_ok = False
-            if state.fragments and state.last_text_at:
-                try:
-                    gap = (now - datetime.fromisoformat(state.last_text_at)).total_seconds()
-                    gap_ok = 0 <= gap <= q.merge_window_seconds
-                except (ValueError, TypeError):
-                    gap_ok = False
-            state = state.with_(
-                fragments=(*state.fragments, inp.text),
-                last_text_at=now.isoformat(),
-                last_text_key=None,
-            )
-            if gap_ok:
-                return Step(state)
-            return Step(state, [Collecting(slot.key, q.ui(lang, "collecting"))])
+        room = question.max_length is None or question.max_length >= SPLIT_PASTE_MIN
+        if question.collect or state.fragments or (room and len(inp.text) >= SPLIT_PASTE_MIN):
+            return _collect(q, state, slot, inp, now)
         return _finish_text(q, state, question, inp.text, now)
     if kind == "number":
         return _number(q, state, question, raw)
@@ -548,7 +532,8 @@ def _text(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
             return _invalid(q, state, q.ui(lang, "country.not_found", text=shown))
         state = state.with_(candidates=tuple(matches[:6]))
         slots = plan.build(q, state.answers)
-        return Step(state, [Ask(_view(q, state, slots), q.ui(lang, "country.matches"))])
+        view = _view(q, state, slots)
+        return Step(state, [Ask(view, q.ui(lang, "country.matches"), again=True)])
     return _invalid(q, state, q.ui(lang, "invalid.use_buttons"))
 
 
