@@ -99,14 +99,14 @@ async def test_a_tap_on_a_question_left_behind_changes_nothing(database_url):
         q = bot.services.questionnaire
         chat = emulator.chat(12002)
         await consent(chat, "Cymraeg")
-        await _advance_to(chat, bot.services, "level")
+        await _advance_to(chat, bot.services, "relationship")
         question = chat.last_reply
         as_shown = chat.snapshot(question.message_id)
         choices = [b.callback_data for row in question.buttons for b in row if b.callback_data]
         choices = [c for c in choices if c.startswith("a|level|")]
         await chat.tap(choices[0])
         before = await state_of(bot.services, 12002)
-        assert before is not None and before.answers["level"] == choices[0].split("|")[2]
+        assert before is not None and before.answers["relationship"] == choices[0].split("|")[2]
         transcript = chat.transcript
         await chat.tap_snapshot(as_shown, choices[1])  # a second tap, crossing the first's edit
         after = await state_of(bot.services, 12002)
@@ -197,7 +197,7 @@ async def test_every_part_of_a_long_answer_is_acknowledged(database_url, lang):
         q = bot.services.questionnaire
         chat = emulator.chat(12006, language_code=lang)
         await consent(chat, LANGUAGES[lang])
-        await _advance_to(chat, bot.services, "biggest_success")
+        await _advance_to(chat, bot.services, "mattered_most")
         await chat.send(FIRST)
         got_it = chat.last_reply
         assert got_it.text == q.ui(lang, "collecting")
@@ -221,14 +221,14 @@ async def test_every_part_of_a_long_answer_is_acknowledged(database_url, lang):
         clock.advance(1)
         await chat.send("/done")
         state = await state_of(bot.services, 12006)
-        assert state is not None and state.cursor != "biggest_success"  # long enough: no probe
-        assert state.answers["biggest_success"] == f"{FIRST}\nPart two.\nPart three."
+        assert state is not None and state.cursor != "mattered_most"  # long enough: no probe
+        assert state.answers["mattered_most"] == f"{FIRST}\nPart two.\nPart three."
         clock.advance(1)  # right after Done: never glued to the answer; answers what's on screen
         before = len(chat.messages)
         await chat.send("A reply to the next question, typed fast.")
         after = await state_of(bot.services, 12006)
         assert after is not None
-        assert after.answers["biggest_success"] == state.answers["biggest_success"]
+        assert after.answers["mattered_most"] == state.answers["mattered_most"]
         assert len(chat.messages) > before  # and it got a visible answer
         assert len(live(chat)) <= 1
         clean(emulator)
@@ -238,7 +238,7 @@ async def test_parts_sent_at_once_are_each_acknowledged(database_url):
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         chat = emulator.chat(12007)
         await consent(chat, "English")
-        await _advance_to(chat, bot.services, "biggest_success")
+        await _advance_to(chat, bot.services, "mattered_most")
         for n in range(3):  # a paste Telegram split in three, arriving together
             await chat.send(f"Piece {n} of a pasted answer.", wait=False)
         await chat.settle()
