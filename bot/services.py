@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,6 +78,8 @@ class Services:
     """Periodic jobs besides bot.jobs.JOBS (create_app adds the mention jobs)."""
     x_api: XReplier | None = None
     """The running mention monitor's X client, reused by invitations (bot/mentions/leads.py)."""
+    removed_keyboards: OrderedDict[tuple[int, int], None] = field(default_factory=OrderedDict)
+    """(chat, message) whose buttons this process removed lately (handlers/keyboards.py)."""
 
 
 SERVICES = web.AppKey("services", Services)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import interview as engine
-from handlers import credit, notice, render
+from handlers import credit, keyboards, notice, render
 from storage import counters, privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
@@ -53,30 +53,57 @@ def quote_question(turn: Turn, lang: str) -> render.Outgoing:
     return render.simple(turn.ui(lang, "consent.quote.question"), rows)
 
 
-async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
-    from handlers.conversation import ensure_respondent, language_of, questionnaire_for
+def withdraw_confirmation(turn: Turn, lang: str) -> render.Outgoing:
+    """Withdrawing is erasing: the same confirmation and buttons as /consent's "Withdraw"
+    (handled by handlers.privacy, which erases as /delete does)."""
+    return render.simple(
+        turn.ui(lang, "consent.withdraw_confirm"),
+        [
+            [(turn.ui(lang, "delete.yes"), render.pack("P", "d", "w"))],
+            [(turn.ui(lang, "delete.no"), render.pack("P", "k"))],
+        ],
+    )
+
+
+def change_view(turn: Turn, lang: str, level: str | None) -> render.Outgoing:
+    """How their words may be used now, with buttons to change it (as /consent shows)."""
+    current = turn.ui(lang, f"consent.quote.{level}") if level in QUOTE_LEVELS else "—"
+    rows: render.Buttons = []
+    for option in QUOTE_LEVELS:
+        label = turn.ui(lang, f"consent.quote.{option}")
+        rows.append([(f"✓ {label}" if option == level else label, render.pack("Q", CODE[option]))])
+    rows.append([(turn.ui(lang, "consent.withdraw"), render.pack("P", "w"))])
+    return render.simple(turn.ui(lang, "consent.current", quote=current), rows)
+
+
+async def on_privacy_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
+    """A tap on a privacy notice. Consent is one state, whichever copy of the notice is tapped:
+    "No thanks" before agreeing stores nothing (and says so); after agreeing it is a withdrawal,
+    confirmed first and erased as /delete does; "I agree" again changes nothing."""
+    from handlers.conversation import ensure_respondent, language_of
 
     agreed = len(parts) > 1 and parts[1] == "y"
     lang = parts[2] if len(parts) > 2 and parts[2] in turn.q.languages else turn.q.default_language
     source = parts[3] if len(parts) > 3 else None
     store = InterviewStore(turn.services.db)
     existing = await store.respondent(turn.user.id)
+    held = existing is not None and existing.id is not None
+    if held and agreed:  # an older copy of the notice, after agreeing: nothing to do
+        assert existing is not None
+        await tap.answer(turn.ui(language_of(turn.q, existing), "consent.already"))
+        await keyboards.answered(turn, tap.message)
+        return
+    await tap.answer()
+    await keyboards.answered(turn, tap.message)
     if not agreed:
-        if existing is None and await store.claim_update(turn.update_id, turn.now):
+        if held:  # they agreed before (perhaps on another copy): declining now is withdrawing
+            assert existing is not None
+            await turn.send([withdraw_confirmation(turn, language_of(turn.q, existing))])
+            return
+        if await store.claim_update(turn.update_id, turn.now):
             await counters.bump(turn.services.db, counters.DECLINED)
         await turn.send([render.simple(turn.ui(lang, "consent.declined"))])
         return
-    if existing is not None and existing.id is not None:
-        interview = await store.current_interview(existing.id)
-        if interview is not None and interview.status in ACTIVE_STATUSES:
-            if interview.quote_consent is None:  # agreed, but the quote question got lost
-                await turn.send([quote_question(turn, language_of(turn.q, existing))])
-                return
-            state = engine.State.from_json(interview.state)
-            q = questionnaire_for(turn, interview)
-            result = engine.current(q, state)
-            await turn.send(render.events(q, language_of(turn.q, existing), result.events))
-            return
     respondent = await ensure_respondent(turn)
     assert respondent.id is not None
     await store.set_language(respondent.id, lang)
@@ -108,33 +135,59 @@ async def on_privacy_choice(turn: Turn, parts: list[str]) -> None:
     await turn.send([render.simple(turn.ui(lang, "consent.thanks")), quote_question(turn, lang)])
 
 
-async def on_quote_choice(turn: Turn, parts: list[str]) -> None:
+def _from_consent_view(tap: keyboards.Tap) -> bool:
+    """Whether the tapped message is /consent's (it also offers to withdraw)."""
+    markup = getattr(tap.message, "reply_markup", None)
+    rows = getattr(markup, "inline_keyboard", ()) or ()
+    return any(button.callback_data == "P|w" for row in rows for button in row)
+
+
+async def on_quote_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
+    """How their words may be used. The first choice is followed by question one; /consent's
+    buttons change it; a tap on an older quote prompt after a choice changes nothing (the same
+    level) or shows the current choice with buttons to confirm a change."""
     from handlers.conversation import language_of, questionnaire_for
 
     level = _SHORT.get(parts[1] if len(parts) > 1 else "", "")
     store = InterviewStore(turn.services.db)
     respondent = await store.respondent(turn.user.id)
-    if respondent is None or respondent.id is None or not level:
+    interview = None
+    if respondent is not None and respondent.id is not None and level:
+        interview = await store.current_interview(respondent.id)
+    if respondent is None or interview is None:  # nothing held (declined or withdrawn)
+        lang = language_of(turn.q, respondent) if respondent else turn.q.default_language
+        await keyboards.moved_on(turn, tap, lang)
         return
+    assert respondent.id is not None
     lang = language_of(turn.q, respondent)
-    interview = await store.current_interview(respondent.id)
-    if interview is None:
-        return
     # The first choice is followed by question one; so is a redelivered tap (a crash between
     # storing the choice and replying), which must not leave them without it.
     redelivered = not await store.claim_update(turn.update_id, turn.now)
     # so is a choice made instead of typing the name to credit: the question waited for it
     first_choice = interview.quote_consent is None or redelivered or interview.credit_pending
+    if not first_choice and not _from_consent_view(tap):
+        if level == interview.quote_consent:
+            await tap.answer(turn.ui(lang, "choice.kept"))
+            await keyboards.answered(turn, tap.message)
+            return
+        await tap.answer()
+        await keyboards.answered(turn, tap.message)
+        await turn.send([change_view(turn, lang, interview.quote_consent)])
+        return
+    await tap.answer()
+    await keyboards.answered(turn, tap.message)
     # How their words may be used covers all their words: every interview they gave.
     await privacy.set_quote_consent(turn.services.db, respondent.id, level, turn.now)
     confirm = render.simple(turn.ui(lang, "consent.quote.recorded"))
     if level == "attributable" and interview.credit is None:  # whom to credit, before going on
         await turn.send([confirm, await credit.ask(turn, lang, respondent.id, None)])
+        await keyboards.handover(turn, interview.id)  # its "instead" button is the live one
         return
     if first_choice and interview.status in ACTIVE_STATUSES:
         state = engine.State.from_json(interview.state)
         q = questionnaire_for(turn, interview)
         result = engine.current(q, state)
         await turn.send([confirm, *render.events(q, lang, result.events)])
+        await keyboards.handover(turn, interview.id)
     else:
         await turn.send([confirm])

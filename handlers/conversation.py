@@ -8,7 +8,7 @@ one transaction (claiming the update id), and only then send the reply.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from bot import interview as engine
 from bot import transport
 from bot.interview import Questionnaire, State
 from bot.services import Services
-from handlers import render
+from handlers import keyboards, render
 from handlers.render import Outgoing
 from storage.interviews import AnswerWrite, Change, DuplicateUpdate, InterviewStore, StaleVersion
 from storage.models import Interview, Respondent
@@ -37,6 +37,13 @@ class Turn:
     services: Services
     update: Update
     bot: Any
+    #: (message id, has buttons) of what this turn sent or edited, in order; and the messages
+    #: whose buttons it removed (handlers.keyboards keeps one live keyboard per interview)
+    shown: list[tuple[int, bool]] = field(default_factory=list)
+    cleared: set[int] = field(default_factory=set)
+    #: interview id -> (message with its live buttons, older ones that may still show some),
+    #: as read with the interview at the start of the turn
+    keyboards: dict[str, tuple[int | None, list[int]]] = field(default_factory=dict)
 
     @property
     def user(self) -> User:
@@ -88,11 +95,13 @@ class Turn:
                 # was delivered, so go on with the rest rather than fail (and apologise for)
                 # what the person already has.
                 log.warning("sendMessage delivered, its answer unreadable: %s", type(exc).__name__)
+                continue
+            self.shown.append((sent[-1].message_id, bool(message.buttons)))
         return sent
 
     async def edit(self, message: MaybeInaccessibleMessage | None, text: str) -> None:
         """Freeze an answered question's message (drop its keyboard, show the answer)."""
-        if message is None:
+        if message is None or not text:
             return
         try:
             await self.bot.edit_message_text(
@@ -102,6 +111,7 @@ class Turn:
                 parse_mode=ParseMode.HTML,
                 disable_web_page_preview=True,
             )
+            self.cleared.add(message.message_id)
         except BadRequest as exc:  # not modified, or too old to edit: harmless
             log.debug("edit skipped: %s", exc.message)
         except Forbidden:
@@ -137,6 +147,7 @@ class Turn:
                 return True
             log.debug("one-message step failed: %s", exc)  # too old to edit, say: freeze+send
             return False
+        self.shown.append((message.message_id, bool(combined.buttons)))
         return True
 
     async def mark_unreachable(self) -> None:
@@ -229,14 +240,20 @@ async def step(
     *,
     message_id: int | None = None,
     frozen: tuple[MaybeInaccessibleMessage | None, str] | None = None,
+    tapped: MaybeInaccessibleMessage | None = None,
 ) -> None:
     """Advance an interview by one input, with optimistic retries on a concurrent change.
 
     `make_input` is an engine input, or a function (q, state) -> Step for set_language/current.
-    `frozen` is an answered question's message and its new text, edited after the write.
+    `frozen` is an answered question's message and its new text, edited after the write;
+    `tapped` is the message of a tapped toggle, whose keyboard is edited in place.
     """
     q = questionnaire_for(turn, interview)
     for _attempt in range(MAX_RETRIES):
+        turn.keyboards[interview.id] = (
+            interview.keyboard_message_id,
+            list(interview.stale_keyboards or []),
+        )
         state = State.from_json(interview.state)
         if callable(make_input):
             result = make_input(q, state)
@@ -265,7 +282,10 @@ async def step(
 
             await hooks.interview_completed(turn.services, interview)
         outgoing = render.events(q, lang, result.events)
+        if await keyboards.in_place(turn, interview, result.events, outgoing, tapped):
+            return
         if frozen is not None and await turn.replace(frozen, outgoing):
+            await keyboards.handover(turn, interview.id)
             return
         if frozen is not None:
             await turn.edit(*frozen)
@@ -282,6 +302,7 @@ async def send_or_mark(
     mark the interview so the respondent's next message re-asks rather than answers."""
     try:
         await turn.send(messages)
+        await keyboards.handover(turn, interview_id)
     except (NetworkError, RetryAfter) as exc:
         if isinstance(exc, BadRequest):
             raise

@@ -16,8 +16,8 @@ from telegram.ext import ContextTypes
 
 from bot import interview as engine
 from bot.services import Services
-from handlers import render
-from handlers.conversation import Turn, language_of
+from handlers import keyboards, render
+from handlers.conversation import Turn, language_of, questionnaire_for
 from storage import privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.models import Interview, Respondent
@@ -66,8 +66,10 @@ async def take(turn: Turn, respondent: Respondent, interview: Interview, text: s
     if interview.status not in ACTIVE_STATUSES:
         await turn.send([saved])
         return
-    result = engine.current(turn.q, engine.State.from_json(interview.state))
-    await turn.send([saved, *render.events(turn.q, lang, result.events)])
+    q = questionnaire_for(turn, interview)
+    result = engine.current(q, engine.State.from_json(interview.state))
+    await turn.send([saved, *render.events(q, lang, result.events)])
+    await keyboards.handover(turn, interview.id)  # the prompt's "instead" button goes
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

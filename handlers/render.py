@@ -29,6 +29,7 @@ from bot.interview import (
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
+ROW = 8  # Telegram's most buttons in one row of an inline keyboard
 SEP = "|"
 
 Buttons = list[list[tuple[str, str]]]
@@ -44,12 +45,12 @@ class Outgoing:
     def markup(self) -> InlineKeyboardMarkup | None:
         if not self.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in self.buttons
-            ]
-        )
+        rows = [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row[i : i + ROW]]
+            for row in self.buttons
+            for i in range(0, len(row), ROW)
+        ]
+        return InlineKeyboardMarkup(rows)
 
 
 def esc(text: str) -> str:
@@ -192,21 +193,29 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
     return rows
 
 
-def answered(view_text: str, answer_display: str) -> str:
-    """What an answered question's message becomes once its keyboard is gone."""
-    return f"<b>{esc(view_text)}</b>\n→ {esc(clip(answer_display, 1000))}"
+def answered(view_text: str | None, answer_display: str) -> str:
+    """What an answered question's message becomes once its keyboard is gone (without the
+    question's text when that message did not show it)."""
+    answer = f"→ {esc(clip(answer_display, 1000))}"
+    return f"<b>{esc(view_text)}</b>\n{answer}" if view_text else answer
 
 
 def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoing]:
     """Turn engine events into messages, in order."""
     out: list[Outgoing] = []
     for event in items:
-        if isinstance(event, Ask):
+        if isinstance(event, Ask) and event.again and event.notice:
+            # the question is on screen already: the new buttons under a short line, no copy
+            out.append(Outgoing(f"<i>{esc(event.notice)}</i>", _buttons(q, event.view, lang)))
+        elif isinstance(event, Ask):
             out.append(question(q, event.view, lang, event.notice))
         elif isinstance(event, Invalid):
-            buttons: Buttons = []
-            if event.can_skip:
-                buttons = [[(q.ui(lang, "button.skip"), pack("s", event.key))]]
+            # The warning carries the question's buttons: the message above loses its own
+            # (one live keyboard per interview), so they must still be here to answer with.
+            buttons: Buttons = _buttons(q, event.view, lang) if event.view is not None else []
+            skip = pack("s", event.key)
+            if event.can_skip and not any(data == skip for row in buttons for _, data in row):
+                buttons.append([(q.ui(lang, "button.skip"), skip)])
             out.append(Outgoing(f"⚠️ {esc(event.message)}", buttons))
         elif isinstance(event, Probe):
             out.append(

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot import interview as engine
 from bot import logs
 from bot.services import Services
-from handlers import consent, credit, render
+from handlers import consent, credit, keyboards, render
 from handlers.conversation import (
     Turn,
     ensure_respondent,
@@ -231,6 +231,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             *render.events(q, state.language, result.events),
         ]
     )
+    await keyboards.handover(turn, interview.id)
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,64 +242,62 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: answered at once, then checked against where the interview is."""
+    """Every inline button: checked against where the interview is, answered once.
+
+    A button that acts on a question the respondent has left gets only a short "that
+    question has moved on" on the tap, and loses its buttons; nothing else changes.
+    """
     turn = _turn(update, context)
     query = update.callback_query
     assert query is not None
-    parts = render.unpack(query.data)
+    tap = keyboards.Tap(query)
     try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the answer being stored
-        log.debug("answerCallbackQuery failed: %s", exc)
+        await _on_tap(turn, tap, render.unpack(query.data))
+    finally:
+        await tap.answer()
+
+
+async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
     kind = parts[0]
-    message = query.message if hasattr(query.message, "message_id") else None
+    message = tap.message
     if kind == "L":
-        await _chose_language(turn, parts)
+        await _chose_language(turn, parts, tap)
         return
     if kind == "C":
-        await consent.on_privacy_choice(turn, parts)
+        await consent.on_privacy_choice(turn, parts, tap)
         return
     if kind == "Q":
-        await consent.on_quote_choice(turn, parts)
+        await consent.on_quote_choice(turn, parts, tap)
         return
     respondent, interview = await _known(turn)
     if respondent is None:
+        await tap.answer()
         await turn.send(
             [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
         )
         return
+    lang = language_of(turn.q, respondent)
     if kind == "R":
+        await tap.answer()
+        await keyboards.answered(turn, message)
         await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
         return
-    if interview is None or interview.status not in ACTIVE_STATUSES:
-        lang = language_of(turn.q, respondent)
-        await turn.send([render.simple(turn.ui(lang, "no_interview"))])
+    if keyboards.stale(interview, parts):
+        await keyboards.moved_on(turn, tap, lang, interview)
         return
-    if kind in ("s", "b") and not _on_current(interview, parts):
-        # Skip or Back on an older message (a double tap): must not skip the current question
-        await step(
-            turn,
-            interview,
-            lambda q, state: engine.current(q, state, q.ui(state.language, "stale.button")),
-        )
+    await tap.answer()
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        await turn.send([render.simple(turn.ui(lang, "no_interview"))])
         return
     made = _button_input(parts)
     if made is None:
         await step(turn, interview, lambda q, state: engine.current(q, state))
         return
     frozen = None
-    if kind == "a" and message is not None:
-        frozen = (message, _frozen_text(turn, interview, parts))
-    await step(turn, interview, made, frozen=frozen)
-
-
-def _on_current(interview: Interview, parts: list[str]) -> bool:
-    """Whether a keyed navigation button belongs to the question the respondent is on."""
-    key = parts[1] if len(parts) > 1 else ""
-    if not key:
-        return True
-    state = engine.State.from_json(interview.state)
-    return key in (state.cursor, state.probing)
+    if kind in ("a", "d") and message is not None:
+        text = _frozen_text(turn, interview, parts, getattr(message, "text", None) or "")
+        frozen = (message, text) if text else None
+    await step(turn, interview, made, frozen=frozen, tapped=message if kind == "t" else None)
 
 
 def _button_input(parts: list[str]) -> object | None:
@@ -323,27 +322,44 @@ def _button_input(parts: list[str]) -> object | None:
     return None
 
 
-def _frozen_text(turn: Turn, interview: Interview, parts: list[str]) -> str:
-    """The question's message once answered: its text and the chosen label, no buttons."""
+def _frozen_text(turn: Turn, interview: Interview, parts: list[str], shown: str = "") -> str:
+    """The question's message once answered: its text and the answer, no buttons ("" if the
+    tap is not an answer to the question on screen: then the message is left as it is).
+    A message that did not show the question's text (the countries matching a typed name)
+    shows only the answer: the question stays once on screen."""
     state = engine.State.from_json(interview.state)
-    key, choice = parts[1], parts[2]
-    if state.cursor != key:
+    key = parts[1] if len(parts) > 1 else ""
+    if not key or state.cursor != key or state.probing is not None:
         return ""
     result = engine.current(questionnaire_for(turn, interview), state)
     for event in result.events:
         view = getattr(event, "view", None)
-        if view is not None and view.key == key:
-            label = next((c.label for c in view.choices if c.id == choice), choice)
-            return render.answered(view.text, label)
+        if view is None or view.key != key:
+            continue
+        title = view.text if view.text in shown else None
+        if parts[0] == "a" and len(parts) == 3:
+            label = next((c.label for c in view.choices if c.id == parts[2]), parts[2])
+            return render.answered(title, label)
+        if parts[0] == "d" and view.kind == "multi":
+            labels = [c.label for c in view.choices if c.selected]
+            return render.answered(title, ", ".join(labels)) if labels else ""
     return ""
 
 
-async def _chose_language(turn: Turn, parts: list[str]) -> None:
+async def _chose_language(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
     lang = parts[1] if len(parts) > 1 else ""
     if lang not in turn.q.languages:
         lang = turn.q.default_language
     source = parts[2] if len(parts) > 2 and PAYLOAD.match(parts[2]) else None
     respondent, interview = await _known(turn)
+    message = tap.message
+    if respondent is not None and respondent.language == lang:
+        # an older prompt, or the language they already have: nothing changes
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        await keyboards.answered(turn, message)
+        return
+    await tap.answer()
+    await keyboards.answered(turn, message)
     if respondent is None or respondent.id is None:
         await consent.show_privacy_notice(turn, lang, source)
         return

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Answer, Interview, ProcessedUpdate, Respondent
@@ -251,6 +252,28 @@ class InterviewStore:
                 update(Interview)
                 .where(Interview.id == interview_id)  # type: ignore[arg-type]
                 .values(quote_consent=level, updated_at=now)
+            )
+
+    async def keyboards(self, interview_id: str) -> tuple[int | None, list[int]]:
+        """The message carrying the interview's live buttons, and older ones that may still."""
+        async with self.db.reading() as session:
+            row = (
+                await session.execute(
+                    select(
+                        col(Interview.keyboard_message_id), col(Interview.stale_keyboards)
+                    ).where(col(Interview.id) == interview_id)
+                )
+            ).first()
+        if row is None:
+            return None, []
+        return row[0], [int(m) for m in row[1] or []]
+
+    async def set_keyboards(self, interview_id: str, live: int | None, stale: list[int]) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Interview)
+                .where(col(Interview.id) == interview_id)
+                .values(keyboard_message_id=live, stale_keyboards=stale or None)
             )
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:

@@ -72,6 +72,11 @@ class Interview(SQLModel, table=True):
     # credited with (never their Telegram name); pending while the bot waits for it.
     credit: str | None = Field(default=None, sa_column=Column(Text))
     credit_pending: bool = Field(default=False)
+    # The bot's message that carries this interview's live buttons (the question on screen):
+    # when another message takes them over, this one's keyboard is removed.
+    keyboard_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # Older messages whose buttons could not be removed yet (Telegram failed): retried next time.
+    stale_keyboards: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Answer(SQLModel, table=True):

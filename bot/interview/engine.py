@@ -79,10 +79,6 @@ def advance(q: Questionnaire, state: State, inp: Input, now: datetime) -> Step:
         return Step(state, [Notice(q.ui(lang, "already_completed"))])
     if isinstance(inp, Amend):
         return typed.amend(q, state, inp)
-    if isinstance(inp, Text):
-        merged = typed.merge_split_message(q, state, inp, now)
-        if merged is not None:
-            return merged
     if state.status == "reviewing":
         return _while_reviewing(q, state, inp, now)
     if isinstance(inp, Review):

@@ -195,6 +195,9 @@ class QuestionView:
 class Ask:
     view: QuestionView
     notice: str | None = None
+    #: the question is already on screen (asked again with new buttons, e.g. the countries
+    #: matching a typed name): the container need not repeat its text
+    again: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +216,14 @@ class Probe:
 
 @dataclass(frozen=True, slots=True)
 class Collecting:
+    """A part of a multi-message answer was received. `parts` counts them so far; `merged`
+    means it arrived right after the previous part (a split paste), so the container may
+    update its last acknowledgement instead of sending another one."""
+
     key: str
     text: str
+    parts: int = 1
+    merged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ ENGINE_UI_KEYS: tuple[str, ...] = (
     "scale.high",
     "scale.dont_know",
     "collecting",
+    "collecting.parts",
     "merged",
     "amended",
     "country.matches",

@@ -1,5 +1,6 @@
 """Answers given in a message, read per kind (text, number, scale, yes/no, single, country),
-the answer to a probe, an edited message (amend) and a long paste Telegram split in two.
+the answer to a probe, an edited message (amend), and the parts of a multi-message answer
+(`collect: true`, or a long paste Telegram may have split in several).
 
 Part of the engine (`bot.interview.engine`); every valid answer goes on through
 `navigation.answer`, every invalid one comes back through `views.invalid`.
@@ -24,33 +25,9 @@ _NO = {"no", "n", "na", "nac ydw", "naddo", "nac oes", "nage", "false", "0"}
 NUMBER = re.compile(r"^[+-]?\d{1,18}$")
 
 
+#: Telegram cuts a long paste at 4096 characters: a text this long may be the first part of
+#: several, so it starts collecting (acknowledged, ended with Done) rather than moving on.
 SPLIT_PASTE_MIN = 3500
-
-
-def merge_split_message(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step | None:
-    """Telegram splits a long paste into several messages: glue a quick follow-up to its answer."""
-    key, at = state.last_text_key, state.last_text_at
-    if key is None or at is None or key == state.cursor or state.probing is not None:
-        return None
-    if state.history[-1:] != (key,) or state.fragments or state.candidates:
-        return None
-    try:
-        gap = (now - datetime.fromisoformat(at)).total_seconds()
-    except (ValueError, TypeError):
-        return None
-    previous = state.answers.get(key)
-    if not 0 <= gap <= q.merge_window_seconds or not isinstance(previous, str):
-        return None
-    # Only a message near Telegram's 4096-character cut is the first part of a split paste; a
-    # quick short reply is an answer to the question now on screen.
-    if len(previous) < SPLIT_PASTE_MIN:
-        return None
-    if q.question(split_key(key)[0]).kind != "text":
-        return None
-    value = f"{previous}\n{inp.text}"
-    answers = {**state.answers, key: value}
-    state = state.with_(answers=answers, last_text_at=now.isoformat())
-    return Step(state, [], [make_record(q, state, key, value)])
 
 
 def text_answer(q: Questionnaire, state: State, inp: Text, now: datetime) -> Step:
@@ -75,24 +52,35 @@ def text_answer(q: Questionnaire, state: State, inp: Text, now: datetime) -> Ste
 def _typed_text(
     q: Questionnaire, state: State, key: str, question: Question, text: str, now: datetime
 ) -> Step:
-    """Free text: one message, or one of several collected until Done."""
-    if not question.collect:
-        return finish_text(q, state, question, text, now)
-    gap_ok = False
-    if state.fragments and state.last_text_at:
+    """Free text: one message, or one of several collected until Done (`collect: true`, or a
+    long paste that may be the first part of several)."""
+    room = question.max_length is None or question.max_length >= SPLIT_PASTE_MIN
+    if question.collect or state.fragments or (room and len(text) >= SPLIT_PASTE_MIN):
+        return _collect(q, state, key, text, now)
+    return finish_text(q, state, question, text, now)
+
+
+def _collect(q: Questionnaire, state: State, key: str, text: str, now: datetime) -> Step:
+    """One more part of a multi-message answer; every part is acknowledged.
+
+    A part within the merge window of the previous one (a split paste, or quick typing) is
+    `merged`: the acknowledgement says how many parts the answer now has, and the container
+    may edit its last "Got it" rather than send another. The window only runs while this
+    answer is being collected: Done, an error or the next question close it.
+    """
+    merged = False
+    if state.fragments and state.last_text_at and state.last_text_key == key:
         try:
             gap = (now - datetime.fromisoformat(state.last_text_at)).total_seconds()
-            gap_ok = 0 <= gap <= q.merge_window_seconds
+            merged = 0 <= gap <= q.merge_window_seconds
         except (ValueError, TypeError):
-            gap_ok = False
-    state = state.with_(
-        fragments=(*state.fragments, text),
-        last_text_at=now.isoformat(),
-        last_text_key=None,
-    )
-    if gap_ok:
-        return Step(state)
-    return Step(state, [Collecting(key, q.ui(state.language, "collecting"))])
+            merged = False
+    fragments = (*state.fragments, text)
+    state = state.with_(fragments=fragments, last_text_at=now.isoformat(), last_text_key=key)
+    lang = state.language
+    parts = len(fragments)
+    ack = q.ui(lang, "collecting") if parts == 1 else q.ui(lang, "collecting.parts", parts=parts)
+    return Step(state, [Collecting(key, ack, parts, merged)])
 
 
 def _typed_number(q: Questionnaire, state: State, question: Question, raw: str) -> Step:
@@ -153,7 +141,8 @@ def _typed_country(q: Questionnaire, state: State, question: Question, raw: str)
         return invalid(q, state, q.ui(lang, "country.not_found", text=shown))
     state = state.with_(candidates=tuple(matches[:6]))
     slots = plan.build(q, state.answers)
-    return Step(state, [Ask(question_view(q, state, slots), q.ui(lang, "country.matches"))])
+    view = question_view(q, state, slots)
+    return Step(state, [Ask(view, q.ui(lang, "country.matches"), again=True)])
 
 
 #: how a typed message answers each kind (text is above; a multi question takes buttons only)

@@ -135,7 +135,9 @@ def summary(q: Questionnaire, state: State) -> ReviewSummary:
 def invalid(q: Questionnaire, state: State, reason: str, count: bool = True) -> Step:
     lang = state.language
     attempts = state.attempts + 1 if count else state.attempts
-    state = state.with_(attempts=attempts)
+    # After an error nothing is glued silently to what came before: the next part of a
+    # multi-message answer is acknowledged afresh (last_text_at starts the merge window).
+    state = state.with_(attempts=attempts, last_text_at=None, last_text_key=None)
     slots = plan.build(q, state.answers)
     slot = find_slot(slots, state.cursor)
     optional = slot is not None and slot.question.optional

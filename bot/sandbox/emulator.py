@@ -148,6 +148,9 @@ class BotApiEmulator:
         self.root: str | None = None  # set by whoever serves make_app(); used for URLs
         self.calls: list[Call] = []
         self.violations: list[str] = []
+        #: every request refused with 400 as Telegram would (spec violations, "message is not
+        #: modified", an empty text, an unknown message...): what a correct bot never causes
+        self.refused: list[str] = []
         self.unsupported: list[str] = []
         self.documents: list[SentDocument] = []
         self.webhook: WebhookConfig | None = None
@@ -486,6 +489,8 @@ class BotApiEmulator:
                 raise ApiError(501, f"Not Implemented: the emulator has no {method}")
             result = await handler(params) if method == "getUpdates" else handler(params)
         except ApiError as exc:
+            if exc.code == 400:
+                self.refused.append(f"{method}: {exc.description}")
             return _error(exc)
         if fault is not None and fault.kind == GARBLED:  # done, but the answer is unreadable
             return web.Response(status=200, text="<html>502 Bad Gateway</html>")
@@ -568,6 +573,7 @@ class BotApiEmulator:
         parsed: ParsedText,
         raw: str,
     ) -> StoredMessage:
+        markup = _inline_markup(params.get("reply_markup"))
         message_id = next(self._message_ids[chat.user_id])
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -576,7 +582,6 @@ class BotApiEmulator:
             "date": int(time.time()),
             **content,
         }
-        markup = _inline_markup(params.get("reply_markup"))
         if markup:
             message["reply_markup"] = markup
         stored = StoredMessage(
@@ -857,9 +862,20 @@ class BotApiEmulator:
         return True
 
 
+#: Telegram's limits on an inline keyboard (not in the spec's text): buttons in a row, in all
+MAX_ROW_BUTTONS = 8
+MAX_BUTTONS = 100
+
+
 def _inline_markup(markup: Any) -> dict[str, Any] | None:
-    """Only inline keyboards stay attached to a message; an empty one is the same as none."""
+    """Only inline keyboards stay attached to a message; an empty one is the same as none.
+    A keyboard over Telegram's limits is refused, as Telegram does."""
     if isinstance(markup, dict) and markup.get("inline_keyboard"):
+        rows = markup["inline_keyboard"]
+        if any(len(row) > MAX_ROW_BUTTONS for row in rows):
+            raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID: too many buttons in a row")
+        if sum(len(row) for row in rows) > MAX_BUTTONS:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         return markup
     return None
 

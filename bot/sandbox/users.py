@@ -19,6 +19,7 @@ needs ``await chat.wait_reply()``; a step that should get no answer uses ``expec
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import time
@@ -208,6 +209,29 @@ class Chat:
     ) -> str:
         """Press an inline button (label or callback_data) on the newest bot message having it."""
         stored, button = self._find_button(label_or_data, message_id)
+        return await self._press(stored.message, button, wait, timeout)
+
+    def snapshot(self, message_id: int) -> dict[str, Any]:
+        """A bot message as the phone shows it now, for ``tap_snapshot`` later."""
+        for stored in self.emulator.stored_messages(self.user_id):
+            if stored.from_bot and stored.message_id == message_id:
+                return copy.deepcopy(stored.message)
+        raise LookupError(f"no bot message {message_id} in chat {self.user_id}")
+
+    async def tap_snapshot(
+        self, message: dict[str, Any], label_or_data: str, *, wait: bool = True
+    ) -> str:
+        """Press a button of a message as it was when snapshotted: a tap that crossed the bot's
+        edit of that message in flight (Telegram delivers it with the message as it was)."""
+        for row in buttons_of(message.get("reply_markup")):
+            for button in row:
+                if label_or_data in (str(button), button.callback_data):
+                    return await self._press(message, button, wait, 5.0)
+        raise LookupError(f"no button {label_or_data!r} on that snapshot")
+
+    async def _press(
+        self, message: dict[str, Any], button: Button, wait: bool, timeout: float
+    ) -> str:
         if button.callback_data is None:
             raise ValueError(f"button {str(button)!r} opens {button.url!r}; it sends no callback")
         query_id = f"{self.user_id}{next(_callback_ids):06d}"
@@ -216,7 +240,7 @@ class Chat:
         query = {
             "id": query_id,
             "from": self.user,
-            "message": stored.message,
+            "message": message,
             "chat_instance": str(-self.user_id * 7919),
             "data": button.callback_data,
         }

@@ -1,5 +1,5 @@
 """Answers in a message, read per kind (`bot/interview/typed.py`): text, number, scale, country,
-probes, collected messages, a split paste, an edited message."""
+probes, collected messages, a long paste (collected until Done), an edited message."""
 
 from __future__ import annotations
 
@@ -99,17 +99,20 @@ def test_multi_message_answer_with_done_and_split_paste(mini: Questionnaire) -> 
     chat.send(Done("things"))
     chat.send(Choice("outcome@a", "good"))
     chat.say("Part one.")
-    assert isinstance(chat.event(Collecting), Collecting)
-    chat.say("Part two.", gap=1)  # arrives with the first: no second acknowledgement
-    assert chat.step.events == []
-    chat.say("Part three.", gap=60)
-    assert isinstance(chat.event(Collecting), Collecting)
+    first = chat.event(Collecting)
+    assert isinstance(first, Collecting) and first.parts == 1 and not first.merged
+    chat.say("Part two.", gap=1)  # arrives with the first: merged, and still acknowledged
+    merged = chat.event(Collecting)
+    assert isinstance(merged, Collecting) and merged.parts == 2 and merged.merged
+    chat.say("Part three.", gap=60)  # typed later: a fresh acknowledgement, not an update
+    third = chat.event(Collecting)
+    assert isinstance(third, Collecting) and third.parts == 3 and not third.merged
     chat.send(Done(None))  # /done
     assert chat.records["story"] == "Part one.\nPart two.\nPart three."
     assert chat.ask.view.kind == "yesno"
 
 
-def test_split_paste_is_merged_into_the_previous_text_answer(mini: Questionnaire) -> None:
+def test_split_paste_is_collected_until_done_and_never_glued_after(mini: Questionnaire) -> None:
     q = load_questionnaire(FIXTURES / "mini.yaml")
     chat = Chat(q)
     chat.say("Ada")
@@ -119,10 +122,38 @@ def test_split_paste_is_merged_into_the_previous_text_answer(mini: Questionnaire
     chat.send(Choice("level", "local"))
     first = "x" * 4000  # Telegram cuts a long paste at 4096 characters
     chat.say(first)
-    assert chat.ask.view.key == "size"
+    ack = chat.event(Collecting)  # may be the first part: acknowledged, collected
+    assert isinstance(ack, Collecting) and ack.key == "city" and ack.parts == 1
+    assert "city" not in chat.records and chat.state.cursor == "city"
     chat.say("second part", gap=1)
+    ack = chat.event(Collecting)
+    assert isinstance(ack, Collecting) and ack.parts == 2 and ack.merged
+    chat.send(Done(None))
     assert chat.records["city"] == first + "\nsecond part"
     assert chat.state.cursor == "size"
+    chat.say("12", gap=1)  # right after Done: answers the question on screen, never glued
+    assert chat.records["city"] == first + "\nsecond part"
+    assert chat.state.cursor != "size"
+
+
+def test_no_merge_after_an_error(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    to_things(chat)
+    chat.send(Toggle("things", "a"))
+    chat.send(Done("things"))
+    chat.send(Choice("outcome@a", "good"))
+    chat.say("   ")
+    chat.send(Done(None), gap=1)
+    assert chat.event(Invalid)  # nothing in it: too short
+    chat.say("and more", gap=1)  # after an error: a fresh acknowledgement, not a silent merge
+    ack = chat.event(Collecting)
+    assert isinstance(ack, Collecting) and ack.parts == 2 and not ack.merged
+
+
+def test_a_long_paste_where_it_cannot_fit_is_refused_at_once(mini: Questionnaire) -> None:
+    chat = Chat(mini)
+    chat.say("y" * 3600)  # "name" takes at most 40 characters: no collecting, say so now
+    assert chat.event(Invalid) and not chat.state.fragments
 
 
 def test_amend_updates_a_text_answer(mini: Questionnaire) -> None:

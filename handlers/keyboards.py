@@ -1,0 +1,244 @@
+"""Live buttons: one message per interview carries buttons that act on it, the one on screen.
+
+Every step that shows something records which of the bot's messages now carries the
+interview's keyboard (`interview.keyboard_message_id`); the message that carried it before
+loses its buttons (editMessageReplyMarkup; a removal that fails is kept in
+`interview.stale_keyboards` and retried). A multi-select toggle or the acknowledgement of
+another part of a long answer edits the message in place instead of sending a copy. A tap
+on buttons that act on a question the respondent has left (an old message, a double tap)
+only gets a short "that question has moved on" on the tap itself, and loses its buttons.
+
+Nothing here sends a request Telegram would refuse: a keyboard is removed only from a
+message that has one, and an edit is skipped when it would change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot import interview as engine
+from handlers import render
+from storage.interviews import ACTIVE_STATUSES
+
+if TYPE_CHECKING:
+    from handlers.conversation import Turn
+    from storage.models import Interview
+
+log = logging.getLogger(__name__)
+
+#: buttons that name the question they act on: "<kind>|<key>|..."
+KEYED = ("a", "t", "d", "s", "b")
+#: buttons of the review summary: Change, Submit, and "carry on" (a "d" without a key)
+REVIEW = ("e", "S")
+
+
+@dataclass
+class Tap:
+    """One callback query, answered exactly once (with a short text when there is one)."""
+
+    query: CallbackQuery
+    answered: bool = False
+
+    @property
+    def message(self) -> MaybeInaccessibleMessage | None:
+        message = self.query.message
+        return message if message is not None and hasattr(message, "message_id") else None
+
+    async def answer(self, text: str | None = None) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        try:
+            await self.query.answer(text=render.clip(text, 200) if text else None)
+        except Exception as exc:  # an expired query id must not stop the update's work
+            log.debug("answerCallbackQuery failed: %s", exc)
+
+
+def has_buttons(message: MaybeInaccessibleMessage | None) -> bool:
+    markup = getattr(message, "reply_markup", None)
+    return isinstance(markup, InlineKeyboardMarkup) and bool(markup.inline_keyboard)
+
+
+def stale(interview: Interview | None, parts: Sequence[str]) -> bool:
+    """Whether an interview button acts on a question the respondent is no longer on."""
+    kind = parts[0] if parts else ""
+    key = parts[1] if len(parts) > 1 else ""
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        return kind in KEYED or kind in REVIEW or kind == "v"
+    state = engine.State.from_json(interview.state)
+    if kind in KEYED and key:
+        if state.status != "in_progress":
+            return True
+        return key not in (state.cursor, state.probing)
+    if kind in REVIEW or (kind == "d" and not key):
+        return state.status != "reviewing"
+    return False
+
+
+#: how many removals a process remembers (see `_removed`)
+_REMEMBER = 10_000
+
+
+def _removed(turn: Turn) -> OrderedDict[tuple[int, int], None]:
+    """(chat, message) whose buttons this process removed lately: a double tap on a prompt
+    arrives with the message as it was (buttons and all) after the first tap removed them, and
+    removing them again is "message is not modified" (prompts before consent are nowhere else
+    to look up)."""
+    return turn.services.removed_keyboards
+
+
+async def drop(turn: Turn, message_id: int) -> bool:
+    """Remove one message's buttons (it no longer acts on anything). False when Telegram failed
+    and it should be tried again; True when done, or when there is nothing left to do."""
+    key = (turn.chat_id, message_id)
+    removed = _removed(turn)
+    if key in removed:
+        return True
+    try:
+        await turn.bot.edit_message_reply_markup(
+            chat_id=turn.chat_id, message_id=message_id, reply_markup=None
+        )
+    except Forbidden:
+        await turn.mark_unreachable()
+        return True
+    except BadRequest as exc:  # too old to edit, or gone: nothing left to tap
+        log.debug("keyboard removal skipped: %s", exc)
+        return True
+    except TelegramError as exc:  # network, timeout, flood: retried at the next handover
+        log.info("keyboard removal failed (%s); retried later", type(exc).__name__)
+        return False
+    turn.cleared.add(message_id)
+    removed[key] = None
+    while len(removed) > _REMEMBER:
+        removed.popitem(last=False)
+    return True
+
+
+async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
+    """A prompt that has been answered (language, notice, quote, resume) loses its buttons."""
+    if message is not None and has_buttons(message):
+        await drop(turn, message.message_id)
+
+
+async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
+    """A tap on a question the respondent has left: say so on the tap, and nothing else.
+
+    Its message's buttons go too, if they may still be there: kept up to date by `handover`,
+    they are gone already unless their removal failed (then it is retried now). A tap that
+    crossed the removal, or an edit showing a newer question, leaves the message as it is."""
+    await tap.answer(turn.ui(lang, "stale.tap"))
+    message = tap.message
+    if message is None or not has_buttons(message):
+        return
+    if interview is None or interview.status not in ACTIVE_STATUSES:
+        await drop(turn, message.message_id)  # an interview that has ended: no more buttons
+        return
+    live, stale_ids = await turn.store.keyboards(interview.id)
+    if message.message_id == live or message.message_id not in stale_ids:
+        return
+    if await drop(turn, message.message_id):
+        await turn.store.set_keyboards(
+            interview.id, live, [m for m in stale_ids if m != message.message_id]
+        )
+
+
+async def handover(turn: Turn, interview_id: str) -> None:
+    """After a step was shown: its last message with buttons carries the interview's keyboard,
+    and every message that carried one before loses its buttons (a removal Telegram refuses
+    for a moment is kept and retried). Nothing shown: nothing moves."""
+    if not turn.shown:
+        return
+    live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
+    known = turn.keyboards.get(interview_id)
+    previous, stale_ids = known if known is not None else await turn.store.keyboards(interview_id)
+    earlier = [mid for mid, buttons in turn.shown if buttons and mid != live]
+    candidates = dict.fromkeys(m for m in (previous, *stale_ids, *earlier) if m is not None)
+    doomed = [m for m in candidates if m != live and m not in turn.cleared]
+    # The record and the removals at once (a turn's latency is the respondent's wait).
+    writes = [turn.store.set_keyboards(interview_id, live, [])] if (live, []) != known else []
+    done = await asyncio.gather(*writes, *(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done[len(writes) :], strict=True) if not ok]
+    if still:
+        await turn.store.set_keyboards(interview_id, live, still[-20:])
+    turn.keyboards[interview_id] = (live, still[-20:])
+
+
+async def in_place(
+    turn: Turn,
+    interview: Interview,
+    events: Sequence[object],
+    outgoing: Sequence[render.Outgoing],
+    tapped: MaybeInaccessibleMessage | None,
+) -> bool:
+    """Show a step by editing a message rather than sending another: a toggle's new ticks on
+    the tapped question, another part of a long answer on its "Got it". False: send."""
+    if len(outgoing) != 1 or len(events) != 1 or not outgoing[0].buttons:
+        return False
+    event, message = events[0], outgoing[0]
+    markup = message.markup()
+    assert markup is not None
+    if isinstance(event, engine.Ask) and event.notice is None and tapped is not None:
+        if event.view.kind != "multi" or not _toggles(tapped, event.view.key):
+            return False
+        current = getattr(tapped, "reply_markup", None)
+        unchanged = current is not None and current.to_dict() == markup.to_dict()
+        if not unchanged and not await _edit(turn, tapped.message_id, None, markup):
+            return False
+        turn.shown.append((tapped.message_id, True))
+        await handover(turn, interview.id)
+        return True
+    if isinstance(event, engine.Collecting) and event.merged:
+        target = interview.keyboard_message_id
+        if target is None or not await _edit(turn, target, message.text, markup):
+            return False
+        turn.shown.append((target, True))
+        await handover(turn, interview.id)
+        return True
+    return False
+
+
+def _toggles(message: MaybeInaccessibleMessage, key: str) -> bool:
+    """Whether a message's buttons are the toggles of question `key`."""
+    markup = getattr(message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return False
+    prefix = f"t|{key}|"
+    return any(
+        (button.callback_data or "").startswith(prefix)
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str)
+    )
+
+
+async def _edit(
+    turn: Turn, message_id: int, text: str | None, markup: InlineKeyboardMarkup
+) -> bool:
+    kwargs: dict[str, Any] = {"chat_id": turn.chat_id, "message_id": message_id}
+    try:
+        if text is None:
+            await turn.bot.edit_message_reply_markup(reply_markup=markup, **kwargs)
+        else:
+            await turn.bot.edit_message_text(
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+                **kwargs,
+            )
+    except Forbidden:
+        await turn.mark_unreachable()
+        return True  # nobody to show anything to
+    except TelegramError as exc:  # too old to edit, say: send it instead
+        log.debug("in-place edit failed: %s", exc)
+        return False
+    return True

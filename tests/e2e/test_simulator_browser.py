@@ -1,0 +1,75 @@
+"""The browser simulator in real Chromium, against the real bot and the emulator (issue 12):
+ticking choices of a multi-select question edits its keyboard in place, the question is on
+screen once, and answered questions show no buttons. A screenshot of each language is kept in
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.sandbox.simulator import setup_simulator_routes
+from tests.integration.botkit import running_bot
+from tests.integration.chatkit import running_emulator
+from tests.integration.interviewer import answer_current, consent, state_of
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("needs /usr/bin/chromium", allow_module_level=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> None:
+    from playwright.async_api import async_playwright
+
+    database_url = f"sqlite:///{tmp_path}/sim.sqlite3"
+    user = 14000 + list(LANGUAGES).index(lang)
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        q = bot.services.questionnaire
+        chat = emulator.chat(user, language_code=lang)
+        await consent(chat, LANGUAGES[lang])
+        for _ in range(40):
+            state = await state_of(bot.services, user)
+            assert state is not None
+            if state.cursor == "attempted":
+                break
+            await answer_current(chat, bot.services)
+        text = q.question_text("attempted", lang)
+        page_app = web.Application()
+        setup_simulator_routes(page_app, emulator)
+        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                tab = await browser.new_page(base_url=str(server.make_url("/")))
+                tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
+                await tab.goto("/simulator")
+                await tab.fill("#uid", str(user))
+                await tab.dispatch_event("#uid", "change")
+                await tab.wait_for_selector(f".msg.bot:has-text({text!r})")
+                labels = [q.choice_label("attempted", c, lang) for c in ("uptake", "platforms")]
+                for n, label in enumerate(labels, start=1):
+                    await tab.click(f".kb button:has-text({label!r})")
+                    await chat.settle()
+                    await tab.wait_for_function(
+                        "n => [...document.querySelectorAll('.kb button')]"
+                        ".filter(b => b.textContent.startsWith('☑')).length === n",
+                        arg=n,
+                    )
+                assert await tab.locator(f".msg.bot:has-text({text!r})").count() == 1
+                assert await tab.locator(".kb").count() == 1  # no dead buttons anywhere
+                ARTIFACTS.mkdir(exist_ok=True)
+                await tab.screenshot(path=str(ARTIFACTS / f"simulator-multi-{lang}.png"))
+            finally:
+                await browser.close()
+        assert emulator.violations == [] and emulator.refused == []
