@@ -216,7 +216,7 @@ def _xlsx_text(data: bytes) -> tuple[list[dict[str, Any]], str]:
 
 
 async def _quote_every_interview(client: TestClient, people: list[Person]) -> None:
-    """A researcher marks a passage of each interview's answer on what mattered most, as the app lets them."""
+    """A researcher marks a passage of each interview's answer on what mattered most."""
     for person in people:
         page = await client.get(f"/interviews/{person.interview_id}")
         assert page.status == 200
