@@ -114,15 +114,15 @@ async def _interviews(database_url: str) -> list[Person]:
                 last_name=person.last_name,
                 username=person.username,
             )
-            await consent(chat, "English", quote=person.consent)
+            credit = f"{person.first_name} {person.last_name}, {person.organisation}"
+            await consent(chat, "English", quote=person.consent, credit=credit)
             await complete(
                 chat,
                 bot.services,
                 {
                     "organisation": person.organisation,
-                    "talk_further": "yes",
                     "contact": person.contact,
-                    "biggest_success": person.success,
+                    "mattered_most": person.success,
                 },
             )
             store = InterviewStore(bot.services.db)
@@ -216,14 +216,14 @@ def _xlsx_text(data: bytes) -> tuple[list[dict[str, Any]], str]:
 
 
 async def _quote_every_interview(client: TestClient, people: list[Person]) -> None:
-    """A researcher marks a passage of each interview's biggest success, as the app lets them."""
+    """A researcher marks a passage of each interview's answer on what mattered most."""
     for person in people:
         page = await client.get(f"/interviews/{person.interview_id}")
         assert page.status == 200
         saved = await client.post(
             f"/interviews/{person.interview_id}/quotes",
             data={
-                "answer_key": "biggest_success",
+                "answer_key": "mattered_most",
                 "passage": person.success.split(":")[1].strip(),
                 "csrf_token": csrf_of(await page.text()),
             },
