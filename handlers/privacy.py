@@ -323,6 +323,9 @@ async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
     log.info("erased a respondent on request: %d interviews", erased.interviews)
+    from storage.media_repo import sweep  # their voice notes and files go with the rows
+
+    await sweep(turn.services.db, turn.services.settings.media_path)
     await store.checkpoint(turn.services.db)
     done = _wording(turn, "consent.withdrawn", "consent.objected") if withdrawn else "delete.done"
     await turn.send([render.simple(turn.ui(lang, done))])

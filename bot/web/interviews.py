@@ -226,6 +226,9 @@ async def delete(request: web.Request) -> web.StreamResponse:
     interview_id = request.match_info["id"]
     if not await review_query.delete_interview(services.db, interview_id):
         raise web.HTTPNotFound(text="No such interview.")
+    from storage.media_repo import sweep  # its voice notes and files go with it
+
+    await sweep(services.db, services.settings.media_path)
     await staff_repo.audit(
         services.db, current(request).username, "delete_interview", interview_id, services.clock()
     )
