@@ -161,3 +161,26 @@ async def test_delete_leaves_no_file_on_disk(database_url, tmp_path: Path):
         await bot.idle()
         assert list(media.iterdir()) == []  # no folder, no file, no byte of it
         assert emulator.violations == []
+
+
+async def test_mydata_lists_the_files(database_url, tmp_path: Path):
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
+    ):
+        chat = emulator.chat(3400)
+        await consent(chat, "English")
+        await _to_question(chat, bot.services, "organisation")
+        await chat.send_document("plan.pdf", PDF, "application/pdf")
+        await bot.idle()
+        await chat.send("/mydata")
+        await bot.idle()
+        shown = "\n".join(m.text for m in chat.messages[-4:])
+        assert "File: document, plan.pdf, 1 KB, received" in shown
+        [document] = chat.documents
+        [interview] = document.json()["interviews"]
+        [file] = interview["files"]
+        assert file["file_name"] == "plan.pdf" and file["kind"] == "document"
+        assert file["sha256"] == hashlib.sha256(PDF).hexdigest()
+        assert file["size_bytes"] == len(PDF)
+        assert emulator.violations == []
