@@ -186,6 +186,25 @@ class Chat:
             content["caption"] = caption
         return await self._send_message(content, wait, 5.0)
 
+    async def send_audio(
+        self,
+        duration: int = 3,
+        *,
+        data: bytes = b"ID3 audio",
+        file_name: str = "recording.mp3",
+        mime_type: str = "audio/mpeg",
+        caption: str | None = None,
+        wait: bool = True,
+    ) -> int:
+        """An audio file (music player style), as Telegram sends one picked from the phone."""
+        suffix = "." + file_name.rsplit(".", 1)[1] if "." in file_name else ""
+        audio = {**self.emulator.upload("music", data, suffix), "duration": duration}
+        audio["file_name"], audio["mime_type"] = file_name, mime_type
+        content: dict[str, Any] = {"audio": audio}
+        if caption:
+            content["caption"] = caption
+        return await self._send_message(content, wait, 5.0)
+
     async def send_video_note(
         self, duration: int = 3, *, data: bytes = b"\x00\x00\x00\x18ftypmp42", wait: bool = True
     ) -> int:
