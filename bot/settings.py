@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_max_seconds: int = Field(default=300, ge=1)
     media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # speech to text of voice notes on this server (bot/transcription.py), or "off"
+    transcription: Literal["pocketsphinx", "off"] = "pocketsphinx"
     session_secret: SecretStr | None = None
     #: proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto we believe
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()

@@ -24,6 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import interview as engine
+from bot import transcription
 from bot.services import Services
 from handlers import render
 from handlers.conversation import Turn, questionnaire_for, step, storable
@@ -219,7 +220,7 @@ async def on_media(
     caption = storable(message.caption or "").strip()
     if caption:
         text = f"{text}\n{caption}"
-    await MediaStore(services.db).add(
+    kept = await MediaStore(services.db).add(
         Media(
             interview_id=interview.id,
             answer_key=key,
@@ -236,6 +237,7 @@ async def on_media(
             created_at=turn.now,
         )
     )
+    transcription.start(services, kept, lang)  # in the background, on this server
     await turn.send([render.simple(turn.ui(lang, "media.received", what=named))])
     await step(turn, interview, engine.Text(text, message.date or turn.now),
                message_id=message.message_id)  # fmt: skip

@@ -184,3 +184,39 @@ async def test_mydata_lists_the_files(database_url, tmp_path: Path):
         assert file["sha256"] == hashlib.sha256(PDF).hexdigest()
         assert file["size_bytes"] == len(PDF)
         assert emulator.violations == []
+
+
+async def test_a_spoken_answer_is_transcribed_on_the_server(database_url, tmp_path: Path):
+    """Speech made here with espeak-ng, sent as an audio answer, transcribed by PocketSphinx's
+    bundled English model in the background; marked as machine-made. Welsh: no model, none."""
+    import asyncio
+    import shutil
+
+    from bot import transcription
+
+    espeak = shutil.which("espeak-ng")
+    assert espeak is not None and transcription.available(), "needs espeak-ng, sox, pocketsphinx"
+    speech = tmp_path / "speech.wav"
+    spoken = await asyncio.create_subprocess_exec(
+        espeak, "-v", "en", "-s", "130", "-w", str(speech), "the new service halved waiting times"
+    )
+    assert await spoken.wait() == 0
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
+    ):
+        for user, language, label in ((3500, "en", "English"), (3501, "cy", "Cymraeg")):
+            chat = emulator.chat(user, language_code=language)
+            await consent(chat, label)
+            await _to_question(chat, bot.services, "organisation")
+            await chat.send_audio(
+                3, data=speech.read_bytes(), file_name="a.wav", mime_type="audio/wav"
+            )
+            await bot.idle()
+        await transcription.settle()
+        [english] = await _media(bot.services, 3500)
+        [welsh] = await _media(bot.services, 3501)
+        assert english.transcript is not None and "waiting" in english.transcript.split()
+        assert (english.transcript_source, english.transcript_by) == ("machine", None)
+        assert welsh.transcript is None
+        assert emulator.violations == []
