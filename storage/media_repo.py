@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from storage.database import Database
-from storage.models import Interview, Media
+from storage.models import Answer, Interview, Media
 
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
@@ -129,6 +129,42 @@ class MediaStore:
                 .order_by(Media.id)  # type: ignore[arg-type]
             )
             return list(result.scalars())
+
+    async def set_person_transcript(
+        self, media_id: int, text: str, *, by: str, heading: str, now: datetime
+    ) -> bool:
+        """A person's transcript: kept on the file's row and, so that search, tags, quotes and
+        exports read it, as a paragraph "<heading> <text>" at the end of the answer's text
+        (replacing the paragraph an earlier person's transcript added; appended at the end so
+        the offsets of quotes already taken from the answer stay right)."""
+        async with self.db.transaction() as session:
+            media = await session.get(Media, media_id)
+            if media is None:
+                return False
+            answer = (
+                await session.execute(
+                    select(Answer).where(
+                        col(Answer.interview_id) == media.interview_id,
+                        col(Answer.key) == media.answer_key,
+                    )
+                )
+            ).scalar_one_or_none()
+            if answer is not None and isinstance(answer.value, str):
+                value = answer.value
+                if media.transcript_source == "person" and media.transcript:
+                    old = f"\n\n{heading} {media.transcript}"
+                    at = value.rfind(old)
+                    if at >= 0:
+                        value = value[:at] + value[at + len(old) :]
+                if text:
+                    value = f"{value}\n\n{heading} {text}"
+                answer.value = value
+                answer.updated_at = now
+            media.transcript = text or None
+            media.transcript_source = "person" if text else None
+            media.transcript_by = by if text else None
+            media.transcript_at = now
+        return True
 
     async def set_transcript(
         self, media_id: int, text: str, *, source: str, by: str | None, now: datetime

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.services import SERVICES
 from bot.web.auth import current, requires
-from storage import staff_repo
+from storage import review_query, staff_repo
 from storage.media_repo import MediaStore, resolve
 from storage.models import Media
 
@@ -105,15 +105,19 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 @requires("editor")
 async def save_transcript(request: web.Request) -> web.StreamResponse:
-    """A person's transcript replaces a machine's, marked with who typed it and when."""
+    """A person's transcript replaces a machine's, marked with who typed it and when, and
+    counts as the answer's text (search, tags, quotes, exports); an empty one removes it."""
     services = request.app[SERVICES]
     media = await _found(request)
     form = await request.post()
     text = str(form.get("transcript", "")).replace("\x00", "").strip()[:MAX_TRANSCRIPT]
     staff = current(request).username
     assert media.id is not None
-    await MediaStore(services.db).set_transcript(
-        media.id, text, source="person", by=staff, now=services.clock()
+    interview = await review_query.interview_detail(services.db, media.interview_id)
+    language = interview[0].language if interview is not None else "en"
+    heading = services.questionnaire.ui(language, "media.label.transcript")
+    await MediaStore(services.db).set_person_transcript(
+        media.id, text, by=staff, heading=heading, now=services.clock()
     )
     await staff_repo.audit(
         services.db, staff, "edit_transcript", media.interview_id, services.clock(),

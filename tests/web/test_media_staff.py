@@ -51,6 +51,23 @@ async def _seed(db, root: Path) -> tuple[str, dict[str, int]]:
     return interview_id, ids
 
 
+async def _answer(db, interview_id: str) -> str:
+    from sqlalchemy import select
+
+    from storage.models import Answer
+
+    async with db.reading() as session:
+        value = (
+            await session.execute(
+                select(Answer.value).where(
+                    Answer.interview_id == interview_id, Answer.key == "biggest_success"
+                )
+            )
+        ).scalar_one()
+    assert isinstance(value, str)
+    return value
+
+
 @pytest.fixture
 async def media_client(db, questionnaire, accounts, tmp_path):
     root = tmp_path / "media"
@@ -118,6 +135,22 @@ async def test_editor_types_a_transcript_marked_with_who(db, media_client):
     )
     page = await (await client.get(f"/interviews/{interview_id}")).text()
     assert "We halved the waiting time." in page and "Transcribed by editor" in page
+    # a person's transcript counts as the answer's text: search finds it, quotes can take it
+    answer = await _answer(db, interview_id)
+    assert answer.endswith("Then we moved on.\n\n[transcript] We halved the waiting time.")
+    found = await (await client.get("/interviews?q=halved+the+waiting")).text()
+    assert f"/interviews/{interview_id}" in found
+    missing = await (await client.get("/interviews?q=nothing+like+this")).text()
+    assert f"/interviews/{interview_id}" not in missing
+    corrected = await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "We halved the waiting times.", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert corrected.status == 303
+    answer = await _answer(db, interview_id)
+    assert answer.count("[transcript]") == 1
+    assert answer.endswith("\n\n[transcript] We halved the waiting times.")
 
 
 async def test_staff_deletion_erases_the_files(db, media_client):
