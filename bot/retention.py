@@ -27,6 +27,9 @@ async def apply_retention(services: Services) -> privacy.Erased:
     """Delete what has outlived the retention period (safe to run any number of times)."""
     before = services.clock() - timedelta(days=services.settings.retention_days)
     erased = await privacy.erase_expired(services.db, before)
+    from storage.media_repo import sweep  # the files of erased interviews go with them
+
+    await sweep(services.db, services.settings.media_path)
     if erased.interviews:
         await privacy.checkpoint(services.db)
         log.info(

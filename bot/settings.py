@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     reminder_max: int = Field(default=2, ge=0)
     abandon_after_days: float = Field(default=30, gt=0)
     public_base_url: str | None = None
+    # Voice notes, audio, video notes, documents and photos sent as answers (handlers/media.py):
+    # kept in MEDIA_DIR (default: a media/ folder beside the SQLite file, or ./data/media).
+    media_dir: Path | None = None
+    media_max_seconds: int = Field(default=300, ge=1)
+    media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # speech to text of voice notes on this server (bot/transcription.py), or "off"
+    transcription: Literal["pocketsphinx", "off"] = "pocketsphinx"
     session_secret: SecretStr | None = None
     #: proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto we believe
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -160,6 +167,16 @@ class Settings(BaseSettings):
     def local_mode(self) -> bool:
         """No token: run the in-process Bot API emulator and point the real bot at it."""
         return self.telegram_bot_token is None
+
+    @property
+    def media_path(self) -> Path:
+        """Where respondents' files are kept: MEDIA_DIR, else media/ beside the SQLite file."""
+        if self.media_dir is not None:
+            return self.media_dir
+        from storage.database import sqlite_path
+
+        db_file = sqlite_path(self.database_url)
+        return (db_file.parent if db_file is not None else Path("data")) / "media"
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -149,12 +149,22 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
                 )
             )
         )
+        for file in interview.get("files", []):  # voice notes, documents, photos (issue 15)
+            kind = ui(lang, f"mydata.file.{file['kind']}")
+            size, received = _size(file["size_bytes"]), _when(file["received_at"])
+            name = file["file_name"] or none
+            line = ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)
+            lines.append(render.esc(line))
         blocks.append("\n".join(lines))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:
             blocks.extend(_answer_blocks(turn, lang, answer, interview["questionnaire"]))
     blocks.append(render.esc(ui(lang, "mydata.delete_hint")))
     return blocks
+
+
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
 
 
 def _answer_blocks(
@@ -323,6 +333,9 @@ async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
     log.info("erased a respondent on request: %d interviews", erased.interviews)
+    from storage.media_repo import sweep  # their voice notes and files go with the rows
+
+    await sweep(turn.services.db, turn.services.settings.media_path)
     await store.checkpoint(turn.services.db)
     done = _wording(turn, "consent.withdrawn", "consent.objected") if withdrawn else "delete.done"
     await turn.send([render.simple(turn.ui(lang, done))])

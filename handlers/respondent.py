@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot import interview as engine
 from bot import logs
 from bot.services import Services
-from handlers import consent, credit, keyboards, render
+from handlers import consent, credit, keyboards, media, render
 from handlers.conversation import (
     Turn,
     ensure_respondent,
@@ -221,6 +221,9 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language_of(turn.q, respondent)
     if interview is None or interview.status not in ACTIVE_STATUSES:
         await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
+        return
+    if media.carries_media(update.effective_message):  # a voice note, file or photo
+        await media.on_media(update, context, interview)
         return
     state = engine.State.from_json(interview.state)
     q = questionnaire_for(turn, interview)

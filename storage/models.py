@@ -146,3 +146,38 @@ class Reminder(SQLModel, table=True):
     sent_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=16)
     attempts: int = Field(default=0)
+
+
+class Media(SQLModel, table=True):
+    """A file a respondent sent as (part of) an answer: a voice note, audio, video note,
+    document or photo. The answer's text holds a line naming it ("[voice note 0:42]"), so
+    review, search and exports keep working; this row holds what the file is and where it is
+    kept. Deleted with the interview (and its file with it: storage/media_repo.py)."""
+
+    __tablename__ = "media"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "file_unique_id", name="uq_media_interview_file"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    answer_key: str = Field(max_length=128)
+    kind: str = Field(max_length=16)  # voice, audio, video_note, document, photo
+    mime_type: str = Field(max_length=128)
+    file_name: str | None = Field(default=None, sa_column=Column(Text))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    duration: int | None = None  # seconds, for voice, audio and video notes
+    sha256: str = Field(max_length=64)
+    file_id: str = Field(sa_column=Column(Text, nullable=False))
+    file_unique_id: str = Field(max_length=128)
+    path: str = Field(sa_column=Column(Text, nullable=False))  # relative to MEDIA_DIR
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    transcript: str | None = Field(default=None, sa_column=Column(Text))
+    transcript_source: str | None = Field(default=None, max_length=16)  # machine or person
+    transcript_by: str | None = Field(default=None, max_length=128)
+    transcript_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -22,7 +22,15 @@ from sqlmodel import col
 
 from storage.database import Database
 from storage.mentions import Lead
-from storage.models import Answer, Counter, Interview, ProcessedUpdate, Reminder, Respondent
+from storage.models import (
+    Answer,
+    Counter,
+    Interview,
+    Media,
+    ProcessedUpdate,
+    Reminder,
+    Respondent,
+)
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
 
 log = logging.getLogger(__name__)
@@ -194,7 +202,8 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
         ):
             tags[interview_id].append(tag)
         leads = await _by_interview(session, Lead, ids, col(Lead.id))
-    return {
+        files = await _by_interview(session, Media, ids, col(Media.id))
+    held: dict[str, Any] = {
         "respondent": {
             "telegram_user_id": respondent.telegram_user_id,
             "username": respondent.username,
@@ -217,6 +226,26 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
             )
             for i in interviews
         ],
+    }
+    for entry, interview in zip(held["interviews"], interviews, strict=True):
+        entry["files"] = [_file(m) for m in files[interview.id]]
+    return held
+
+
+def _file(media: Media) -> dict[str, Any]:
+    """A voice note, document or photo sent as an answer: what we keep about it (the file
+    itself is kept under MEDIA_DIR and erased with the interview)."""
+    return {
+        "answer_key": media.answer_key,
+        "kind": media.kind,
+        "mime_type": media.mime_type,
+        "file_name": media.file_name,
+        "size_bytes": media.size,
+        "duration_seconds": media.duration,
+        "sha256": media.sha256,
+        "received_at": _iso(media.created_at),
+        "transcript": media.transcript,
+        "transcript_source": media.transcript_source,
     }
 
 

@@ -183,6 +183,8 @@ class BotApiEmulator:
         self._blocked: set[int] = set()
         self._changed: asyncio.Event | None = None
         self._file_ids = itertools.count(1)
+        #: files users sent (voice notes, documents, photos…): file_id -> (file_path, bytes)
+        self.user_files: dict[str, tuple[str, bytes]] = {}
 
     # -- URLs and serving -------------------------------------------------------------------
     @property
@@ -278,6 +280,14 @@ class BotApiEmulator:
         stored.message.pop("entities", None)
         stored.raw_text, stored.parsed, stored.edits = text, plain(text), stored.edits + 1
         return stored.message
+
+    def upload(self, folder: str, data: bytes, suffix: str = "") -> dict[str, Any]:
+        """Keep a file a user sends, as Telegram does: returns its file_id, file_unique_id and
+        file_size for the Voice/Document/PhotoSize object; getFile and the file route serve it."""
+        n = next(self._file_ids)
+        file_id = f"{folder[:4].upper()}U{n:08d}"
+        self.user_files[file_id] = (f"{folder}/file_{n}{suffix}", data)
+        return {"file_id": file_id, "file_unique_id": f"AgU{n:08d}", "file_size": len(data)}
 
     def register_callback(self, query_id: str, chat_id: int) -> None:
         self._callbacks[query_id] = chat_id
@@ -538,6 +548,9 @@ class BotApiEmulator:
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
         path = request.match_info["path"]
+        for file_path, data in self.user_files.values():
+            if file_path == path:
+                return web.Response(body=data, content_type="application/octet-stream")
         for doc in self.documents:
             if f"documents/{doc.file_id}" == path:
                 return web.Response(body=doc.data, content_type=doc.mime_type)
@@ -807,6 +820,16 @@ class BotApiEmulator:
         return stored.message
 
     def _m_getFile(self, params: dict[str, Any]) -> Any:
+        if params["file_id"] in self.user_files:
+            file_path, data = self.user_files[params["file_id"]]
+            if len(data) > 20 * 1024 * 1024:  # bots can download files of up to 20 MB
+                raise ApiError(400, "Bad Request: file is too big")
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": f"AgU{params['file_id'][-8:]}",
+                "file_size": len(data),
+                "file_path": file_path,
+            }
         for doc in self.documents:
             if doc.file_id == params["file_id"]:
                 return {
@@ -881,7 +904,9 @@ def _inline_markup(markup: Any) -> dict[str, Any] | None:
 
 
 def _describe_media(content: dict[str, Any]) -> str:
-    for kind in ("sticker", "photo", "voice", "location", "contact", "document"):
+    for kind in (
+        "sticker", "photo", "voice", "audio", "video_note", "location", "contact", "document"
+    ):  # fmt: skip
         if kind in content:
             return f"[{kind}]"
     return ""

@@ -8,6 +8,7 @@ raw HTML, and the page builds DOM nodes from an allow-list.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def setup_simulator_routes(app: web.Application, emulator: BotApiEmulator) -> No
     app.router.add_post("/simulator/api/send", _send)
     app.router.add_post("/simulator/api/tap", _tap)
     app.router.add_post("/simulator/api/edit", _edit)
+    app.router.add_post("/simulator/api/upload", _upload)
     app.router.add_get("/simulator/api/document/{file_id}", _document)
 
 
@@ -145,6 +147,43 @@ async def _edit(request: web.Request) -> web.Response:
     except (LookupError, ValueError, KeyError) as exc:
         raise web.HTTPBadRequest(text=str(exc)) from exc
     return web.json_response({"ok": True})
+
+
+UPLOAD_KINDS = ("voice", "audio", "document", "photo")
+
+
+async def _upload(request: web.Request) -> web.Response:
+    """A file picked (or recorded) in the page, as the user's voice note, audio, photo or
+    document: base64 in the same-origin JSON body (so within the app's request size limit)."""
+    body = await _json_body(request)
+    chat = _chat_for(request, body)
+    kind = str(body.get("kind") or "")
+    if kind not in UPLOAD_KINDS:
+        raise web.HTTPBadRequest(text=f"kind must be one of {', '.join(UPLOAD_KINDS)}")
+    try:
+        data = base64.b64decode(str(body.get("data") or ""), validate=True)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="data must be base64") from exc
+    if not data:
+        raise web.HTTPBadRequest(text="empty file")
+    name = _safe(str(body.get("file_name") or "file"))[:128]
+    mime = str(body.get("mime_type") or "application/octet-stream")[:128]
+    caption = str(body.get("caption") or "").strip()[:1024] or None
+    try:
+        duration = max(1, round(float(body.get("duration") or 1)))
+    except (TypeError, ValueError) as exc:
+        raise web.HTTPBadRequest(text="duration must be a number of seconds") from exc
+    if kind == "voice":
+        message_id = await chat.send_voice(duration, data=data, caption=caption, wait=False)
+    elif kind == "audio":
+        message_id = await chat.send_audio(
+            duration, data=data, file_name=name, mime_type=mime, caption=caption, wait=False
+        )
+    elif kind == "photo":
+        message_id = await chat.send_photo(caption, data=data, wait=False)
+    else:
+        message_id = await chat.send_document(name, data, mime, caption=caption, wait=False)
+    return web.json_response({"ok": True, "message_id": message_id})
 
 
 async def _document(request: web.Request) -> web.Response:

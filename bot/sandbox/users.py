@@ -158,16 +158,60 @@ class Chat:
         }
         return await self._send_message({"sticker": sticker}, wait, timeout)
 
-    async def send_photo(self, caption: str | None = None, *, wait: bool = True) -> int:
-        photo = [{**self._file("photo"), "width": 90, "height": 90}]
+    async def send_photo(
+        self,
+        caption: str | None = None,
+        *,
+        data: bytes = b"\xff\xd8\xff\xe0photo",
+        wait: bool = True,
+    ) -> int:
+        photo = [{**self.emulator.upload("photos", data, ".jpg"), "width": 90, "height": 90}]
         content: dict[str, Any] = {"photo": photo}
         if caption:
             content["caption"] = caption
         return await self._send_message(content, wait, 5.0)
 
-    async def send_voice(self, duration: int = 3, *, wait: bool = True) -> int:
-        voice = {**self._file("voice"), "duration": duration, "mime_type": "audio/ogg"}
-        return await self._send_message({"voice": voice}, wait, 5.0)
+    async def send_voice(
+        self,
+        duration: int = 3,
+        *,
+        data: bytes = b"OggS voice",
+        caption: str | None = None,
+        wait: bool = True,
+    ) -> int:
+        """A voice note: the file is kept by the emulator, so the bot can getFile it."""
+        voice = {**self.emulator.upload("voice", data, ".oga"), "duration": duration}
+        voice["mime_type"] = "audio/ogg"
+        content: dict[str, Any] = {"voice": voice}
+        if caption:
+            content["caption"] = caption
+        return await self._send_message(content, wait, 5.0)
+
+    async def send_audio(
+        self,
+        duration: int = 3,
+        *,
+        data: bytes = b"ID3 audio",
+        file_name: str = "recording.mp3",
+        mime_type: str = "audio/mpeg",
+        caption: str | None = None,
+        wait: bool = True,
+    ) -> int:
+        """An audio file (music player style), as Telegram sends one picked from the phone."""
+        suffix = "." + file_name.rsplit(".", 1)[1] if "." in file_name else ""
+        audio = {**self.emulator.upload("music", data, suffix), "duration": duration}
+        audio["file_name"], audio["mime_type"] = file_name, mime_type
+        content: dict[str, Any] = {"audio": audio}
+        if caption:
+            content["caption"] = caption
+        return await self._send_message(content, wait, 5.0)
+
+    async def send_video_note(
+        self, duration: int = 3, *, data: bytes = b"\x00\x00\x00\x18ftypmp42", wait: bool = True
+    ) -> int:
+        note = {**self.emulator.upload("video_notes", data, ".mp4"), "duration": duration}
+        note["length"] = 240
+        return await self._send_message({"video_note": note}, wait, 5.0)
 
     async def send_location(
         self, latitude: float = 51.48, longitude: float = -3.18, *, wait: bool = True
@@ -186,11 +230,16 @@ class Chat:
         data: bytes = b"hello",
         mime_type: str = "text/plain",
         *,
+        caption: str | None = None,
         wait: bool = True,
     ) -> int:
-        document = {**self._file("doc"), "file_name": file_name, "mime_type": mime_type}
-        document["file_size"] = len(data)
-        return await self._send_message({"document": document}, wait, 5.0)
+        suffix = "." + file_name.rsplit(".", 1)[1] if "." in file_name else ""
+        document = {**self.emulator.upload("documents", data, suffix), "file_name": file_name}
+        document["mime_type"] = mime_type
+        content: dict[str, Any] = {"document": document}
+        if caption:
+            content["caption"] = caption
+        return await self._send_message(content, wait, 5.0)
 
     async def edit(self, message_id: int, new_text: str, *, wait: bool = True) -> None:
         """Edit one of the user's own messages: the bot gets an ``edited_message`` update."""

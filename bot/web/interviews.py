@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot import exports
 from bot.services import SERVICES
-from bot.web import contributions
+from bot.web import contributions, media
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
 from bot.web.questions import QuestionnaireView
@@ -16,6 +16,7 @@ from bot.web.templating import render
 from storage import coding_repo, contribution_repo, review_query, staff_repo
 from storage.coding_repo import CodingError
 from storage.landscape_query import stream_quotes
+from storage.media_repo import MediaStore
 from storage.staff import REVIEW_STATUSES
 
 STATUS_LABELS = {
@@ -109,6 +110,9 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
             services.clock(),
             {"answers": shown} if shown else None,
         )
+    files: dict[str, list[dict[str, Any]]] = {}
+    for kept in await MediaStore(services.db).for_interviews([interview.id]):
+        files.setdefault(kept.answer_key, []).append(media.describe(kept))
     return render(
         request,
         "interview.html",
@@ -122,6 +126,7 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
                     "question": a.question_text or view.question_text(a.key),
                     "display": view.display(a.key, a.value),
                     "free_text": view.is_free_text(a.key, a.value),
+                    "files": files.get(a.key, []),
                 }
                 for a in transcript
             ],
@@ -226,6 +231,9 @@ async def delete(request: web.Request) -> web.StreamResponse:
     interview_id = request.match_info["id"]
     if not await review_query.delete_interview(services.db, interview_id):
         raise web.HTTPNotFound(text="No such interview.")
+    from storage.media_repo import sweep  # its voice notes and files go with it
+
+    await sweep(services.db, services.settings.media_path)
     await staff_repo.audit(
         services.db, current(request).username, "delete_interview", interview_id, services.clock()
     )

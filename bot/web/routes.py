@@ -9,7 +9,16 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
 from bot import metrics
-from bot.web import admin, auth, codebook, contributions, downloads, interviews, landscape
+from bot.web import (
+    admin,
+    auth,
+    codebook,
+    contributions,
+    downloads,
+    interviews,
+    landscape,
+    media,
+)
 
 STATIC = Path(__file__).parent / "static"
 STAFF_RESOURCES = web.AppKey("staff_resources", set[AbstractResource])
@@ -36,6 +45,8 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/tags", interviews.save_tags, "interview_tags")
     add("POST", "/interviews/{id}/quotes", interviews.add_quote, "interview_quote")
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
+    add("GET", "/media/{id}", media.download, "media_download")
+    add("POST", "/media/{id}/transcript", media.save_transcript, "media_transcript")
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -87,6 +89,8 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **extra: Any) -> S
         "database_url": database_url,
         "_env_file": None,
     }
+    if not database_url.startswith("sqlite"):  # respondents' files: never in the checkout
+        values["media_dir"] = Path(tempfile.mkdtemp(prefix="dgu-media-"))
     values.update(extra)
     return Settings(**values)
 

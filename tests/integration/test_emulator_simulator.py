@@ -54,3 +54,58 @@ async def test_simulator_round_trip_and_csrf():
             await chat.settle()
             assert chat.last_reply.text == "Diolch"
     assert emulator.violations == []
+
+
+async def test_simulator_uploads_a_voice_note_and_a_document_the_bot_can_fetch():
+    """The page's Attach: the file becomes the user's voice note / document; the bot sees a
+    Voice / Document object, getFile gives its path and the file route its bytes."""
+    import base64
+
+    from telegram.ext import MessageHandler, filters
+
+    emulator = BotApiEmulator()
+    app = web.Application()
+    app.add_subapp("/botapi", emulator.make_app())
+    setup_simulator_routes(app, emulator)
+    fetched: list[tuple[str, bytes, object]] = []
+
+    async def got(update: Update, context) -> None:
+        message = update.message
+        item = message.voice or message.document
+        file = await context.bot.get_file(item.file_id)
+        data = bytes(await file.download_as_bytearray())
+        fetched.append((type(item).__name__, data, message.caption))
+        await message.reply_text(f"{len(data)} bytes")
+
+    voice, pdf = b"OggS\x00recorded", b"%PDF-1.4 report"
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        emulator.root = str(client.make_url("/botapi")).rstrip("/")
+        origin = {"Origin": str(client.make_url("")).rstrip("/")}
+        bot_app = ptb_builder(emulator).build()
+        bot_app.add_handler(MessageHandler(filters.VOICE | filters.Document.ALL, got))
+        async with polling(bot_app):
+            chat = emulator.chat(78)
+            user = {"user_id": 78, "first_name": "Ann"}
+            upload = {**user, "kind": "voice", "mime_type": "audio/ogg", "duration": 4.4,
+                      "data": base64.b64encode(voice).decode(), "caption": "my answer"}  # fmt: skip
+            refused = await client.post("/simulator/api/upload", json=upload,
+                                        headers={"Origin": "http://evil.example"})  # fmt: skip
+            assert refused.status == 403
+            assert (await client.post("/simulator/api/upload", json=upload, headers=origin)).ok
+            await chat.settle()
+            encoded = base64.b64encode(pdf).decode()
+            document = {**user, "kind": "document", "mime_type": "application/pdf",
+                        "file_name": "report.pdf", "data": encoded}  # fmt: skip
+            assert (await client.post("/simulator/api/upload", json=document, headers=origin)).ok
+            await chat.settle()
+            bad = {**user, "kind": "sticker", "data": "AAAA"}
+            assert (
+                await client.post("/simulator/api/upload", json=bad, headers=origin)
+            ).status == 400
+            state = await (await client.get("/simulator/api/chat?user_id=78")).json()
+    assert fetched == [("Voice", voice, "my answer"), ("Document", pdf, None)]
+    assert [m["text"] for m in state["messages"] if m["from"] == "bot"] == [
+        f"{len(voice)} bytes",
+        f"{len(pdf)} bytes",
+    ]
+    assert emulator.violations == []

@@ -151,3 +151,25 @@ async def test_respondent_without_interviews_is_kept_while_recent(database_url):
         assert people == [7]
     finally:
         await db.dispose()
+
+
+async def test_retention_erases_the_files_of_erased_interviews(database_url, tmp_path):
+    """Voice notes and documents (issue 15) go from disk with their interview, not before."""
+    from storage.media_repo import write_file
+
+    await upgrade_async(database_url)
+    media = tmp_path / "media"
+    settings = Settings(database_url=database_url, media_dir=media, _env_file=None)  # type: ignore[call-arg]
+    services = Services(settings=settings, db=Database(database_url), questionnaire=None,
+                        clock=lambda: NOW)  # type: ignore[arg-type]  # fmt: skip
+    try:
+        [old] = await _person(services.db, 1, NOW - timedelta(days=731))
+        [recent] = await _person(services.db, 2, NOW - timedelta(days=10))
+        write_file(media, old, b"OggS old voice", ".ogg")
+        kept, _ = write_file(media, recent, b"%PDF recent", ".pdf")
+        erased = await apply_retention(services)
+        assert erased.interviews == 1
+        assert sorted(p.name for p in media.iterdir()) == [recent]
+        assert (media / kept).read_bytes() == b"%PDF recent"
+    finally:
+        await services.db.dispose()

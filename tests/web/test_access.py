@@ -44,6 +44,7 @@ GET_ROUTES = [
     "/mentions/usage",
     "/mentions/usage.json",
     "/metrics",
+    "/media/1",
 ]
 POST_ROUTES = [
     "/logout",
@@ -52,6 +53,7 @@ POST_ROUTES = [
     "/interviews/iv00001/quotes",
     "/interviews/iv00001/delete",
     "/quotes/1/delete",
+    "/media/1/transcript",
     "/codebook",
     "/codebook/merge",
     "/codebook/import",

@@ -1,0 +1,168 @@
+"""Staff and respondents' files: players on the transcript, downloads behind sign-in and
+audited with safe headers, a typed transcript marked with who typed it, deletion erasing the
+files. Through the real staff routes on a migrated database (both backends)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from storage import staff_repo
+from storage.media_repo import MediaStore, write_file
+from storage.models import Media
+from tests.web.conftest import build_app, csrf_of, login
+from tests.web.seed import add_interview, typical
+
+VOICE = b"OggS\x00\x02voice-bytes"
+HOSTILE = b"<html><script>alert(document.cookie)</script></html>"
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF"
+
+
+async def _seed(db, root: Path) -> tuple[str, dict[str, int]]:
+    interview_id = await add_interview(db, 1, {"role": "Head of Digital", **typical(1)})
+    ids = {}
+    store = MediaStore(db)
+    for kind, mime, data, name, duration in (
+        ("voice", "audio/ogg", VOICE, None, 42),
+        ("document", "text/html", HOSTILE, "report.html", None),
+        ("photo", "image/jpeg", PHOTO, None, None),
+    ):
+        suffix = {"voice": ".ogg", "document": ".html", "photo": ".jpg"}[kind]
+        path, digest = write_file(root, interview_id, data, suffix)
+        row = await store.add(
+            Media(
+                interview_id=interview_id,
+                answer_key="biggest_success",
+                kind=kind,
+                mime_type=mime,
+                file_name=name,
+                size=len(data),
+                duration=duration,
+                sha256=digest,
+                file_id=f"F{kind}",
+                file_unique_id=f"U{kind}",
+                path=path,
+            )
+        )
+        assert row.id is not None
+        ids[kind] = row.id
+    return interview_id, ids
+
+
+async def _answer(db, interview_id: str) -> str:
+    from sqlalchemy import select
+
+    from storage.models import Answer
+
+    async with db.reading() as session:
+        value = (
+            await session.execute(
+                select(Answer.value).where(
+                    Answer.interview_id == interview_id, Answer.key == "biggest_success"
+                )
+            )
+        ).scalar_one()
+    assert isinstance(value, str)
+    return value
+
+
+@pytest.fixture
+async def media_client(db, questionnaire, accounts, tmp_path):
+    root = tmp_path / "media"
+    app = build_app(db, questionnaire, media_dir=root)
+    async with TestClient(TestServer(app)) as client:
+        yield client, root
+
+
+async def test_downloads_need_sign_in_and_are_audited_with_safe_headers(db, media_client):
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    anonymous = await client.get(f"/media/{ids['voice']}", allow_redirects=False)
+    assert anonymous.status in (302, 303, 401)
+    assert VOICE not in await anonymous.read()
+    await login(client, "viewer")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert f'<audio controls preload="metadata" src="/media/{ids["voice"]}"' in page
+    assert "0:42" in page
+    assert f'<img class="app-media__photo" src="/media/{ids["photo"]}"' in page
+    assert f'href="/media/{ids["document"]}" download' in page
+    voice = await client.get(f"/media/{ids['voice']}")
+    assert voice.status == 200 and await voice.read() == VOICE
+    assert voice.headers["Content-Type"] == "audio/ogg"
+    assert voice.headers["X-Content-Type-Options"] == "nosniff"
+    document = await client.get(f"/media/{ids['document']}")
+    assert document.status == 200 and await document.read() == HOSTILE
+    assert document.headers["Content-Type"] == "application/octet-stream"
+    assert document.headers["Content-Disposition"].startswith("attachment;")
+    assert document.headers["X-Content-Type-Options"] == "nosniff"
+    photo = await client.get(f"/media/{ids['photo']}")
+    assert photo.headers["Content-Type"] == "image/jpeg"
+    missing = await client.get("/media/99999")
+    assert missing.status == 404
+    audit = await staff_repo.audit_page(db, before_id=None, limit=50)
+    downloads = [a for a in audit if a.action == "download_media"]
+    assert len(downloads) == 3
+    assert {a.username for a in downloads} == {"viewer"}
+    assert {a.target for a in downloads} == {interview_id}
+
+
+async def test_editor_types_a_transcript_marked_with_who(db, media_client):
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    token = await login(client, "viewer")
+    refused = await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "nope", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert refused.status == 403
+    await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    token = await login(client, "editor")
+    saved = await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "We halved the waiting time.", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert saved.status == 303
+    row = await MediaStore(db).get(ids["voice"])
+    assert row is not None
+    assert (row.transcript, row.transcript_source, row.transcript_by) == (
+        "We halved the waiting time.",
+        "person",
+        "editor",
+    )
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "We halved the waiting time." in page and "Transcribed by editor" in page
+    # a person's transcript counts as the answer's text: search finds it, quotes can take it
+    answer = await _answer(db, interview_id)
+    assert answer.endswith("Then we moved on.\n\n[transcript] We halved the waiting time.")
+    found = await (await client.get("/interviews?q=halved+the+waiting")).text()
+    assert f"/interviews/{interview_id}" in found
+    missing = await (await client.get("/interviews?q=nothing+like+this")).text()
+    assert f"/interviews/{interview_id}" not in missing
+    corrected = await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "We halved the waiting times.", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert corrected.status == 303
+    answer = await _answer(db, interview_id)
+    assert answer.count("[transcript]") == 1
+    assert answer.endswith("\n\n[transcript] We halved the waiting times.")
+
+
+async def test_staff_deletion_erases_the_files(db, media_client):
+    client, root = media_client
+    interview_id, _ids = await _seed(db, root)
+    assert len([p for p in root.rglob("*") if p.is_file()]) == 3
+    await login(client, "admin")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    done = await client.post(
+        f"/interviews/{interview_id}/delete",
+        data={"csrf_token": csrf_of(page)},
+        allow_redirects=False,
+    )
+    assert done.status == 303
+    assert list(root.iterdir()) == []
