@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import metrics, retention
 from bot.services import SERVICES, Services
-from handlers import reminders
+from handlers import outbox, reminders
 from storage import leases
 from storage.interviews import InterviewStore
 
@@ -45,13 +45,16 @@ def wall_clock() -> datetime:
 
 
 async def prune_updates(services: Services) -> None:
-    """Processed update ids are only needed while Telegram might redeliver (a day)."""
+    """Processed update ids are only needed while Telegram might redeliver (a day); outbox
+    rows that old say nothing anyone still waits for."""
     store = InterviewStore(services.db)
     await store.prune_processed_updates(services.clock() - timedelta(days=2))
+    await outbox.prune(services)
 
 
 JOBS: list[tuple[str, float, Job]] = [
     ("prune-updates", 3600.0, prune_updates),
+    ("outbox", outbox.PERIOD, outbox.deliver_due),
     ("reminders", 300.0, reminders.send_due_reminders),
     ("expire-interviews", 3600.0, reminders.expire_idle_interviews),
     ("retention", retention.DAILY, retention.apply_retention),

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot import interview as engine
 from bot.interview import Questionnaire, State
 from bot.services import Services
-from handlers import render
+from handlers import outbox, render
 from handlers.render import Outgoing
 from storage.interviews import AnswerWrite, Change, DuplicateUpdate, InterviewStore, StaleVersion
 from storage.models import Interview, Respondent
@@ -36,6 +36,10 @@ class Turn:
     services: Services
     update: Update
     bot: Any
+    #: a message of the reply did not get through (after the transport's retries)...
+    undelivered: bool = False
+    #: ...and waits in the outbox (False before consent: nothing may be stored)
+    held: bool = False
 
     @property
     def user(self) -> User:
@@ -64,9 +68,15 @@ class Turn:
     def update_id(self) -> int:
         return self.update.update_id
 
-    async def send(self, messages: list[Outgoing]) -> list[Message]:
+    async def send(
+        self, messages: list[Outgoing], *, step: tuple[str, int] | None = None
+    ) -> list[Message]:
+        """Send a reply, in order. What Telegram still does not take after the transport's
+        retries waits in the outbox (handlers/outbox.py), with `step` (interview id, version)
+        so it is dropped if the interview moves on first; the update's delivery notes it."""
         sent = []
-        for message in render.merged(messages):
+        pending = render.merged(messages)
+        for n, message in enumerate(pending):
             try:
                 sent.append(
                     await self.bot.send_message(
@@ -78,7 +88,21 @@ class Turn:
                     )
                 )
             except Forbidden:
+                outbox.note(outbox.GONE)
                 await self.mark_unreachable()
+                return sent
+            except BadRequest:
+                raise
+            except (NetworkError, RetryAfter):
+                self.held = await outbox.hold(
+                    self.services,
+                    user_id=self.user.id,
+                    chat_id=self.chat_id,
+                    messages=pending[n:],
+                    update_id=self.update_id,
+                    step=step,
+                )
+                self.undelivered = True
                 return sent
         return sent
 
@@ -255,18 +279,12 @@ async def step(
 async def send_or_mark(
     turn: Turn, interview_id: str, version: int, messages: list[Outgoing]
 ) -> None:
-    """Send a step's reply; when Telegram keeps failing (after the transport's retries),
-    mark the interview so the respondent's next message re-asks rather than answers."""
-    try:
-        await turn.send(messages)
-    except (NetworkError, RetryAfter) as exc:
-        if isinstance(exc, BadRequest):
-            raise
-        from bot import metrics
-
-        metrics.ERRORS.labels("reply_undelivered").inc()
+    """Send a step's reply. What Telegram does not take waits in the outbox, and the interview
+    is marked so a message the respondent sends before it arrives re-asks rather than answers
+    (delivering it clears the mark)."""
+    await turn.send(messages, step=(interview_id, version))
+    if turn.undelivered:
         await turn.store.mark_reask(interview_id, version)
-        log.warning("reply not delivered (%s); the next message re-asks", type(exc).__name__)
 
 
 async def _reask(turn: Turn, interview_id: str) -> None:

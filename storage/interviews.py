@@ -262,6 +262,32 @@ class InterviewStore:
             return False
         return True
 
+    async def reply_of(self, update_id: int) -> tuple[bool, str | None, datetime | None]:
+        """Whether the update was seen, what became of its reply, and when it was claimed."""
+        async with self.db.reading() as session:
+            row = (
+                await session.execute(
+                    select(_PROCESSED.c.reply, _PROCESSED.c.processed_at).where(
+                        _PROCESSED.c.update_id == update_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return False, None, None
+        return True, row[0], row[1]
+
+    async def record_reply(self, update_id: int, reply: str, now: datetime) -> None:
+        """What became of this update's reply ("sent", "queued", "failed"), claimed or not."""
+        async with self.db.transaction() as session:
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            base = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_PROCESSED)
+            row = base.values(update_id=update_id, processed_at=now, reply=reply)
+            await session.execute(
+                row.on_conflict_do_update(
+                    index_elements=[_PROCESSED.c.update_id], set_={"reply": reply}
+                )
+            )
+
     async def answers(self, interview_id: str) -> list[Answer]:
         async with self.db.reading() as session:
             result = await session.execute(
@@ -311,7 +337,8 @@ async def _claim(session: AsyncSession, update_id: int | None, now: datetime) ->
     await session.execute(_CLAIM, {"update_id": update_id, "processed_at": now})
 
 
-_CLAIM = insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]
+_PROCESSED = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_CLAIM = insert(_PROCESSED)
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 _UPSERTS: dict[str, Any] = {}
 
