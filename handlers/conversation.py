@@ -302,6 +302,27 @@ async def _reask(turn: Turn, interview_id: str) -> None:
     )
 
 
+async def completed_again(turn: Turn, interview: Interview, *, review: bool = False) -> None:
+    """A completed respondent writes again: a short thank-you with where to go from here (never
+    "no interview in progress" right after "Thank you!"); /review shows what they sent."""
+    state = State.from_json(interview.state)
+    lang = state.language if state.language in turn.q.languages else interview.language
+    if not review:
+        await turn.send([render.simple(turn.ui(lang, "completed.again"))])
+        return
+    q = turn.q
+    blocks = [f"<b>{render.esc(q.ui(lang, 'completed.review'))}</b>"]
+    keys = sorted(state.answers, key=q.position)
+    for n, key in enumerate(keys, start=1):
+        shown = q.display(key, state.answers[key], lang)
+        blocks.append(
+            f"{n}. <b>{render.esc(render.clip(q.question_text(key, lang), 300))}</b>\n"
+            f"{render.esc(render.clip(shown, 300))}"
+        )
+    blocks.append(render.esc(q.ui(lang, "completed.again")))
+    await turn.send([render.Outgoing(text) for text in render.chunks(blocks)])
+
+
 def _change(
     q: Questionnaire, result: Any, lang: str, message_id: int | None, now: datetime
 ) -> Change:

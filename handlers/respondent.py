@@ -18,6 +18,7 @@ from bot.services import Services
 from handlers import consent, render
 from handlers.conversation import (
     Turn,
+    completed_again,
     ensure_respondent,
     language_of,
     start_interview,
@@ -146,6 +147,9 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
             [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
         )
         return
+    if interview is not None and interview.status == "completed":
+        await completed_again(turn, interview, review=isinstance(make_input, engine.Review))
+        return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
@@ -261,6 +265,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if kind == "R":
         await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
+        return
+    if interview is not None and interview.status == "completed":
+        await completed_again(turn, interview)  # a button of the finished interview
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
