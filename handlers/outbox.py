@@ -131,10 +131,10 @@ async def deliver_due(services: Services, limit: int = 200) -> int:
 async def deliver_chat(services: Services, chat_id: int) -> int:
     """Send one chat's waiting rows now (its update came again), backoff or not."""
     rows = await store.due(services.db, services.clock(), chat_id=chat_id)
-    return await _deliver(services, rows)
+    return await _deliver(services, rows, early=True)
 
 
-async def _deliver(services: Services, rows: list[OutboxMessage]) -> int:
+async def _deliver(services: Services, rows: list[OutboxMessage], *, early: bool = False) -> int:
     bot = services.telegram_bot
     if bot is None or not rows:
         return 0
@@ -152,7 +152,7 @@ async def _deliver(services: Services, rows: list[OutboxMessage]) -> int:
                 metrics.OUTBOX.labels("superseded").inc()
                 await store.finish(db, row.id)
                 continue
-        if not await store.claim(db, row.id, now, LEASE):
+        if not await store.claim(db, row.id, now, LEASE, early=early):
             stopped.add(row.chat_id)  # another worker has this chat's rows
             continue
         data = dict(row.payload)

@@ -3,7 +3,8 @@
 A row is one message (the Bot API parameters of a sendMessage) for one chat, in the order the
 reply had them. The job (handlers/outbox.py) claims a row (`claim`: a conditional UPDATE of
 `claimed_until`, so of two instances only one sends it), sends it, and deletes it (`finish`);
-on failure the chat's rows wait with exponential backoff (`back_off`). A row that belongs to an
+on failure the chat's rows wait with exponential backoff (`back_off`). Only a chat's oldest row
+can be claimed, so its messages arrive in order whoever sends them. A row that belongs to an
 interview step carries the interview's version: once the interview has moved on, a later reply
 asked afresh and the row is dropped rather than shown out of turn.
 """
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from storage.database import Database
@@ -79,20 +81,32 @@ async def pending(db: Database, chat_id: int | None = None) -> list[OutboxMessag
         return list((await session.execute(query)).scalars())
 
 
-async def claim(db: Database, row_id: int, now: datetime, lease: timedelta) -> bool:
-    """Take a row for `lease`; False when it is gone or another worker holds it."""
-    async with db.transaction() as session:
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == row_id)
-            .where(
-                or_(
-                    col(OutboxMessage.claimed_until).is_(None),
-                    col(OutboxMessage.claimed_until) < now,
-                )
+async def claim(
+    db: Database, row_id: int, now: datetime, lease: timedelta, *, early: bool = False
+) -> bool:
+    """Take a row for `lease`; False when it is gone, another worker holds it, an older row of
+    its chat still waits (a chat's messages go in order), or its backoff has not run out
+    (unless `early`: the update came again). One conditional UPDATE: of two workers racing
+    for a row, one wins (PostgreSQL's row lock; SQLite has one writer)."""
+    older = aliased(OutboxMessage)
+    first_of_chat = ~exists().where(
+        col(older.chat_id) == col(OutboxMessage.chat_id), col(older.id) < col(OutboxMessage.id)
+    )
+    query = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .where(
+            or_(
+                col(OutboxMessage.claimed_until).is_(None),
+                col(OutboxMessage.claimed_until) < now,
             )
-            .values(claimed_until=now + lease)
         )
+        .where(first_of_chat)
+    )
+    if not early:
+        query = query.where(col(OutboxMessage.next_attempt_at) <= now)
+    async with db.transaction() as session:
+        result = await session.execute(query.values(claimed_until=now + lease))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
