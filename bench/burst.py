@@ -110,6 +110,8 @@ def _figures(
         "unanswered_at_cutoff": result.unanswered,
         "errors": result.errors[:5],
         "calls": emulator.method_counts(),
+        # issue 12: the spinner stops within a second even in a burst (tap -> answer)
+        "tap_answer": emulator.tap_answers(result.started_at),
         "rss_mb": round(proc.rss() / 2**20, 1),
     }
 
@@ -194,6 +196,18 @@ def report_burst(
         report.add(s, "answer latency p95", _ms(answers["p95"]), "ms")
     if flood:
         report.add(s, "429s received", ours["http_429"], target="0", ok=ours["http_429"] == 0)
+    taps = ours.get("tap_answer")
+    if taps and taps["n"]:
+        report.add(
+            s,
+            "tap -> answerCallbackQuery p95",
+            _ms(taps["p95"]),
+            "ms",
+            target="< 1000 ms",
+            ok=taps["p95"] is not None and taps["p95"] < 1.0 and taps["unanswered"] == 0,
+            note=f"{taps['n']} taps, p50 {_ms(taps['p50'])} ms, p99 {_ms(taps['p99'])} ms, "
+            f"{taps['unanswered']} never answered",
+        )
     report.add(
         s,
         "answers lost",
