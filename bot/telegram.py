@@ -52,7 +52,7 @@ COMMANDS = (
 
 
 #: a handler that has not answered its callback query this soon after arrival is too late:
-#: the query is answered (empty) for it, so the spinner stops (docs/adr/0004-...)
+#: the query is answered (empty) for it, so the spinner stops (docs/adr/0004-one-reply-per-update.md)
 PRE_ANSWER_AFTER = 0.25
 #: how long a redelivery waits for another worker that is handling the same update now
 CLAIM_WAIT = 10.0
