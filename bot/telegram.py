@@ -10,7 +10,6 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -52,10 +51,9 @@ COMMANDS = (
 
 
 #: a handler that has not answered its callback query this soon after arrival is too late:
-#: the query is answered (empty) for it, so the spinner stops (docs/adr/0004-one-reply-per-update.md)
+#: the query is answered (empty) for it, so the spinner stops
+#: (docs/adr/0004-one-reply-per-update.md)
 PRE_ANSWER_AFTER = 0.25
-#: how long a redelivery waits for another worker that is handling the same update now
-CLAIM_WAIT = 10.0
 
 
 class CallbackAnswers:
@@ -171,7 +169,11 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             await coroutine
             return
         store = InterviewStore(services.db)
-        earlier = await _earlier_reply(store, update.update_id, services.clock())
+        try:
+            earlier = await outbox.earlier_reply(services, update.update_id)
+        except Exception:  # the database is down: the handler will say so
+            log.exception("could not read update %s's earlier reply", update.update_id)
+            earlier = None
         if earlier in outbox.FINAL:
             if hasattr(coroutine, "close"):
                 coroutine.close()
@@ -189,32 +191,16 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             raise
         finally:
             outbox.CURRENT.reset(token)
-            await store.record_reply(update.update_id, delivery.outcome, services.clock())
+            try:
+                await store.record_reply(update.update_id, delivery.outcome, services.clock())
+            except Exception:
+                log.exception("could not record update %s's reply", update.update_id)
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         await self.answers.shutdown()
-
-
-async def _earlier_reply(store: InterviewStore, update_id: int, now: datetime) -> str | None:
-    """What became of this update's reply before, if it came before. A claim with no outcome,
-    made moments ago, is another worker handling it right now: wait a little for its outcome.
-    An older one is a crash between claim and reply: handle it again (it re-asks)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + CLAIM_WAIT
-    while True:
-        seen, reply, claimed = await store.reply_of(update_id)
-        if not seen or reply is not None or loop.time() > deadline:
-            return reply
-        if claimed is None or now - _aware(claimed) > timedelta(seconds=CLAIM_WAIT):
-            return None
-        await asyncio.sleep(0.1)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _user_key(update: object) -> int:

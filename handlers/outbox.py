@@ -20,10 +20,11 @@ and a chat id is about a person: such a reply is not held, only recorded as "fai
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup
@@ -55,6 +56,8 @@ MAX_BACKOFF = timedelta(minutes=10)
 LEASE = timedelta(seconds=60)
 #: rows older than this are dropped: whatever they said is long out of date
 KEEP = timedelta(days=2)
+#: how long a redelivery waits for another worker that is handling the same update right now
+CLAIM_WAIT = 10.0
 
 
 @dataclass
@@ -76,6 +79,26 @@ def note(outcome: str) -> None:
     delivery = CURRENT.get()
     if delivery is not None:
         delivery.note(outcome)
+
+
+async def earlier_reply(services: Services, update_id: int) -> str | None:
+    """What became of this update's reply before, if it came before. A claim with no outcome,
+    made moments ago, is another worker (instance) handling it right now: wait a little for
+    its outcome. An older one is a crash between claim and reply: None, handle it again."""
+    store = InterviewStore(services.db)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CLAIM_WAIT
+    while True:
+        seen, reply, claimed = await store.reply_of(update_id)
+        if not seen or reply is not None or loop.time() > deadline:
+            return reply
+        if claimed is None or services.clock() - _aware(claimed) > timedelta(seconds=CLAIM_WAIT):
+            return None
+        await asyncio.sleep(0.1)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def payload(message: Outgoing) -> dict[str, Any]:
