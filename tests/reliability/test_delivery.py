@@ -179,6 +179,31 @@ async def test_redelivered_update_whose_reply_was_lost_sends_it(database_url: st
         assert emulator.violations == []
 
 
+async def test_outbox_stops_at_a_chat_that_blocked_the_bot(database_url: str) -> None:
+    """A held reply to someone who has since blocked the bot: the job's 403 marks them
+    unreachable (as reminders do) and drops their rows; writing again makes them reachable."""
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url) as running,
+    ):
+        person = Respondent(emulator.chat(9251), running.services)
+        await person.ensure_started()
+        emulator.faults.inject("sendMessage", status=502, times=4, chat_id=9251)
+        await person.send("Head of digital, since 2020")
+        db = running.services.db
+        assert len(await outbox_store.pending(db, 9251)) == 1
+        emulator.blocked_by(9251)
+        assert await outbox.deliver_chat(running.services, 9251) == 0
+        assert await outbox_store.pending(db, 9251) == []
+        respondent = await InterviewStore(db).respondent(9251)
+        assert respondent is not None and respondent.unreachable
+        emulator.unblock(9251)
+        await person.send("/start")
+        respondent = await InterviewStore(db).respondent(9251)
+        assert respondent is not None and not respondent.unreachable
+        assert emulator.violations == []
+
+
 async def _claimed(store: InterviewStore, update_id: int) -> Any:
     return (await store.reply_of(update_id))[2]
 
