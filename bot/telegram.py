@@ -170,9 +170,9 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             return
         store = InterviewStore(services.db)
         try:
-            earlier = await outbox.earlier_reply(services, update.update_id)
+            earlier = await outbox.claim(services, update.update_id)
         except Exception:  # the database is down: the handler will say so
-            log.exception("could not read update %s's earlier reply", update.update_id)
+            log.exception("could not claim update %s", update.update_id)
             earlier = None
         if earlier in outbox.FINAL:
             if hasattr(coroutine, "close"):

@@ -288,12 +288,8 @@ async def send_or_mark(
 
 
 async def _reask(turn: Turn, interview_id: str) -> None:
-    """This update's change was applied before. If its reply went out (another instance was
-    handling the same delivery at the same moment), say nothing; otherwise ask again."""
-    earlier = await outbox.earlier_reply(turn.services, turn.update_id)
-    if earlier in outbox.FINAL:
-        outbox.note(earlier)
-        return
+    """This update's change was stored before, but its reply did not go out (it failed, or the
+    process died): ask the current question again."""
     fresh = await turn.store.get(interview_id)
     if fresh is None or fresh.status not in ("in_progress", "abandoned"):
         return

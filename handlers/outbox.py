@@ -1,14 +1,16 @@
 """Exactly one reply per update, and no reply lost: the update's delivery record and the outbox.
 
 While an update is handled, `CURRENT` holds its `Delivery`: `Turn.send` notes there what became
-of the reply. bot/telegram.py records that outcome with the update id (`processed_update.reply`)
-when the handler is done, and reads it first when an update arrives again (Telegram redelivers):
+of the reply. bot/telegram.py claims each update's id on arrival (`claim`: one INSERT, so of two
+instances given the same update only one handles it), records the outcome with it
+(`processed_update.reply`) when the handler is done, and so knows when an update comes again:
 
 - "sent": the reply went out; the redelivery sends nothing.
 - "queued": the reply is in the outbox; the redelivery sends nothing new but has the chat's
   outbox rows delivered now.
-- "failed" (nothing sent, nothing queued) or none: the update is handled again; its interview
-  change is not applied twice (the update-id claim), and the current question is asked.
+- "failed" (nothing sent, nothing queued): the update is handled again; its interview change
+  is not applied twice (the update-id claim), and the current question is asked.
+- none yet: another worker is handling it now (`claim` waits for it), or died doing so.
 - "gone": the person blocked the bot.
 
 A reply Telegram still refuses after the transport's retries (bot/transport.py) is held here: its
@@ -81,18 +83,26 @@ def note(outcome: str) -> None:
         delivery.note(outcome)
 
 
-async def earlier_reply(services: Services, update_id: int) -> str | None:
-    """What became of this update's reply before, if it came before. A claim with no outcome,
-    made moments ago, is another worker (instance) handling it right now: wait a little for
-    its outcome. An older one is a crash between claim and reply: None, handle it again."""
+async def claim(services: Services, update_id: int) -> str | None:
+    """Claim an update on arrival. None: it is ours to handle (new, or its earlier reply failed,
+    or its handler died). Otherwise what became of its earlier reply (`FINAL`): send nothing.
+
+    A claim with no outcome made moments ago is another instance handling the same update right
+    now (Telegram gave it to both): wait for its outcome rather than reply a second time."""
     store = InterviewStore(services.db)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + CLAIM_WAIT
     while True:
-        seen, reply, claimed = await store.reply_of(update_id)
-        if not seen or reply is not None or loop.time() > deadline:
+        now = services.clock()
+        new, reply, claimed = await store.begin(update_id, now)
+        if new:
+            return None
+        if reply in FINAL:
             return reply
-        if claimed is None or services.clock() - _aware(claimed) > timedelta(seconds=CLAIM_WAIT):
+        stale = now - _aware(claimed) > timedelta(seconds=CLAIM_WAIT) or loop.time() > deadline
+        if (reply is not None or stale) and await store.take_over(update_id, reply, claimed, now):
+            return None  # FAILED, or a handler that died: handle it again
+        if loop.time() > deadline + CLAIM_WAIT:  # never stuck behind a lost claim
             return None
         await asyncio.sleep(0.1)
 

@@ -96,15 +96,18 @@ class Answer(SQLModel, table=True):
 
 class ProcessedUpdate(SQLModel, table=True):
     """Telegram update ids already applied, so a redelivered update changes nothing, and
-    what became of each one's reply (`reply`, see storage/outbox.py): "sent", "queued" (in
-    the outbox), "failed" (neither: a redelivery runs it again), or NULL while it is being
-    handled. An id and a flag: no content, nobody's data."""
+    what became of each one's reply (`reply`, see handlers/outbox.py): "sent", "queued" (in
+    the outbox), "gone", "failed" (a redelivery runs it again), or NULL while it is being
+    handled. An id and two flags: no content, nobody's data."""
 
     __tablename__ = "processed_update"
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(default_factory=utcnow)
     reply: str | None = Field(default=None, max_length=8)
+    # the update's change was stored (an interview step, an erasure, a counted refusal); a row
+    # without it is an update being handled (claimed on arrival, so two instances never both)
+    applied: bool = Field(default=True)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -22,6 +22,10 @@ _STR = sqlmodel.sql.sqltypes.AutoString
 def upgrade() -> None:
     # A plain ADD COLUMN (no batch copy of the table) on both SQLite and PostgreSQL.
     op.add_column("processed_update", sa.Column("reply", _STR(length=8), nullable=True))
+    op.add_column(
+        "processed_update",
+        sa.Column("applied", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,4 +52,5 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_respondent_id", table_name="outbox")
     op.drop_table("outbox")
     with op.batch_alter_table("processed_update") as batch:
+        batch.drop_column("applied")
         batch.drop_column("reply")
