@@ -186,8 +186,8 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         token = outbox.CURRENT.set(delivery)
         try:
             await coroutine
-        except Exception:
-            delivery.note(outbox.FAILED)
+        except BaseException:  # an error, or cancelled (the webhook's caller hung up): the
+            delivery.note(outbox.FAILED)  # reply may not have gone out; a redelivery re-sends
             raise
         finally:
             outbox.CURRENT.reset(token)
