@@ -181,7 +181,9 @@ def _repeats(person: Respondent) -> list[str]:
     """Bot messages that repeat the one just before (a question shown twice in a row)."""
     shown = [(m.text, m.buttons) for m in person.chat.messages]
     return [
-        text[:60] for (text, buttons), before in zip(shown[1:], shown) if (text, buttons) == before
+        text[:60]
+        for (text, buttons), before in zip(shown[1:], shown, strict=False)
+        if (text, buttons) == before
     ]
 
 
