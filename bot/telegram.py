@@ -140,6 +140,10 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         self.answers = CallbackAnswers()
         self.bot: Any = None
         self.services: Services | None = None
+        #: webhook mode: updates whose lost reply could not be kept (before consent); the
+        #: webhook answers 503 for them, so Telegram redelivers and the reply goes out then
+        self.webhook = False
+        self.redeliver: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if isinstance(update, Update) and update.callback_query is not None and self.bot:
@@ -191,6 +195,8 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             raise
         finally:
             outbox.CURRENT.reset(token)
+            if delivery.redeliver and self.webhook:
+                self.redeliver.add(update.update_id)
             try:
                 await store.record_reply(update.update_id, delivery.outcome, services.clock())
             except Exception:
@@ -239,6 +245,7 @@ def build_application(
     application = builder.build()
     processor.bot = application.bot
     processor.services = services
+    processor.webhook = webhook
     application.bot_data["services"] = services
     handlers.register(application)
     application.add_error_handler(_on_error)
@@ -342,7 +349,12 @@ async def webhook(request: web.Request) -> web.Response:
         return web.Response(status=400, text="not a Telegram update")
     # Process before answering, in the user's turn: Telegram redelivers on failure, and the
     # update id makes a redelivery harmless, so nothing acknowledged can be lost.
-    await application.update_processor.process_update(update, application.process_update(update))
+    processor = application.update_processor
+    await processor.process_update(update, application.process_update(update))
+    lost: set[int] = getattr(processor, "redeliver", set())
+    if update.update_id in lost:
+        lost.discard(update.update_id)
+        return web.Response(status=503, text="reply not delivered; send the update again")
     return web.Response(text="ok")
 
 

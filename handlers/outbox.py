@@ -68,6 +68,8 @@ class Delivery:
 
     update_id: int
     outcome: str = SENT
+    #: a reply was lost and could not be kept (before consent): ask Telegram to redeliver
+    redeliver: bool = False
 
     def note(self, outcome: str) -> None:
         if _RANK[outcome] > _RANK[self.outcome]:
@@ -134,8 +136,11 @@ async def hold(
     respondent = await InterviewStore(services.db).respondent(user_id)
     if respondent is None or respondent.id is None:
         note(FAILED)
+        delivery = CURRENT.get()
+        if delivery is not None:
+            delivery.redeliver = True
         metrics.ERRORS.labels("reply_undelivered").inc()
-        log.warning("reply not delivered before consent: not kept (nothing may be stored)")
+        log.warning("reply not delivered before consent: not kept; Telegram redelivers it")
         return False
     now = services.clock()
     await store.enqueue(

@@ -131,9 +131,8 @@ async def test_redelivered_update_whose_reply_was_lost_sends_it(database_url: st
             ),
         }
         emulator.faults.inject("sendMessage", status=502, times=4, chat_id=9201)
-        assert (
-            await running.client.post("/telegram/webhook", json=start, headers=HEADERS)
-        ).status == 200
+        lost = await running.client.post("/telegram/webhook", json=start, headers=HEADERS)
+        assert lost.status == 503, "not kept: Telegram is asked to send the update again"
         assert chat.messages == []
         store = InterviewStore(running.services.db)
         assert await store.reply_of(600_001) == (
@@ -201,6 +200,28 @@ async def test_outbox_stops_at_a_chat_that_blocked_the_bot(database_url: str) ->
         await person.send("/start")
         respondent = await InterviewStore(db).respondent(9251)
         assert respondent is not None and not respondent.unreachable
+        assert emulator.violations == []
+
+
+async def test_lost_reply_before_consent_comes_with_telegrams_redelivery(
+    database_url: str,
+) -> None:
+    """The emulator's own webhook delivery (Telegram's): the language prompt fails every
+    transport attempt; the webhook answers 503, Telegram redelivers, and the prompt arrives
+    without the person writing again. Nothing about them is stored meanwhile."""
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, webhook=True) as running,
+    ):
+        chat = emulator.chat(9211)
+        emulator.faults.inject("sendMessage", status=502, times=4, chat_id=9211)
+        await chat.send("/start")
+        await _until(lambda: chat.messages, emulator, 20, "the language prompt")
+        assert [m.button_labels for m in chat.messages] == [["English", "Cymraeg"]]
+        statuses = [a.status for a in emulator.webhook_attempts]
+        assert statuses[:2] == [503, 200], statuses
+        assert await InterviewStore(running.services.db).respondent(9211) is None
+        assert await outbox_store.pending(running.services.db) == []
         assert emulator.violations == []
 
 
