@@ -17,7 +17,8 @@ A reply Telegram still refuses after the transport's retries (bot/transport.py) 
 messages become outbox rows (storage/outbox.py) that `deliver_due`, a periodic job, sends with
 exponential backoff until delivered, superseded (the interview moved on) or the chat is
 unreachable (403: marked, as reminders do). Before consent nothing about a person may be stored,
-and a chat id is about a person: such a reply is not held, only recorded as "failed".
+and a chat id is about a person: such a reply is not held, only recorded as "failed", and the
+webhook answers 503 so that Telegram delivers the update again.
 """
 
 from __future__ import annotations
