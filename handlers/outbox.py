@@ -197,7 +197,7 @@ async def _deliver(services: Services, rows: list[OutboxMessage], *, early: bool
         data = dict(row.payload)
         markup = data.pop("reply_markup", None)
         try:
-            await bot.send_message(
+            message = await bot.send_message(
                 chat_id=row.chat_id,
                 reply_markup=InlineKeyboardMarkup.de_json(markup, bot) if markup else None,
                 disable_web_page_preview=True,
@@ -222,12 +222,38 @@ async def _deliver(services: Services, rows: list[OutboxMessage], *, early: bool
         await store.finish(db, row.id)
         sent += 1
         metrics.OUTBOX.labels("delivered").inc()
+        if markup and row.interview_id is not None:
+            await _hand_keyboard_over(services, bot, row, message.message_id)
         later = any(r.chat_id == row.chat_id for r in rows[n + 1 :])
         if row.interview_id is not None and row.interview_version is not None and not later:
             await store.shown(db, row.interview_id, row.interview_version)
     if sent:
         log.info("outbox: %d message(s) delivered late", sent)
     return sent
+
+
+async def _hand_keyboard_over(
+    services: Services, bot: Any, row: OutboxMessage, message_id: int
+) -> None:
+    """A queued question with buttons went out late: it carries the interview's live keyboard
+    now (handlers/keyboards.py), and the message that carried it loses its buttons (a removal
+    that fails is kept in the interview's stale keyboards, retried at the next step)."""
+    assert row.interview_id is not None
+    interviews = InterviewStore(services.db)
+    if await store.current_version(services.db, row.interview_id) != row.interview_version:
+        return  # the interview moved on meanwhile: its own step handed the keyboard over
+    live, stale = await interviews.keyboards(row.interview_id)
+    still: list[int] = []
+    for old in dict.fromkeys(m for m in (live, *stale) if m is not None and m != message_id):
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=row.chat_id, message_id=old, reply_markup=None
+            )
+        except BadRequest:  # not modified, too old, gone: nothing left to tap
+            pass
+        except TelegramError:
+            still.append(old)
+    await interviews.set_keyboards(row.interview_id, message_id, still[-20:])
 
 
 async def prune(services: Services) -> int:

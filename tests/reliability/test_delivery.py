@@ -475,3 +475,34 @@ async def test_tap_is_answered_while_a_slow_handler_holds_the_turn(
 def _state(interview: Any) -> State:
     assert interview is not None
     return State.from_json(interview.state)
+
+
+async def test_a_question_the_outbox_delivers_carries_the_live_keyboard(
+    database_url: str, fast_outbox: None
+) -> None:
+    """A question Telegram refused after every retry arrives later from the outbox: it then
+    carries the interview's live buttons (interview.keyboard_message_id), and the question it
+    follows, whose freeze also failed, loses its buttons (handlers/keyboards.py)."""
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, webhook=True, pacing=True, jobs=True) as running,
+    ):
+        person = Patient(emulator.chat(9500), running.services)
+        await person.ensure_started()
+        before = _state(await interview_of(running.services, person.user_id))
+        assert [m.message_id for m in person.chat.messages if m.buttons], "a question to tap"
+        # the one-message step and the freeze both fail; every attempt of the next question too
+        emulator.faults.inject("editMessageText", status=400, times=2, chat_id=person.user_id)
+        emulator.faults.inject("sendMessage", status=502, times=4, chat_id=person.user_id)
+        await person.answer(before)
+        db = running.services.db
+        await _until(lambda: _empty(db), emulator, 30, "the outbox to drain")
+        interview = await interview_of(running.services, person.user_id)
+        assert interview is not None
+        assert _state(interview).cursor != before.cursor, "the answer was stored"
+        last = person.chat.messages[-1]
+        assert last.buttons, "the delivered question has its buttons"
+        assert interview.keyboard_message_id == last.message_id
+        assert [m.message_id for m in person.chat.messages if m.buttons] == [last.message_id]
+        assert not interview.stale_keyboards
+        assert emulator.violations == []
