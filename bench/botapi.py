@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bench.report import percentile
 from bench.script import Expect
 from bot.sandbox.emulator import BotApiEmulator, StoredMessage
 from bot.sandbox.flood import COUNTED_METHODS, FloodControl
@@ -23,6 +24,21 @@ class BenchEmulator(BotApiEmulator):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting: dict[int, tuple[Expect, asyncio.Future[float]]] = {}
+        #: tap -> answerCallbackQuery: when each query was made, and how long its answer took
+        self.tapped_at: dict[str, float] = {}
+        self.tap_answer_delays: list[tuple[float, float]] = []  # (answered at, seconds)
+
+    def register_callback(self, query_id: str, chat_id: int) -> None:
+        self.tapped_at[query_id] = time.monotonic()
+        super().register_callback(query_id, chat_id)
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        result = super()._m_answerCallbackQuery(params)
+        tapped = self.tapped_at.pop(params["callback_query_id"], None)
+        if tapped is not None:
+            now = time.monotonic()
+            self.tap_answer_delays.append((now, now - tapped))
+        return result
 
     def expect(self, chat_id: int, expect: Expect) -> asyncio.Future[float]:
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -63,6 +79,16 @@ class BenchEmulator(BotApiEmulator):
             for c in self.calls
             if c.status == 200 and c.method in COUNTED_METHODS and start <= c.time < end
         )
+
+    def tap_answers(self, since: float = 0.0) -> dict[str, float | None]:
+        """Tap -> answerCallbackQuery quantiles (seconds) of the taps made since `since`,
+        and how many taps were never answered."""
+        delays = [d for at, d in self.tap_answer_delays if at - d >= since]
+        unanswered = sum(1 for t in self.tapped_at.values() if t >= since)
+        return {f"p{p}": percentile(delays, p) for p in (50, 95, 99)} | {
+            "n": len(delays),
+            "unanswered": unanswered,
+        }
 
     def status_count(self, status: int) -> int:
         return sum(1 for c in self.calls if c.status == status)

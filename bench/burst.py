@@ -144,6 +144,8 @@ def _figures(
         "error_count": len(result.errors),
         "errors": result.errors[:5],
         "calls": emulator.method_counts(),
+        # issue 12: the spinner stops within a second even in a burst (tap -> answer)
+        "tap_answer": emulator.tap_answers(result.started_at),
         "rss_mb": round(proc.rss() / 2**20, 1),
         # extra figures of this run: name -> {value, unit, target, ok, note}; every one is
         # reported (and one with a target is checked) by report_steady / report_burst
@@ -304,6 +306,7 @@ def report_burst(report: Report, runs: list[dict[str, Any]], *, flood: bool) -> 
             report.add(
                 s, f"{label}: 429s received", run["http_429"], target="0", ok=run["http_429"] == 0
             )
+        _taps(report, s, run)
         _content(report, s, run)
         _errors(report, s, run)
         _metrics(report, s, run)
@@ -343,6 +346,23 @@ def report_burst(report: Report, runs: list[dict[str, Any]], *, flood: bool) -> 
             target="> 1" if flood else "",
             ok=(p95 is not None and p95 > 1) if flood else None,
         )
+
+
+def _taps(report: Report, s: str, run: dict[str, Any]) -> None:
+    """Tap -> answerCallbackQuery (issue 12: the spinner stops within a second in a burst)."""
+    taps = run.get("tap_answer")
+    if not taps or not taps["n"]:
+        return
+    report.add(
+        s,
+        f"{_label(run)}: tap -> answerCallbackQuery p95",
+        _ms(taps["p95"]),
+        "ms",
+        target="< 1000 ms",
+        ok=taps["p95"] is not None and taps["p95"] < 1.0 and taps["unanswered"] == 0,
+        note=f"{taps['n']} taps, p50 {_ms(taps['p50'])} ms, p99 {_ms(taps['p99'])} ms, "
+        f"{taps['unanswered']} never answered",
+    )
 
 
 def _calls_profile(ours: dict[str, Any], stock: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot import metrics, retention
 from bot.services import SERVICES, Job, JobSpec, Services
-from handlers import reminders
+from handlers import outbox, reminders
 from storage import leases
 from storage.clock import utcnow
 from storage.interviews import InterviewStore
@@ -36,13 +36,16 @@ LEASE_SHARE = 0.9
 
 
 async def prune_updates(services: Services) -> None:
-    """Processed update ids are only needed while Telegram might redeliver (a day)."""
+    """Processed update ids are only needed while Telegram might redeliver (a day); outbox
+    rows that old say nothing anyone still waits for."""
     store = InterviewStore(services.db)
     await store.prune_processed_updates(services.clock() - timedelta(days=2))
+    await outbox.prune(services)
 
 
 JOBS: list[JobSpec] = [
     JobSpec("prune-updates", 3600.0, prune_updates),
+    JobSpec("outbox", outbox.PERIOD, outbox.deliver_due),
     JobSpec("reminders", 300.0, reminders.send_due_reminders),
     JobSpec("expire-interviews", 3600.0, reminders.expire_idle_interviews),
     JobSpec("retention", retention.DAILY, retention.apply_retention),

@@ -52,6 +52,12 @@ TELEGRAM_RETRIES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+OUTBOX = Counter(
+    "dgu_outbox_messages",
+    "Replies Telegram did not take at once: queued, delivered late, superseded, unreachable",
+    ["event"],
+    registry=REGISTRY,
+)
 JOB_RUNS = Counter(
     "dgu_job_runs",
     "Periodic job runs by job and outcome (ran, failed, skipped: another instance had it)",

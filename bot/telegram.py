@@ -15,7 +15,13 @@ from typing import Any
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, BaseUpdateProcessor
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    ExtBot,
+)
 
 import handlers
 from bot import logs, metrics, transport
@@ -23,6 +29,8 @@ from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
 from bot.transport import RetryingRequest
+from handlers import outbox
+from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +51,108 @@ COMMANDS = (
 )
 
 
+#: a handler that has not answered its callback query this soon after arrival is too late:
+#: the query is answered (empty) for it, so the spinner stops
+#: (docs/adr/0004-one-reply-per-update.md)
+PRE_ANSWER_AFTER = 0.25
+
+
+class CallbackAnswers:
+    """answerCallbackQuery exactly once per query: by the handler if it answers within
+    `PRE_ANSWER_AFTER` of the tap's arrival (so its text is shown), otherwise empty, on time,
+    whatever the update is waiting for (its user's turn, a concurrency slot, the pacer).
+
+    Telegram refuses a second answer; `take()` says who answers. Single event loop: no locks.
+    """
+
+    def __init__(self, keep: int = 20_000) -> None:
+        self._answered: dict[str, None] = {}  # recent query ids, oldest first
+        self._keep = keep
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.early = 0  # answered on arrival's behalf (the handler was late)
+
+    def take(self, query_id: str) -> bool:
+        """True for the first caller (who must answer), False for everyone after."""
+        if query_id in self._answered:
+            return False
+        self._answered[query_id] = None
+        if len(self._answered) > self._keep:
+            del self._answered[next(iter(self._answered))]
+        return True
+
+    def arrived(self, bot: Any, query_id: str) -> None:
+        if query_id in self._answered:  # a redelivery in this process: answered already
+            return
+        task = asyncio.create_task(self._answer_later(bot, query_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer_later(self, bot: Any, query_id: str) -> None:
+        await asyncio.sleep(PRE_ANSWER_AFTER)
+        if not self.take(query_id):
+            return
+        self.early += 1
+        try:
+            await ExtBot.answer_callback_query(bot, query_id)
+        except TelegramError as exc:  # expired (a redelivery after a restart): harmless
+            log.debug("answerCallbackQuery on arrival failed: %s", exc)
+
+    async def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+class DeliveryBot(ExtBot[Any]):
+    """PTB's bot, answering each callback query once (see `CallbackAnswers`)."""
+
+    __slots__ = ("_answers",)
+
+    def __init__(self, *args: Any, answers: CallbackAnswers, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answers = answers
+
+    async def answer_callback_query(
+        self, callback_query_id: str, text: str | None = None, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not self._answers.take(callback_query_id):
+            if text:
+                log.info("callback answer text not shown: the query was answered on arrival")
+            return True
+        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+
+
 class PerUserSequentialProcessor(BaseUpdateProcessor):
     """Updates from one user run one after another, in arrival order; users run in parallel.
 
     PTB starts one task per update in arrival order; each waits on its user's lock (FIFO),
-    so a quick double tap can never be applied before the message it answers.
+    so a quick double tap can never be applied before the message it answers. A button tap's
+    callback query is answered on arrival (`CallbackAnswers`), before any waiting. Each update's
+    reply outcome is recorded with its id, and an update whose reply went out is not handled
+    again when Telegram redelivers it (handlers/outbox.py).
     """
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own slot is taken before do_process_update; a tap must be seen before any
+        # wait, so PTB's limit is only a backstop and ours is taken after the pre-answer
+        super().__init__(max(max_concurrent_updates * 64, 16_384))
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.answers = CallbackAnswers()
+        self.bot: Any = None
+        self.services: Services | None = None
+        #: webhook mode: updates whose lost reply could not be kept (before consent); the
+        #: webhook answers 503 for them, so Telegram redelivers and the reply goes out then
+        self.webhook = False
+        self.redeliver: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update) and update.callback_query is not None and self.bot:
+            self.answers.arrived(self.bot, update.callback_query.id)
+        async with self._slots:
+            await self._in_turn(update, coroutine)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
@@ -63,18 +160,54 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         try:
             with logs.context(update=update_id), metrics.handling(metrics.update_kind(update)):
                 async with lock:
-                    await coroutine
+                    await self._once(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:
                 del self._waiting[key]
                 self._locks.pop(key, None)
 
+    async def _once(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle an update unless its reply went out before; record what became of it."""
+        services = self.services
+        if services is None or not isinstance(update, Update):
+            await coroutine
+            return
+        store = InterviewStore(services.db)
+        try:
+            earlier = await outbox.claim(services, update.update_id)
+        except Exception:  # the database is down: the handler will say so
+            log.exception("could not claim update %s", update.update_id)
+            earlier = None
+        if earlier in outbox.FINAL:
+            if hasattr(coroutine, "close"):
+                coroutine.close()
+            log.info("update %s again; its reply was %s already", update.update_id, earlier)
+            chat = update.effective_chat
+            if earlier == outbox.QUEUED and chat is not None:
+                await outbox.deliver_chat(services, chat.id)
+            return
+        delivery = outbox.Delivery(update.update_id)
+        token = outbox.CURRENT.set(delivery)
+        try:
+            await coroutine
+        except BaseException:  # an error, or cancelled (the webhook's caller hung up): the
+            delivery.note(outbox.FAILED)  # reply may not have gone out; a redelivery re-sends
+            raise
+        finally:
+            outbox.CURRENT.reset(token)
+            if delivery.redeliver and self.webhook:
+                self.redeliver.add(update.update_id)
+            try:
+                await store.record_reply(update.update_id, delivery.outcome, services.clock())
+            except Exception:
+                log.exception("could not record update %s's reply", update.update_id)
+
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
-        return None
+        await self.answers.shutdown()
 
 
 def _user_key(update: object) -> int:
@@ -96,22 +229,24 @@ def rate_limiter() -> BaseRateLimiter | None:  # type: ignore[type-arg]
 def build_application(
     services: Services, token: str, api_url: str, *, webhook: bool
 ) -> Application:  # type: ignore[type-arg]
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(f"{api_url}/bot")
-        .base_file_url(f"{api_url}/file/bot")
-        .concurrent_updates(PerUserSequentialProcessor(256))
-        .request(RetryingRequest(connection_pool_size=512, pool_timeout=10.0))
+    processor = PerUserSequentialProcessor(256)
+    bot = DeliveryBot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=RetryingRequest(connection_pool_size=512, pool_timeout=10.0),
         # long polling's own request: PTB's default is httpx, several times the CPU a request
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter(),
+        answers=processor.answers,
     )
-    limiter = rate_limiter()
-    if limiter is not None:
-        builder = builder.rate_limiter(limiter)
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(processor)
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
+    processor.bot = application.bot
+    processor.services = services
+    processor.webhook = webhook
     application.bot_data["services"] = services
     handlers.register(application)
     application.add_error_handler(_on_error)
@@ -121,6 +256,7 @@ def build_application(
 async def _on_error(update: object, context: Any) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     metrics.ERRORS.labels("handler").inc()
+    outbox.note(outbox.FAILED)  # a redelivery of this update handles it again
     log.error("update %s failed: %r", update_id, context.error, exc_info=context.error)
     if transport.replied():
         # The person already has a reply to this update: "sorry, something went wrong"
@@ -232,7 +368,12 @@ async def webhook(request: web.Request) -> web.Response:
         return web.Response(status=400, text="not a Telegram update")
     # Process before answering, in the user's turn: Telegram redelivers on failure, and the
     # update id makes a redelivery harmless, so nothing acknowledged can be lost.
-    await application.update_processor.process_update(update, application.process_update(update))
+    processor = application.update_processor
+    await processor.process_update(update, application.process_update(update))
+    lost: set[int] = getattr(processor, "redeliver", set())
+    if update.update_id in lost:
+        lost.discard(update.update_id)
+        return web.Response(status=503, text="reply not delivered; send the update again")
     return web.Response(text="ok")
 
 

@@ -20,7 +20,7 @@ from bot import interview as engine
 from bot import transport
 from bot.interview import Questionnaire, State
 from bot.services import Services
-from handlers import keyboards, render
+from handlers import keyboards, outbox, render
 from handlers.render import Outgoing
 from storage.interviews import AnswerWrite, Change, DuplicateUpdate, InterviewStore, StaleVersion
 from storage.models import Interview, Respondent
@@ -44,6 +44,10 @@ class Turn:
     #: interview id -> (message with its live buttons, older ones that may still show some),
     #: as read with the interview at the start of the turn
     keyboards: dict[str, tuple[int | None, list[int]]] = field(default_factory=dict)
+    #: a message of the reply did not get through (after the transport's retries)...
+    undelivered: bool = False
+    #: ...and waits in the outbox (False before consent: nothing may be stored)
+    held: bool = False
 
     @property
     def user(self) -> User:
@@ -72,9 +76,15 @@ class Turn:
     def update_id(self) -> int:
         return self.update.update_id
 
-    async def send(self, messages: list[Outgoing]) -> list[Message]:
+    async def send(
+        self, messages: list[Outgoing], *, step: tuple[str, int] | None = None
+    ) -> list[Message]:
+        """Send a reply, in order. What Telegram still does not take after the transport's
+        retries waits in the outbox (handlers/outbox.py), with `step` (interview id, version)
+        so it is dropped if the interview moves on first; the update's delivery notes it."""
         sent = []
-        for message in render.merged(messages):
+        pending = render.merged(messages)
+        for n, message in enumerate(pending):
             try:
                 sent.append(
                     await self.bot.send_message(
@@ -86,15 +96,29 @@ class Turn:
                     )
                 )
             except Forbidden:
+                outbox.note(outbox.GONE)
                 await self.mark_unreachable()
+                return sent
+            except BadRequest:
+                raise
+            except (NetworkError, RetryAfter) as exc:
+                if transport.answered_ok("sendMessage"):
+                    _unreadable(exc)  # delivered all the same: go on with the rest
+                    continue
+                self.held = await outbox.hold(
+                    self.services,
+                    user_id=self.user.id,
+                    chat_id=self.chat_id,
+                    messages=pending[n:],
+                    update_id=self.update_id,
+                    step=step,
+                )
+                self.undelivered = True
                 return sent
             except TelegramError as exc:
                 if not transport.answered_ok("sendMessage"):
                     raise
-                # Telegram took the message (HTTP 200) but its answer could not be read: it
-                # was delivered, so go on with the rest rather than fail (and apologise for)
-                # what the person already has.
-                log.warning("sendMessage delivered, its answer unreadable: %s", type(exc).__name__)
+                _unreadable(exc)
                 continue
             self.shown.append((sent[-1].message_id, bool(message.buttons)))
         return sent
@@ -298,22 +322,26 @@ async def step(
 async def send_or_mark(
     turn: Turn, interview_id: str, version: int, messages: list[Outgoing]
 ) -> None:
-    """Send a step's reply; when Telegram keeps failing (after the transport's retries),
-    mark the interview so the respondent's next message re-asks rather than answers."""
-    try:
-        await turn.send(messages)
-        await keyboards.handover(turn, interview_id)
-    except (NetworkError, RetryAfter) as exc:
-        if isinstance(exc, BadRequest):
-            raise
-        from bot import metrics
-
-        metrics.ERRORS.labels("reply_undelivered").inc()
+    """Send a step's reply, then move the interview's live keyboard to what went out
+    (handlers/keyboards.py). What Telegram does not take waits in the outbox, and the interview
+    is marked so a message the respondent sends before it arrives re-asks rather than answers
+    (delivering it clears the mark and moves the keyboard record: handlers/outbox.py)."""
+    await turn.send(messages, step=(interview_id, version))
+    await keyboards.handover(turn, interview_id)
+    if turn.undelivered:
         await turn.store.mark_reask(interview_id, version)
-        log.warning("reply not delivered (%s); the next message re-asks", type(exc).__name__)
+
+
+def _unreadable(exc: Exception) -> None:
+    # Telegram took the message (HTTP 200) but its answer could not be read: it was
+    # delivered, so go on with the rest rather than fail (and apologise for, or queue again)
+    # what the person already has.
+    log.warning("sendMessage delivered, its answer unreadable: %s", type(exc).__name__)
 
 
 async def _reask(turn: Turn, interview_id: str) -> None:
+    """This update's change was stored before, but its reply did not go out (it failed, or the
+    process died): ask the current question again."""
     fresh = await turn.store.get(interview_id)
     if fresh is None or fresh.status not in ("in_progress", "abandoned"):
         return
@@ -327,6 +355,27 @@ async def _reask(turn: Turn, interview_id: str) -> None:
     await send_or_mark(
         turn, fresh.id, fresh.version, render.events(q, result.state.language, result.events)
     )
+
+
+async def completed_again(turn: Turn, interview: Interview, *, review: bool = False) -> None:
+    """A completed respondent writes again: a short thank-you with where to go from here (never
+    "no interview in progress" right after "Thank you!"); /review shows what they sent."""
+    state = State.from_json(interview.state)
+    lang = state.language if state.language in turn.q.languages else interview.language
+    if not review:
+        await turn.send([render.simple(turn.ui(lang, "completed.again"))])
+        return
+    q = turn.q
+    blocks = [f"<b>{render.esc(q.ui(lang, 'completed.review'))}</b>"]
+    keys = sorted(state.answers, key=q.position)
+    for n, key in enumerate(keys, start=1):
+        shown = q.display(key, state.answers[key], lang)
+        blocks.append(
+            f"{n}. <b>{render.esc(render.clip(q.question_text(key, lang), 300))}</b>\n"
+            f"{render.esc(render.clip(shown, 300))}"
+        )
+    blocks.append(render.esc(q.ui(lang, "completed.again")))
+    await turn.send([render.Outgoing(text) for text in render.chunks(blocks)])
 
 
 def _change(

@@ -157,6 +157,10 @@ async def handover(turn: Turn, interview_id: str) -> None:
     for a moment is kept and retried). Nothing shown: nothing moves."""
     if not turn.shown:
         return
+    removed = _removed(turn)
+    for mid, buttons in turn.shown:  # an edit can give a message buttons again (a tap on an
+        if buttons:  # old copy of a question it is on again): its removal is no longer done
+            removed.pop((turn.chat_id, mid), None)
     live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
     known = turn.keyboards.get(interview_id)
     previous, stale_ids = known if known is not None else await turn.store.keyboards(interview_id)

@@ -20,7 +20,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.services import Services
-from handlers import notice, render
+from handlers import keyboards, notice, render
 from handlers.consent import CODE, QUOTE_LEVELS
 from handlers.conversation import Turn, language_of, suggested_language
 from storage import counters
@@ -319,6 +319,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
+    live = await _live_keyboards(turn)
     try:
         erased = await store.erase_person(
             turn.services.db,
@@ -337,8 +338,23 @@ async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
 
     await sweep(turn.services.db, turn.services.settings.media_path)
     await store.checkpoint(turn.services.db)
+    for message_id in live:  # the erased interview's question: nothing left to answer
+        await keyboards.drop(turn, message_id)
     done = _wording(turn, "consent.withdrawn", "consent.objected") if withdrawn else "delete.done"
     await turn.send([render.simple(turn.ui(lang, done))])
+
+
+async def _live_keyboards(turn: Turn) -> list[int]:
+    """The messages that may still carry the person's interview's buttons (handlers/keyboards)."""
+    interviews = turn.store
+    respondent = await interviews.respondent(turn.user.id)
+    if respondent is None or respondent.id is None:
+        return []
+    interview = await interviews.current_interview(respondent.id)
+    if interview is None:
+        return []
+    live, stale = await interviews.keyboards(interview.id)
+    return [m for m in dict.fromkeys((live, *stale)) if m is not None]
 
 
 def _iso(value: datetime) -> str:

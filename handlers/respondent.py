@@ -18,6 +18,7 @@ from bot.services import Services
 from handlers import consent, credit, keyboards, media, render
 from handlers.conversation import (
     Turn,
+    completed_again,
     ensure_respondent,
     language_of,
     questionnaire_for,
@@ -153,6 +154,9 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
             await credit.take(turn, respondent, interview, make_input.text)
             return
         await privacy.stop_waiting_for_credit(turn.services.db, respondent.id)
+    if interview is not None and interview.status == "completed":
+        await completed_again(turn, interview, review=isinstance(make_input, engine.Review))
+        return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
@@ -286,9 +290,19 @@ async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
         await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
         return
     if keyboards.stale(interview, parts):
+        if interview is not None and interview.status == "completed":
+            # a button of the finished interview (its removal failed, or the tap crossed it):
+            # the buttons go, and the thank-you says where to go from here
+            await tap.answer()
+            await keyboards.answered(turn, message)
+            await completed_again(turn, interview)
+            return
         await keyboards.moved_on(turn, tap, lang, interview)
         return
     await tap.answer()
+    if interview is not None and interview.status == "completed":
+        await completed_again(turn, interview)
+        return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
         return

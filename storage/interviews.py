@@ -277,13 +277,72 @@ class InterviewStore:
             )
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record an update that changes no interview (e.g. /help); False if seen before."""
+        """Record an update that changes no interview (e.g. a counted refusal); False if its
+        change was stored before."""
         try:
             async with self.db.transaction() as session:
                 await _claim(session, update_id, now)
         except IntegrityError:
             return False
         return True
+
+    async def begin(self, update_id: int, now: datetime) -> tuple[bool, str | None, datetime]:
+        """Claim an update on arrival: (True, None, now) when it is new (it is ours), else
+        (False, what became of its reply, when it was claimed). One INSERT: of two instances
+        given the same update at once, one gets it."""
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    insert(_PROCESSED).values(
+                        update_id=update_id, processed_at=now, reply=None, applied=False
+                    )
+                )
+            return True, None, now
+        except IntegrityError:
+            _seen, reply, claimed = await self.reply_of(update_id)
+            return False, reply, claimed or now
+
+    async def take_over(
+        self, update_id: int, reply: str | None, claimed: datetime, now: datetime
+    ) -> bool:
+        """Handle an update again whose reply failed (or whose handler died): True for the one
+        worker whose conditional UPDATE found it as it was."""
+        async with self.db.transaction() as session:
+            query = update(ProcessedUpdate).where(
+                _PROCESSED.c.update_id == update_id, _PROCESSED.c.processed_at <= claimed
+            )
+            if reply is None:
+                query = query.where(_PROCESSED.c.reply.is_(None))
+            else:
+                query = query.where(_PROCESSED.c.reply == reply)
+            result = await session.execute(query.values(reply=None, processed_at=now))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def reply_of(self, update_id: int) -> tuple[bool, str | None, datetime | None]:
+        """Whether the update was seen, what became of its reply, and when it was claimed."""
+        async with self.db.reading() as session:
+            row = (
+                await session.execute(
+                    select(_PROCESSED.c.reply, _PROCESSED.c.processed_at).where(
+                        _PROCESSED.c.update_id == update_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return False, None, None
+        return True, row[0], row[1]
+
+    async def record_reply(self, update_id: int, reply: str, now: datetime) -> None:
+        """What became of this update's reply ("sent", "queued", "failed"), claimed or not."""
+        async with self.db.transaction() as session:
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            base = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_PROCESSED)
+            row = base.values(update_id=update_id, processed_at=now, reply=reply, applied=False)
+            await session.execute(
+                row.on_conflict_do_update(
+                    index_elements=[_PROCESSED.c.update_id], set_={"reply": reply}
+                )
+            )
 
     async def answers(self, interview_id: str) -> list[Answer]:
         async with self.db.reading() as session:
@@ -328,13 +387,28 @@ async def _respondent(session: AsyncSession, telegram_user_id: int) -> Responden
 
 
 async def _claim(session: AsyncSession, update_id: int | None, now: datetime) -> None:
+    await claim_in(session, update_id, now)
+
+
+async def claim_in(session: AsyncSession, update_id: int | None, now: datetime) -> None:
+    """Mark the update's change as stored, in the caller's transaction; IntegrityError (on
+    processed_update) when it was stored before. The row claimed on arrival is updated; an
+    update handled without one (a tool, a test) gets a new row."""
     if update_id is None:
         return
+    result = await session.execute(
+        update(ProcessedUpdate)
+        .where(_PROCESSED.c.update_id == update_id, _PROCESSED.c.applied.is_(False))
+        .values(applied=True)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return
     # a plain INSERT: the unit of work and a model instance cost more than the write itself
-    await session.execute(_CLAIM, {"update_id": update_id, "processed_at": now})
+    await session.execute(_CLAIM, {"update_id": update_id, "processed_at": now, "applied": True})
 
 
-_CLAIM = insert(ProcessedUpdate.__table__)  # type: ignore[attr-defined]
+_PROCESSED = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_CLAIM = insert(_PROCESSED)
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 _UPSERTS: dict[str, Any] = {}
 

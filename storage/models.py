@@ -102,12 +102,48 @@ class Answer(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Telegram update ids already applied, so a redelivered update changes nothing."""
+    """Telegram update ids already applied, so a redelivered update changes nothing, and
+    what became of each one's reply (`reply`, see handlers/outbox.py): "sent", "queued" (in
+    the outbox), "gone", "failed" (a redelivery runs it again), or NULL while it is being
+    handled. An id and two flags: no content, nobody's data."""
 
     __tablename__ = "processed_update"
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(default_factory=utcnow)
+    reply: str | None = Field(default=None, max_length=8)
+    # the update's change was stored (an interview step, an erasure, a counted refusal); a row
+    # without it is an update being handled (claimed on arrival, so two instances never both)
+    applied: bool = Field(default=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A reply that Telegram did not take after the transport's retries, waiting for the
+    outbox job (bot/outbox.py) to deliver it. Deleted once delivered, superseded (the
+    interview moved on: a later reply asked afresh) or undeliverable; with the respondent.
+    `claimed_until` is the claim that stops two instances sending the same row."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("respondent.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    update_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    interview_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(32), ForeignKey("interview.id", ondelete="CASCADE")),
+    )
+    interview_version: int | None = None
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
 
 
 class Counter(SQLModel, table=True):

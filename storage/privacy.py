@@ -21,16 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.database import Database
+from storage.interviews import claim_in
 from storage.mentions import Lead
-from storage.models import (
-    Answer,
-    Counter,
-    Interview,
-    Media,
-    ProcessedUpdate,
-    Reminder,
-    Respondent,
-)
+from storage.models import Answer, Counter, Interview, Media, Reminder, Respondent
 from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
 
 log = logging.getLogger(__name__)
@@ -75,9 +68,7 @@ async def _erase(
     db: Database, telegram_user_id: int, counter: str, update_id: int | None, now: datetime
 ) -> Erased | None:
     async with db.transaction() as session:
-        if update_id is not None:
-            session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-            await session.flush()
+        await claim_in(session, update_id, now)  # IntegrityError: erased before
         respondent = (
             await session.execute(
                 select(Respondent).where(col(Respondent.telegram_user_id) == telegram_user_id)

@@ -476,7 +476,7 @@ class BotApiEmulator:
         checked: Any,
         chat_id: int | str | None,
     ) -> web.StreamResponse | None:
-        fault = self.faults.take(method)
+        fault = self.faults.take(method, chat_id)
         if fault is not None and fault.kind not in (TIMEOUT_AFTER, GARBLED):
             return await self._apply_fault(request, fault)
         try:

@@ -34,6 +34,7 @@ class _Rule:
     method: str | None
     fault: Fault
     times: int | None  # None = forever
+    chat_id: int | str | None = None  # None = any chat
 
 
 @dataclass
@@ -57,12 +58,15 @@ class FaultInjector:
         retry_after: int | None = None,
         description: str | None = None,
         times: int | None = 1,
+        chat_id: int | str | None = None,
     ) -> None:
-        """Fail the next ``times`` calls of ``method`` (None: any) with a status or kind."""
+        """Fail the next ``times`` calls of ``method`` (None: any), to ``chat_id`` (None: any
+        chat), with a status or kind."""
         chosen = kind or str(status or 500)
         if retry_after is not None and chosen == "500":
             chosen = "429"
-        self.rules.append(_Rule(method, Fault(chosen, retry_after, description), times))
+        rule = _Rule(method, Fault(chosen, retry_after, description), times, chat_id)
+        self.rules.append(rule)
 
     def rate(
         self,
@@ -82,10 +86,10 @@ class FaultInjector:
         self.rules.clear()
         self._rate = 0.0
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, chat_id: int | str | None = None) -> Fault | None:
         """The fault to apply to this call, consuming one use of a matching rule."""
         for rule in self.rules:
-            if rule.method in (None, method):
+            if rule.method in (None, method) and rule.chat_id in (None, chat_id):
                 if rule.times is not None:
                     rule.times -= 1
                     if rule.times <= 0:

@@ -20,7 +20,7 @@ from bot.sandbox.users import Chat
 from storage.interviews import InterviewStore
 from tests.integration.botkit import running_bot
 from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, consent, state_of
+from tests.integration.interviewer import CREDIT, answer_current, consent, state_of
 
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 FIRST = "Part one: we moved every licence application online with the people who use them. " * 2
@@ -103,7 +103,7 @@ async def test_a_tap_on_a_question_left_behind_changes_nothing(database_url):
         question = chat.last_reply
         as_shown = chat.snapshot(question.message_id)
         choices = [b.callback_data for row in question.buttons for b in row if b.callback_data]
-        choices = [c for c in choices if c.startswith("a|level|")]
+        choices = [c for c in choices if c.startswith("a|relationship|")]
         await chat.tap(choices[0])
         before = await state_of(bot.services, 12002)
         assert before is not None and before.answers["relationship"] == choices[0].split("|")[2]
@@ -159,13 +159,18 @@ async def test_declining_an_old_notice_after_agreeing_is_a_confirmed_withdrawal(
         await chat.tap(q.ui(lang, "consent.agree"), message_id=first_notice)
         await chat.tap(chat.last_reply.buttons[1][0])  # quote: anonymised; question one follows
         assert await store.respondent(12004) is not None
+        question_one = chat.last_reply
+        assert q.question_text("relationship", lang) in question_one.text
+        # its choices are the interview's keyboard; the other notice is still there to tap
+        assert live(chat) == [second_notice, question_one.message_id]
 
         await chat.tap(q.ui(lang, "consent.decline"), message_id=second_notice)
         said = chat.last_reply
         assert said.text == q.ui(lang, "consent.withdraw_confirm")  # asks first
         assert q.ui(lang, "consent.declined") not in [m.text for m in chat.messages]
         assert await store.respondent(12004) is not None  # nothing erased before confirming
-        assert live(chat) == [said.message_id]  # the notice lost its buttons; only the confirmation
+        # the notice lost its buttons; question one keeps its own (No carries on with it)
+        assert live(chat) == [question_one.message_id, said.message_id]
         await chat.tap(q.ui(lang, "delete.yes"), message_id=said.message_id)
         assert await store.respondent(12004) is None
         assert chat.last_reply.text == q.ui(lang, "consent.withdrawn")
@@ -353,6 +358,16 @@ async def test_double_taps_on_prompts_and_an_older_quote_prompt(database_url):
         await chat.tap(q.ui("en", "consent.quote.attributable"), message_id=view.message_id)
         _, interview = await store.respondent_and_interview(12010)
         assert interview is not None and interview.quote_consent == "attributable"
-        assert chat.last_reply.text == q.ui("en", "consent.quote.recorded")
         assert not next(m for m in chat.messages if m.message_id == view.message_id).buttons
+        # quoted by name: the bot asks whom to credit (its "instead" button the live one)
+        asked = chat.last_reply
+        assert asked.text.startswith(q.ui("en", "consent.quote.recorded"))
+        assert q.ui("en", "consent.credit.ask") in asked.text
+        assert live(chat) == [asked.message_id]
+        await chat.send(CREDIT)
+        _, interview = await store.respondent_and_interview(12010)
+        assert interview is not None and interview.credit == CREDIT
+        assert not interview.credit_pending
+        assert chat.last_reply.text.startswith(q.ui("en", "consent.credit.saved", credit=CREDIT))
+        assert asked.message_id not in live(chat)  # answered: its button is gone
         clean(emulator)

@@ -182,9 +182,12 @@ async def _scenario(
                 for b in row:
                     assert not keyboards.stale(interview, render.unpack(b.callback_data)), b
         assert emulator.violations == []
-        # A redelivered tap is answered again, which Telegram refuses: answering each callback
-        # once per update, on arrival, is deliverable 6 (another branch); nothing else refused.
-        refused = [r for r in emulator.refused if not r.startswith("answerCallbackQuery")]
+        # Each callback query is answered once (bot/telegram.py's DeliveryBot; a redelivered
+        # tap sends nothing). Only a dropped connection can make the transport's retry of an
+        # answer that did go through look like a second one.
+        refused = list(emulator.refused)
+        if faults:
+            refused = [r for r in refused if not r.startswith("answerCallbackQuery")]
         assert refused == []
 
 

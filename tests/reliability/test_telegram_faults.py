@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update as sa_update
 
 import bot.telegram
 from bot import transport
 from bot.ratelimit import FloodPacer
 from bot.sandbox.faults import DROP, TIMEOUT, TIMEOUT_AFTER
 from storage.interviews import InterviewStore
+from storage.models import ProcessedUpdate
 from tests.integration.botkit import WEBHOOK_SECRET, running_bot
 from tests.integration.chatkit import running_emulator
 from tests.reliability.respondents import (
@@ -149,9 +152,9 @@ async def test_reply_that_never_arrives_is_asked_again_at_the_next_message(
         assert emulator.violations == []
 
 
-async def test_redelivered_update_re_asks_instead_of_staying_silent(database_url: str) -> None:
-    """A crash after storing an answer but before replying: Telegram redelivers the update;
-    it is not applied twice, and the question is asked (again)."""
+async def test_redelivered_update_whose_reply_went_out_sends_nothing(database_url: str) -> None:
+    """Telegram redelivers an update (the webhook answered too late): it is not applied twice,
+    and since its reply was delivered, nothing is sent again (no question twice)."""
     async with (
         running_emulator() as emulator,
         running_bot(emulator, database_url, webhook=True) as running,
@@ -165,9 +168,42 @@ async def test_redelivered_update_re_asks_instead_of_staying_silent(database_url
         assert first.status == 200
         before = len(person.chat.messages)
         interview = await interview_of(running.services, 7301)
+        assert interview is not None and person.sees_current(_state(interview))
         again = await running.client.post("/telegram/webhook", json=update, headers=headers)
         assert again.status == 200
         after = await interview_of(running.services, 7301)
+        assert after is not None
+        assert after.version == interview.version, "applied twice"
+        assert len(person.chat.messages) == before, "the reply went out: nothing more"
+
+
+async def test_redelivered_update_after_a_crash_re_asks_instead_of_staying_silent(
+    database_url: str,
+) -> None:
+    """A crash after storing an answer but before its reply's outcome was recorded: Telegram
+    redelivers the update; it is not applied twice, and the question is asked (again)."""
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, webhook=True) as running,
+    ):
+        person = Respondent(emulator.chat(7302), running.services)
+        await person.ensure_started()
+        message = emulator.new_user_message(person.chat, {"text": "Head of service design"})
+        update = {"update_id": 990002, "message": message}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        first = await running.client.post("/telegram/webhook", json=update, headers=headers)
+        assert first.status == 200
+        async with running.services.db.transaction() as session:  # what a crash leaves
+            await session.execute(
+                sa_update(ProcessedUpdate)
+                .where(ProcessedUpdate.update_id == 990002)  # type: ignore[arg-type]
+                .values(reply=None, processed_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        before = len(person.chat.messages)
+        interview = await interview_of(running.services, 7302)
+        again = await running.client.post("/telegram/webhook", json=update, headers=headers)
+        assert again.status == 200
+        after = await interview_of(running.services, 7302)
         assert after is not None and interview is not None
         assert after.version == interview.version, "applied twice"
         assert len(person.chat.messages) == before + 1

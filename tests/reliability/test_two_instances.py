@@ -164,6 +164,7 @@ async def test_two_instances_share_respondents_and_periodic_work(
             stored = await check_respondents(reader, people)
             assert stored.problems == []
             assert emulator.violations == []
+            repeated = {p.user_id: _repeats(p) for p in people if _repeats(p)}
             await _check_periodic_work_done_once(reader.db, idle, emulator)
             assert len(x.calls("mentions")) == 1, "one poll of X, by one instance"
             claimed = await _check_updates_claimed_once(reader.db, webhooks)
@@ -174,6 +175,8 @@ async def test_two_instances_share_respondents_and_periodic_work(
             text = instance.log_text()
             assert " ERROR " not in text, text[-3000:]
             assert "Traceback" not in text, text[-3000:]
+    # an update sent to both instances at once is answered once (docs/adr/0004)
+    assert repeated == {}, repeated
     assert min(webhooks.by_instance) > 100, webhooks.by_instance
     assert webhooks.duplicated > 20
     answers = sum(len(p.intended) for p in people)
@@ -184,6 +187,16 @@ async def test_two_instances_share_respondents_and_periodic_work(
         f"at once, posts per instance {webhooks.by_instance}, respondents {RESPONDENTS}, "
         f"answers stored exactly once {stored.exact}"
     )
+
+
+def _repeats(person: Respondent) -> list[str]:
+    """Bot messages that repeat the one just before (a question shown twice in a row)."""
+    shown = [(m.text, m.buttons) for m in person.chat.messages]
+    return [
+        text[:60]
+        for (text, buttons), before in zip(shown[1:], shown, strict=False)
+        if (text, buttons) == before
+    ]
 
 
 async def _check_periodic_work_done_once(db: Database, idle: str, emulator: Any) -> None:
