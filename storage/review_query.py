@@ -191,7 +191,7 @@ async def interview_page(
         field_rows = await session.execute(
             select(col(Answer.interview_id), col(Answer.key), col(Answer.value)).where(
                 col(Answer.interview_id).in_(ids),
-                col(Answer.key).in_(("country", "level")),
+                col(Answer.key).in_(("country", "level", "role")),
             )
         )
         fields: dict[str, dict[str, Any]] = {}

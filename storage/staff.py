@@ -33,6 +33,8 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     role: str = Field(default="viewer", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+    #: the language this person reads the staff app in (migration 0016)
+    language: str = Field(default="en", max_length=8)
 
 
 class StaffSession(SQLModel, table=True):

@@ -8,9 +8,10 @@ from aiohttp import web
 
 from bot import exports
 from bot.services import SERVICES
-from bot.web import contributions
+from bot.web import contributions, language
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
+from bot.web.language import Translate, language_of, translator
 from bot.web.questions import QuestionnaireView
 from bot.web.templating import render
 from storage import coding_repo, contribution_repo, review_query, staff_repo
@@ -24,6 +25,13 @@ STATUS_LABELS = {
     "follow_up": "Follow up",
     "excluded": "Excluded",
 }
+
+
+def status_labels(t: Translate) -> dict[str, str]:
+    """The review statuses in the reader's language."""
+    return {key: t(f"review.{key}") for key in STATUS_LABELS}
+
+
 CONSENT_ATTRIBUTES = ("quote_consent", "consented_at", "consent_version")
 
 
@@ -35,36 +43,35 @@ async def home(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    t = translator(request)
     chosen = filtering.parse(request.query)
     sort = request.query.get("sort", "newest")
     page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
     beside = await contribution_repo.count(services.db, contributions.parse(request.query))
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
     params = filtering.as_params(request.query)
     pages = max(1, -(-total // review_query.PAGE_SIZE))
     return render(
         request,
         "interviews.html",
         {
-            "title": "Interviews",
+            "title": t("interviews.title"),
             "rows": rows,
             "total": total,
             "page": page,
             "pages": pages,
             "sort": sort,
             "sorts": [
-                ("newest", "Newest first"),
-                ("oldest", "Oldest first"),
-                ("updated", "Recently updated"),
-                ("completed", "Recently completed"),
+                (key, t(f"interviews.sort.{key}"))
+                for key in ("newest", "oldest", "updated", "completed")
             ],
             "params": params,
             "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
             "choices": await review_query.distinct_values(services.db),
             "levels": view.levels(),
             "tags": await coding_repo.list_tags(services.db),
-            "review_statuses": STATUS_LABELS,
+            "review_statuses": status_labels(t),
             "view": view,
             "tabs": {"interviews": total, "contributions": beside},
             "shared": contributions.shared_params(request.query),
@@ -196,6 +203,9 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
         )
     except CodingError as exc:
         return await show(request, error=str(exc), status=400)
+    back = str(form.get("next", ""))
+    if back.startswith("/reading?") or back == "/reading":  # quoted from reading by question
+        raise web.HTTPSeeOther(language.local_path(back) + f"#answer-{interview.id}-{key}")
     raise web.HTTPSeeOther(f"/interviews/{interview.id}#quotes")
 
 

@@ -73,6 +73,39 @@ class QuestionnaireView:
         except Exception:
             return {}
 
+    def _ui(self, key: str, fallback: str) -> str:
+        try:
+            return str(self.q.ui(self.lang, key))
+        except Exception:
+            return fallback
+
+    def questions(self) -> list[tuple[str, str, bool]]:
+        """(id, text, repeated over the longlist) of every question, in questionnaire order."""
+        return [
+            (
+                question.id,
+                self.question_text(question.id),
+                getattr(question, "repeat_over", None) is not None,
+            )
+            for question in getattr(self.q, "questions", ()) or ()
+        ]
+
+    def is_repeated(self, question_id: str) -> bool:
+        return getattr(self._question(question_id), "repeat_over", None) is not None
+
+    def name(self, interview_id: str, fields: dict[str, Any]) -> str:
+        """An interview as a person recognises it: role, country and a short id."""
+        parts = []
+        role = fields.get("role")
+        if isinstance(role, str) and role.strip():
+            role = " ".join(role.split())
+            parts.append(role if len(role) <= 48 else role[:47] + "…")
+        country = fields.get("country")
+        if isinstance(country, str) and country:
+            parts.append(self.choice_label("country", country))
+        parts.append(interview_id[:8])
+        return " · ".join(parts)
+
     def is_free_text(self, key: str, value: Any) -> bool:
         """Only what the respondent typed can be quoted (not a choice id or a country code)."""
         if not isinstance(value, str):
@@ -85,12 +118,12 @@ class QuestionnaireView:
     def display(self, key: str, value: Any) -> str:
         """An answer's value as a reviewer reads it (choice labels, not ids)."""
         if value is None:
-            return "(skipped)"
+            return self._ui("review.skipped", "(skipped)")
         question_id = key.split("@", 1)[0]
         if isinstance(value, list):
             return ", ".join(self.choice_label(question_id, str(v)) for v in value)
         if isinstance(value, bool):
-            return "Yes" if value else "No"
+            return self._ui("answer.yes", "Yes") if value else self._ui("answer.no", "No")
         if isinstance(value, str):
             question = self._question(question_id)
             if getattr(question, "kind", None) in ("single", "country", "yesno"):

@@ -9,7 +9,17 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
 from bot import metrics
-from bot.web import admin, auth, codebook, contributions, downloads, interviews, landscape
+from bot.web import (
+    admin,
+    auth,
+    codebook,
+    contributions,
+    downloads,
+    interviews,
+    landscape,
+    language,
+    reading,
+)
 
 STATIC = Path(__file__).parent / "static"
 STAFF_RESOURCES = web.AppKey("staff_resources", set[AbstractResource])
@@ -29,6 +39,7 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/login", auth.login_form, "login")
     add("POST", "/login", auth.login, "login_submit")
     add("POST", "/logout", auth.logout, "logout")
+    add("POST", "/account/language", language.switch, "language")
 
     add("GET", "/interviews", interviews.index, "interviews")
     add("GET", "/interviews/{id}", interviews.show, "interview")
@@ -37,6 +48,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/quotes", interviews.add_quote, "interview_quote")
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
     add("GET", "/quotes", interviews.quotes, "quotes")
+    add("GET", "/reading", reading.index, "reading")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
 
     add("GET", "/contributions", contributions.index, "contributions")

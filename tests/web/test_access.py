@@ -14,6 +14,7 @@ GET_ROUTES = [
     "/interviews",
     "/interviews/iv00001",
     "/quotes",
+    "/reading",
     "/codebook",
     "/landscape",
     "/audit",
@@ -39,6 +40,7 @@ GET_ROUTES = [
 ]
 POST_ROUTES = [
     "/logout",
+    "/account/language",
     "/interviews/iv00001/review",
     "/interviews/iv00001/tags",
     "/interviews/iv00001/quotes",
