@@ -1,0 +1,70 @@
+"""The analysis workspace in real Chromium, in English and Welsh: reading by question, quoting
+and tagging a passage in place with the keyboard, and the language switch. axe-core runs on
+every page (no serious or critical violations)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import coding_repo
+from tests.e2e.test_staff_browser import accessible, page  # noqa: F401 - the shared fixture
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> None:  # noqa: F811
+    tab = page
+    tag = await coding_repo.create_tag(db, "Fast delivery", "Cyflawni'n gyflym", "")
+    await tab.goto("/reading")
+    await tab.fill("#username", "editor")
+    await tab.fill("#password", PASSWORD)
+    await tab.click("button:has-text('Sign in')")
+    await tab.wait_for_url("**/reading")
+    await accessible(tab)
+
+    await tab.select_option("#f-question", "biggest_success")
+    await tab.select_option("#f-level", "local")
+    await tab.click("button:has-text('Apply filters')")
+    await tab.wait_for_url("**question=biggest_success**")
+    assert "2 answers" in await tab.locator("#answers caption").inner_text()
+    await accessible(tab)
+
+    # keyboard only: open the quote form of the first answer, trim the passage, tag, save
+    row = tab.locator("#answers tbody tr").first
+    summary = row.locator("summary")
+    await summary.focus()
+    await tab.keyboard.press("Enter")
+    passage = row.locator("textarea")
+    await passage.focus()
+    await tab.keyboard.press("Control+A")
+    await tab.keyboard.type("We rebuilt the tax service")
+    await row.locator(f"input[name='tag'][value='{tag}']").focus()
+    await tab.keyboard.press("Space")
+    await row.locator("button:has-text('Save quote')").focus()
+    await tab.keyboard.press("Enter")
+    await tab.wait_for_url("**/reading?**#answer-**")
+    assert "question=biggest_success" in tab.url and "level=local" in tab.url
+    quotes = await coding_repo.quotes_of(db, "iv00006")
+    assert [(q.text, [t.id for t in tags]) for q, tags in quotes] == [
+        ("We rebuilt the tax service", [tag])
+    ]
+
+    await tab.click("#language-switch")
+    await tab.wait_for_url("**/reading?**")
+    assert await tab.get_attribute("html", "lang") == "cy"
+    assert "2 ateb" in await tab.locator("#answers caption").inner_text()
+    assert await tab.locator("h1").inner_text() == "Darllen fesul cwestiwn"
+    await accessible(tab)
+    await tab.goto("/interviews")
+    assert await tab.locator("h1").inner_text() == "Cyfweliadau"
+    await accessible(tab)
+    await tab.click("#language-switch")
+    await tab.wait_for_url("**/interviews")
+    assert await tab.get_attribute("html", "lang") == "en-GB"
+
+
+async def test_sign_in_page_in_welsh_is_accessible(page) -> None:  # noqa: F811
+    await page.goto("/login?lang=cy")
+    assert await page.locator("h1").inner_text() == "Mewngofnodi"
+    await accessible(page)
