@@ -23,7 +23,7 @@ from sqlmodel import col
 from storage.database import Database
 from storage.mentions import Lead
 from storage.models import Answer, Counter, Interview, ProcessedUpdate, Reminder, Respondent
-from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
+from storage.staff import InterviewReview, InterviewTag, MatrixCell, Quote, QuoteTag, Tag
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ async def _delete_interviews(
     )
     quotes = select(col(Quote.id)).where(col(Quote.interview_id).in_(wanted))
     await session.execute(delete(QuoteTag).where(col(QuoteTag.quote_id).in_(quotes)))
-    owned: tuple[Any, ...] = (Quote, InterviewTag, InterviewReview, Reminder)
+    owned: tuple[Any, ...] = (Quote, InterviewTag, InterviewReview, MatrixCell, Reminder)
     for model in owned:
         await session.execute(delete(model).where(model.interview_id.in_(wanted)))
     result = await session.execute(delete(Answer).where(col(Answer.interview_id).in_(wanted)))

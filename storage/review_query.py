@@ -30,7 +30,7 @@ from sqlmodel import col
 
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
-from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag
+from storage.staff import InterviewReview, InterviewTag, MatrixCell, Quote, QuoteTag
 
 PAGE_SIZE = 50
 SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
@@ -268,6 +268,9 @@ async def delete_interview(db: Database, interview_id: str) -> bool:
         )
         await session.execute(
             delete(InterviewReview).where(col(InterviewReview.interview_id) == interview_id)
+        )
+        await session.execute(
+            delete(MatrixCell).where(col(MatrixCell.interview_id) == interview_id)
         )
         await session.execute(delete(Answer).where(col(Answer.interview_id) == interview_id))
         await session.delete(interview)

@@ -18,6 +18,7 @@ from bot.web import (
     interviews,
     landscape,
     language,
+    matrix,
     reading,
 )
 
@@ -49,6 +50,9 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("GET", "/reading", reading.index, "reading")
+    add("GET", "/matrix", matrix.index, "matrix")
+    add("GET", "/matrix/cell", matrix.edit_cell, "matrix_cell")
+    add("POST", "/matrix/cell", matrix.save_cell, "matrix_cell_save")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
 
     add("GET", "/contributions", contributions.index, "contributions")
@@ -77,6 +81,8 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews-full.csv", downloads.interviews_full_csv, "export_full_csv")
     add("GET", "/exports/interviews-full.json", downloads.interviews_full_json, "export_full_json")
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
+    add("GET", "/exports/matrix.csv", matrix.export_csv, "export_matrix_csv")
+    add("GET", "/exports/matrix.xlsx", matrix.export_xlsx, "export_matrix_xlsx")
     add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")
     add("GET", "/exports/contributions.csv", downloads.contributions_csv, "export_contrib_csv")
     add("GET", "/exports/contributions.json", downloads.contributions_json, "export_contrib_json")

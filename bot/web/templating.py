@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 NAV = [
     ("/interviews", "Interviews", "viewer"),
     ("/reading", "Reading by question", "viewer"),
+    ("/matrix", "Framework matrix", "viewer"),
     ("/contributions", "Contributions", "viewer"),
     ("/quotes", "Quotes", "viewer"),
     ("/landscape", "Landscape", "viewer"),
@@ -79,7 +80,7 @@ def _when(value: datetime | None) -> str:
 
 def _query(params: Mapping[str, Any], **changes: Any) -> str:
     merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
-    return urlencode(merged)
+    return urlencode(merged, doseq=True)  # lists: repeated keys (matrix columns)
 
 
 def _html_lang(code: str | None) -> str:

@@ -15,6 +15,10 @@ GET_ROUTES = [
     "/interviews/iv00001",
     "/quotes",
     "/reading",
+    "/matrix",
+    "/matrix/cell",
+    "/exports/matrix.csv",
+    "/exports/matrix.xlsx",
     "/codebook",
     "/landscape",
     "/audit",
@@ -41,6 +45,7 @@ GET_ROUTES = [
 POST_ROUTES = [
     "/logout",
     "/account/language",
+    "/matrix/cell",
     "/interviews/iv00001/review",
     "/interviews/iv00001/tags",
     "/interviews/iv00001/quotes",
