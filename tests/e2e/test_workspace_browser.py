@@ -68,3 +68,35 @@ async def test_sign_in_page_in_welsh_is_accessible(page) -> None:  # noqa: F811
     await page.goto("/login?lang=cy")
     assert await page.locator("h1").inner_text() == "Mewngofnodi"
     await accessible(page)
+
+
+async def test_matrix_choose_columns_write_a_summary_in_both_languages(page) -> None:  # noqa: F811
+    tab = page
+    await tab.goto("/matrix")
+    await tab.fill("#username", "editor")
+    await tab.fill("#password", PASSWORD)
+    await tab.click("button:has-text('Sign in')")
+    await tab.wait_for_url("**/matrix")
+    assert "7 interviews" in await tab.locator("#matrix caption").inner_text()
+    await accessible(tab)
+
+    await tab.click("summary:has-text('What the unit has attempted')")
+    await tab.check("#col-q-outcome-platforms")
+    await tab.click("button:has-text('Apply filters')")
+    await tab.wait_for_url("**outcome%40platforms**")
+    assert await tab.locator("#matrix thead th").count() == 5
+    row = tab.locator("#row-iv00002")
+    await row.locator("a:has-text('Write a summary')").first.click()
+    await tab.wait_for_url("**/matrix/cell?**")
+    await accessible(tab)
+    await tab.fill("#summary", "Tax rebuilt in two sprints")
+    await tab.click("button:has-text('Save summary')")
+    await tab.wait_for_url("**/matrix?**#row-iv00002")
+    assert "Tax rebuilt in two sprints" in await tab.locator("#row-iv00002").inner_text()
+
+    await tab.click("#language-switch")
+    await tab.wait_for_url("**/matrix?**")
+    assert await tab.locator("h1").inner_text() == "Matrics fframwaith"
+    assert (await tab.locator("#matrix thead th").first.inner_text()) == "Cyfweliad"
+    assert "Tax rebuilt in two sprints" in await tab.locator("#row-iv00002").inner_text()
+    await accessible(tab)
