@@ -100,7 +100,10 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
     services = request.app[SERVICES]
     interview, respondent, answers = await _load(request)
     staff = current(request)
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
+    t = translator(request)
+    fields = {a.key: a.value for a in answers if a.key in ("country", "role")}
+    name = view.name(interview.id, fields)
     order = view.key_order()
     transcript = sorted(answers, key=lambda a: (order.get(a.key, 10_000 + a.position), a.id or 0))
     # Staff see everything, the team's follow-up data included (contact details of people
@@ -120,7 +123,8 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
         request,
         "interview.html",
         {
-            "title": f"Interview {interview.id}",
+            "title": t("interview.title", name=name),
+            "name": name,
             "interview": interview,
             "respondent": respondent,
             "answers": [
@@ -134,7 +138,7 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
             ],
             "consent": consent_of(interview),
             "review": await coding_repo.review_of(services.db, interview.id),
-            "review_statuses": STATUS_LABELS,
+            "review_statuses": status_labels(t),
             "tags": await coding_repo.list_tags(services.db),
             "interview_tags": {
                 t.id for t in await coding_repo.interview_tags(services.db, interview.id)
@@ -253,12 +257,12 @@ async def quotes(request: web.Request) -> web.StreamResponse:
         found.extend(batch)
         if len(found) >= 500:
             break
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
     return render(
         request,
         "quotes.html",
         {
-            "title": "Quotes",
+            "title": translator(request)("nav.quotes"),
             "rows": found[:500],
             "params": filtering.as_params(request.query),
             "view": view,

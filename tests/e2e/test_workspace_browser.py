@@ -59,6 +59,16 @@ async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> 
     await tab.goto("/interviews")
     assert await tab.locator("h1").inner_text() == "Cyfweliadau"
     await accessible(tab)
+    for path, heading in (
+        ("/landscape", "Tirwedd"),
+        ("/quotes", "Dyfyniadau"),
+        ("/interviews/iv00006", "Cyfweliad: "),
+    ):
+        await tab.goto(path)
+        assert (await tab.locator("h1").inner_text()).startswith(heading)
+        await accessible(tab)
+    assert "Cyfweliadau fesul gwlad" in await (await tab.goto("/landscape")).text()
+    await tab.goto("/interviews")
     await tab.click("#language-switch")
     await tab.wait_for_url("**/interviews")
     assert await tab.get_attribute("html", "lang") == "en-GB"
