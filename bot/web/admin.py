@@ -8,6 +8,7 @@ from bot.services import SERVICES
 from bot.web.accounts import AccountError
 from bot.web.accounts import add_staff as create_account
 from bot.web.auth import current, requires
+from bot.web.language import translator
 from bot.web.templating import render
 from storage import staff_repo
 from storage.staff import ROLES
@@ -29,7 +30,12 @@ async def audit(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "audit.html",
-        {"title": "Audit log", "entries": entries, "older": older, "q": search},
+        {
+            "title": translator(request)("nav.audit"),
+            "entries": entries,
+            "older": older,
+            "q": search,
+        },
     )
 
 
@@ -39,7 +45,12 @@ async def staff(request: web.Request, *, error: str = "", status: int = 200) -> 
     return render(
         request,
         "staff.html",
-        {"title": "Staff accounts", "users": users, "roles": ROLES, "error": error},
+        {
+            "title": translator(request)("staff.title"),
+            "users": users,
+            "roles": ROLES,
+            "error": error,
+        },
         status=status,
     )
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.services import SERVICES
 from bot.web.auth import current, requires
+from bot.web.language import translator
 from bot.web.templating import render
 from storage import coding_repo, staff_repo
 from storage.coding_repo import CodingError
@@ -31,7 +32,7 @@ async def index(
         request,
         "codebook.html",
         {
-            "title": "Codebook",
+            "title": translator(request)("nav.codebook"),
             "tags": await coding_repo.list_tags(db),
             "usage": await coding_repo.tag_usage(db),
             "error": error,

@@ -110,3 +110,23 @@ async def test_matrix_choose_columns_write_a_summary_in_both_languages(page) -> 
     assert (await tab.locator("#matrix thead th").first.inner_text()) == "Cyfweliad"
     assert "Tax rebuilt in two sprints" in await tab.locator("#row-iv00002").inner_text()
     await accessible(tab)
+
+
+async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
+    tab = page
+    await tab.goto("/login?lang=cy")
+    await tab.fill("#username", "admin")
+    await tab.fill("#password", PASSWORD)
+    await tab.click("button:has-text('Mewngofnodi')")
+    await tab.wait_for_url("**/interviews")
+    await tab.click("#language-switch")
+    await tab.wait_for_url("**/interviews")
+    assert await tab.get_attribute("html", "lang") == "cy"
+    for path, heading in (
+        ("/codebook", "Llyfr codau"),
+        ("/staff", "Cyfrifon staff"),
+        ("/audit", "Log archwilio"),
+    ):
+        await tab.goto(path)
+        assert await tab.locator("h1").inner_text() == heading
+        await accessible(tab)
