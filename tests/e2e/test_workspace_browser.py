@@ -126,6 +126,7 @@ async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
         ("/codebook", "Llyfr codau"),
         ("/staff", "Cyfrifon staff"),
         ("/audit", "Log archwilio"),
+        ("/contributions", "Cyfraniadau o X"),
     ):
         await tab.goto(path)
         assert await tab.locator("h1").inner_text() == heading
