@@ -127,3 +127,19 @@ async def answers_to(
             )
         )
     return rows, int(total)
+
+
+async def outcomes_of(db: Database, interview_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Each interview's outcome per longlist area (`outcome@<area>` answers)."""
+    found: dict[str, dict[str, Any]] = {}
+    ids = list(interview_ids)
+    async with db.reading() as session:
+        for offset in range(0, len(ids), 500):
+            for interview_id, key, value in await session.execute(
+                select(col(Answer.interview_id), col(Answer.key), col(Answer.value)).where(
+                    col(Answer.interview_id).in_(ids[offset : offset + 500]),
+                    col(Answer.key).like(f"outcome{REPEAT_SEPARATOR}%"),
+                )
+            ):
+                found.setdefault(interview_id, {})[key.split(REPEAT_SEPARATOR, 1)[1]] = value
+    return found

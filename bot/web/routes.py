@@ -20,6 +20,7 @@ from bot.web import (
     language,
     matrix,
     reading,
+    themes,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -50,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("GET", "/reading", reading.index, "reading")
+    add("GET", "/themes", themes.index, "themes")
     add("GET", "/matrix", matrix.index, "matrix")
     add("GET", "/matrix/cell", matrix.edit_cell, "matrix_cell")
     add("POST", "/matrix/cell", matrix.save_cell, "matrix_cell_save")

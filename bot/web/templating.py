@@ -27,6 +27,7 @@ NAV = [
     ("/interviews", "Interviews", "viewer"),
     ("/reading", "Reading by question", "viewer"),
     ("/matrix", "Framework matrix", "viewer"),
+    ("/themes", "Theme board", "viewer"),
     ("/contributions", "Contributions", "viewer"),
     ("/quotes", "Quotes", "viewer"),
     ("/landscape", "Landscape", "viewer"),

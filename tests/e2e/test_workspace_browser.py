@@ -50,6 +50,16 @@ async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> 
         ("We rebuilt the tax service", [tag])
     ]
 
+    # the tagged passage is on the theme board, one click from its place in the transcript
+    await tab.goto("/themes")
+    await accessible(tab)
+    board = tab.locator(f"section[aria-labelledby='theme-{tag}']")
+    assert "“We rebuilt the tax service”" in await board.inner_text()
+    await board.locator("a:has-text('In context')").first.click()
+    await tab.wait_for_url("**/interviews/iv00006#answer-biggest_success")
+    await tab.go_back()
+    await tab.go_back()
+
     await tab.click("#language-switch")
     await tab.wait_for_url("**/reading?**")
     assert await tab.get_attribute("html", "lang") == "cy"
@@ -62,6 +72,7 @@ async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> 
     for path, heading in (
         ("/landscape", "Tirwedd"),
         ("/quotes", "Dyfyniadau"),
+        ("/themes", "Bwrdd themâu"),
         ("/interviews/iv00006", "Cyfweliad: "),
     ):
         await tab.goto(path)

@@ -15,6 +15,7 @@ GET_ROUTES = [
     "/interviews/iv00001",
     "/quotes",
     "/reading",
+    "/themes",
     "/matrix",
     "/matrix/cell",
     "/exports/matrix.csv",
