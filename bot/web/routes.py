@@ -20,6 +20,7 @@ from bot.web import (
     language,
     matrix,
     reading,
+    reportpack,
     themes,
 )
 
@@ -83,6 +84,7 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews-full.csv", downloads.interviews_full_csv, "export_full_csv")
     add("GET", "/exports/interviews-full.json", downloads.interviews_full_json, "export_full_json")
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
+    add("GET", "/exports/report-pack.zip", reportpack.download, "export_report_pack")
     add("GET", "/exports/matrix.csv", matrix.export_csv, "export_matrix_csv")
     add("GET", "/exports/matrix.xlsx", matrix.export_xlsx, "export_matrix_xlsx")
     add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")

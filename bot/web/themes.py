@@ -26,6 +26,7 @@ from bot.web.questions import QuestionnaireView
 from bot.web.templating import render
 from storage import coding_repo, reading_query, review_query
 from storage.landscape_query import QuoteRow, stream_quotes
+from storage.review_query import Filters
 
 LIMIT = 5000  # quotes read for one board
 
@@ -53,13 +54,12 @@ class Theme:
     outcomes: Counter[str] = field(default_factory=Counter)
 
 
-@requires("viewer")
-async def index(request: web.Request) -> web.StreamResponse:
+async def board(
+    request: web.Request, chosen: Filters, view: QuestionnaireView, t: Translate
+) -> tuple[list[Theme], int]:
+    """Themes (one per tag, or the chosen tag) with their quotes, and how many were left out."""
     services = request.app[SERVICES]
-    t = translator(request)
     lang = language_of(request)
-    view = QuestionnaireView(services.questionnaire, lang)
-    chosen = filtering.parse(request.query)
     personal = exports.personal_ids(services.questionnaire)
     tags = await coding_repo.list_tags(services.db)
     themes = {
@@ -99,19 +99,28 @@ async def index(request: web.Request) -> web.StreamResponse:
             theme.countries[country] += 1
             theme.levels[level] += 1
             theme.outcomes[outcome_label] += 1
+    return [th for th in themes.values() if th.quotes or chosen.tag is not None], left_out
+
+
+@requires("viewer")
+async def index(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    t = translator(request)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
+    chosen = filtering.parse(request.query)
+    themes, left_out = await board(request, chosen, view, t)
     return render(
         request,
         "themes.html",
         {
             "title": t("themes.title"),
-            "themes": [th for th in themes.values() if th.quotes or chosen.tag is not None],
-            "empty_tags": [th for th in themes.values() if not th.quotes],
+            "themes": themes,
             "left_out": left_out,
             "params": filtering.as_params(request.query),
             "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
             "choices": await review_query.distinct_values(services.db),
             "levels": view.levels(),
-            "tags": tags,
+            "tags": await coding_repo.list_tags(services.db),
             "review_statuses": status_labels(t),
             "view": view,
         },

@@ -19,6 +19,7 @@ GET_ROUTES = [
     "/matrix",
     "/matrix/cell",
     "/exports/matrix.csv",
+    "/exports/report-pack.zip",
     "/exports/matrix.xlsx",
     "/codebook",
     "/landscape",
