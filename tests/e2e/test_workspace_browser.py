@@ -55,6 +55,11 @@ async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> 
     await accessible(tab)
     board = tab.locator(f"section[aria-labelledby='theme-{tag}']")
     assert "“We rebuilt the tax service”" in await board.inner_text()
+    async with tab.expect_download() as info:
+        await tab.click("a:has-text('Download the report pack')")
+    download = await info.value
+    assert download.suggested_filename.startswith("report-pack-")
+    assert download.suggested_filename.endswith(".zip")
     await board.locator("a:has-text('In context')").first.click()
     await tab.wait_for_url("**/interviews/iv00006#answer-biggest_success")
     await tab.go_back()
@@ -142,3 +147,7 @@ async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
         await tab.goto(path)
         assert await tab.locator("h1").inner_text() == heading
         await accessible(tab)
+    await tab.goto("/mentions")
+    assert await tab.get_attribute("html", "lang") == "cy"
+    assert await tab.locator("#language-switch").inner_text() == "English"
+    await accessible(tab)
