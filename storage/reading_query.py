@@ -58,14 +58,10 @@ async def answers_to(
     shown = aliased(Answer, name="shown")
     # withdrawn interviews are never read again, whatever the filters say
     where = [*conditions(filters, backend), col(Interview.status) != "withdrawn"]
+    # `question_id` is indexed (ix_staff_answer_question); a repeat answer keeps its base id
+    where.append(col(shown.question_id) == question_id)
     if area:
         where.append(col(shown.key).in_((question_id, f"{question_id}{REPEAT_SEPARATOR}{area}")))
-    else:
-        prefix = question_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(
-            (col(shown.key) == question_id)
-            | col(shown.key).like(f"{prefix}{REPEAT_SEPARATOR}%", escape="\\")
-        )
     if q.strip():
         body = json_text(col(shown.value), backend)
         pattern = _escape(q.strip())
@@ -95,9 +91,7 @@ async def answers_to(
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
         found = (
             await session.execute(
-                base.order_by(col(Interview.started_at).desc(), col(shown.id))
-                .limit(per_page)
-                .offset((page - 1) * per_page)
+                base.order_by(col(shown.id).desc()).limit(per_page).offset((page - 1) * per_page)
             )
         ).all()
         ids = {interview.id for _, interview in found}
