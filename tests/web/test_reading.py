@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestClient
 from storage import coding_repo
 from tests.web.conftest import csrf_of, login
 from tests.web.seed import add_interview, typical
+from tests.web.test_matrix import any_client, any_db  # noqa: F401 - both backends
 
 
 def _with(n: int, **answers: object) -> dict[str, object]:
@@ -165,3 +166,23 @@ async def test_an_open_redirect_is_not_possible(client: TestClient, db) -> None:
 async def test_anonymous_visitors_are_sent_to_sign_in(client: TestClient) -> None:
     response = await client.get("/reading", allow_redirects=False)
     assert response.status == 302 and response.headers["Location"].startswith("/login")
+
+
+async def test_outcome_and_search_on_each_backend(any_client: TestClient, any_db) -> None:  # noqa: F811
+    await _seed(any_db)
+    await login(any_client, "viewer")
+    html = await (
+        await any_client.get(
+            "/reading",
+            params={"question": "difference", "area": "platforms", "outcome": "failure"},
+        )
+    ).text()
+    assert "nobody owned it" in html and "no funding" not in html
+    html = await (
+        await any_client.get("/reading", params={"question": "difference", "q": "FUNDING"})
+    ).text()
+    assert "no funding after year one" in html and "nobody owned it" not in html
+    html = await (
+        await any_client.get("/reading", params={"question": "difference", "outcome": "success"})
+    ).text()
+    assert "no funding after year one" in html and "nobody owned it" not in html
