@@ -38,6 +38,8 @@ SOURCE_LANGUAGE = "en"
 # Further string catalogues beside the questionnaire, checked and confirmed like `ui`: the staff
 # web app's words (`staff.en.yaml`, `staff.cy.yaml`; see docs/adr/0004-staff-app-languages.md).
 CATALOGUES: tuple[str, ...] = ("staff",)
+#: languages every catalogue must have (CDPS is a Welsh public body); others are optional
+CATALOGUE_REQUIRED: tuple[str, ...] = ("cy",)
 _LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 _ID = re.compile(ID_PATTERN)
 
@@ -507,7 +509,9 @@ def _read_catalogue(
     if source is None:
         return None
     translations: dict[str, tuple[Document, TranslationFile] | None] = {}
-    for lang in files.languages()[1:]:
+    present = {p.name[len(stem) + 1 : -len(".yaml")] for p in files.folder.glob(f"{stem}.*.yaml")}
+    wanted = {lang for lang in present if _LANG_PATTERN.match(lang)} | set(CATALOGUE_REQUIRED)
+    for lang in sorted(wanted - {SOURCE_LANGUAGE}):
         path = files.ui(stem, lang)
         if path.exists():
             translations[lang] = _read_translation(path, lang, errors)
