@@ -81,9 +81,9 @@ def _user_id(request: web.Request) -> int:
 async def change_role(request: web.Request) -> web.StreamResponse:
     role = str((await request.post()).get("role", ""))
     if role not in ROLES:
-        return await staff(request, error="Choose a role", status=400)
+        return await staff(request, error=translator(request)("error.choose_role"), status=400)
     if _user_id(request) == current(request).user_id and role != "admin":
-        return await staff(request, error="You cannot remove your own admin role", status=400)
+        return await staff(request, error=translator(request)("error.own_admin"), status=400)
     await staff_repo.set_role(request.app[SERVICES].db, _user_id(request), role)
     raise web.HTTPSeeOther("/staff")
 
@@ -92,7 +92,7 @@ async def change_role(request: web.Request) -> web.StreamResponse:
 async def remove_staff(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     if _user_id(request) == current(request).user_id:
-        return await staff(request, error="You cannot delete your own account", status=400)
+        return await staff(request, error=translator(request)("error.own_account"), status=400)
     name = await staff_repo.delete_user(services.db, _user_id(request))
     if name is None:
         raise web.HTTPNotFound()

@@ -161,7 +161,7 @@ async def save_review(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     status = str(form.get("status", "new"))
     if status not in REVIEW_STATUSES:
-        return await show(request, error="Choose a review status", status=400)
+        return await show(request, error=translator(request)("error.review_status"), status=400)
     notes = str(form.get("notes", ""))[:20_000]
     await coding_repo.save_review(
         services.db, interview.id, status, notes, current(request).username, services.clock()
@@ -190,7 +190,7 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
     key = str(form.get("answer_key", ""))
     view = QuestionnaireView(services.questionnaire)
     if not any(a.key == key and view.is_free_text(a.key, a.value) for a in answers):
-        return await show(request, error="Choose a free-text answer to quote from", status=400)
+        return await show(request, error=translator(request)("error.choose_free_text"), status=400)
     start, end = str(form.get("start", "")), str(form.get("end", ""))
     passage = str(form.get("passage", ""))
     try:
@@ -206,7 +206,9 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
             services.clock(),
         )
     except CodingError as exc:
-        return await show(request, error=str(exc), status=400)
+        return await show(
+            request, error=language.error_text(translator(request), str(exc)), status=400
+        )
     back = str(form.get("next", ""))
     if back.startswith("/reading?") or back == "/reading":  # quoted from reading by question
         raise web.HTTPSeeOther(language.local_path(back) + f"#answer-{interview.id}-{key}")

@@ -8,6 +8,7 @@ before signing in, `?lang=cy` picks the language of the sign-in page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,27 @@ def translator(request: web.Request) -> Translate:
         return catalogue.text(lang, key, **params)
 
     return t
+
+
+#: messages raised in English by storage and account code (which know no languages), by key
+KNOWN_ERRORS: dict[str, str] = {
+    "That tag no longer exists": "error.tag_gone",
+    "Choose two different tags to merge": "error.merge_same",
+    "Passages can only be taken from free-text answers": "error.passage_free_text",
+    "Select or paste a passage of the answer": "error.passage_empty",
+    "The passage must be copied exactly from the answer": "error.passage_exact",
+}
+_TAG_TAKEN = re.compile(r"^A tag called “(?P<label>.*)” already exists$")
+
+
+def error_text(t: Translate, message: str) -> str:
+    """A storage or account message in the reader's language, when it is one we know."""
+    if message in KNOWN_ERRORS:
+        return t(KNOWN_ERRORS[message])
+    taken = _TAG_TAKEN.match(message)
+    if taken:
+        return t("error.tag_taken", label=taken["label"])
+    return message
 
 
 def local_path(target: str) -> str:

@@ -90,3 +90,19 @@ def test_the_check_reports_a_stale_or_missing_staff_translation(tmp_path: Path) 
     shutil.copy(ROOT / "prompts" / "staff.cy.yaml", tmp_path / "staff.cy.yaml")
     problems = check_questionnaire(tmp_path / "dgu_landscape.yaml")
     assert len(problems) == 1 and "stale cy translation of 'layout.sign_out'" in problems[0]
+
+
+async def test_error_messages_in_welsh(client: TestClient, db) -> None:
+    await add_interview(db, 1, typical(1))
+    csrf = await login(client, "editor")
+    await client.post("/account/language", data={"csrf_token": csrf, "language": "cy"})
+    response = await client.post(
+        "/interviews/iv00001/quotes",
+        data={"csrf_token": csrf, "answer_key": "biggest_success", "passage": "not in it"},
+    )
+    html = unescape(await response.text())
+    assert response.status == 400
+    assert "Rhaid copïo'r darn yn union o'r ateb" in html and "Mae problem" in html
+    await client.post("/codebook", data={"csrf_token": csrf, "label_en": "Delivery"})
+    again = await client.post("/codebook", data={"csrf_token": csrf, "label_en": "Delivery"})
+    assert "Mae tag o'r enw “Delivery” yn bodoli eisoes" in unescape(await again.text())
