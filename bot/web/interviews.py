@@ -193,6 +193,8 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
         return await show(request, error=translator(request)("error.choose_free_text"), status=400)
     start, end = str(form.get("start", "")), str(form.get("end", ""))
     passage = str(form.get("passage", ""))
+    reading = language.ReadingPage.of(str(form.get("next", "")))
+    anchor = f"answer-{interview.id}-{key}"
     try:
         await coding_repo.add_quote(
             services.db,
@@ -206,12 +208,17 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
             services.clock(),
         )
     except CodingError as exc:
+        code = language.KNOWN_ERRORS.get(str(exc))
+        if reading is not None and code is not None:  # back to the same answer, with the error
+            raise web.HTTPSeeOther(
+                reading.with_params(quote_error=code.removeprefix("error."), quote_answer=anchor)
+                + f"#{anchor}"
+            ) from exc
         return await show(
             request, error=language.error_text(translator(request), str(exc)), status=400
         )
-    back = str(form.get("next", ""))
-    if back.startswith("/reading?") or back == "/reading":  # quoted from reading by question
-        raise web.HTTPSeeOther(language.local_path(back) + f"#answer-{interview.id}-{key}")
+    if reading is not None:  # quoted from reading by question: back to the same answer
+        raise web.HTTPSeeOther(reading.with_params() + f"#{anchor}")
     raise web.HTTPSeeOther(f"/interviews/{interview.id}#quotes")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
 
@@ -74,6 +74,25 @@ def error_text(t: Translate, message: str) -> str:
     if taken:
         return t("error.tag_taken", label=taken["label"])
     return message
+
+
+class ReadingPage:
+    """The reading-by-question page a quote form came from, to go back to it."""
+
+    def __init__(self, params: list[tuple[str, str]]) -> None:
+        self.params = [(k, v) for k, v in params if k not in ("quote_error", "quote_answer")]
+
+    @classmethod
+    def of(cls, target: str) -> ReadingPage | None:
+        path = local_path(target)
+        parts = urlsplit(path)
+        if parts.path != "/reading":
+            return None
+        return cls(parse_qsl(parts.query, keep_blank_values=False))
+
+    def with_params(self, **extra: str) -> str:
+        query = urlencode([*self.params, *extra.items()])
+        return "/reading" + (f"?{query}" if query else "")
 
 
 def local_path(target: str) -> str:

@@ -16,7 +16,7 @@ from bot.services import SERVICES
 from bot.web import filters as filtering
 from bot.web.auth import requires
 from bot.web.interviews import status_labels
-from bot.web.language import Translate, language_of, translator
+from bot.web.language import KNOWN_ERRORS, Translate, language_of, translator
 from bot.web.questions import OUTCOMES, QuestionnaireView
 from bot.web.templating import render
 from storage import coding_repo, reading_query, review_query
@@ -99,12 +99,16 @@ async def index(request: web.Request) -> web.StreamResponse:
         if v
     }
     pages = max(1, -(-total // reading_query.PAGE_SIZE))
+    failed = request.query.get("quote_error", "")
+    quote_error = t(f"error.{failed}") if f"error.{failed}" in KNOWN_ERRORS.values() else ""
     return render(
         request,
         "reading.html",
         {
             "title": t("reading.title"),
             "question_id": question_id,
+            "quote_error": quote_error,
+            "quote_answer": request.query.get("quote_answer", "") if quote_error else "",
             "question_text": view.question_text(question_id),
             "questions": questions,
             "repeated": repeated,

@@ -186,3 +186,34 @@ async def test_outcome_and_search_on_each_backend(any_client: TestClient, any_db
         await any_client.get("/reading", params={"question": "difference", "outcome": "success"})
     ).text()
     assert "no funding after year one" in html and "nobody owned it" not in html
+
+
+async def test_a_failed_quote_comes_back_to_the_same_answer_with_the_error(
+    client: TestClient, db
+) -> None:
+    await _seed(db)
+    csrf = await login(client, "editor")
+    url = "/reading?question=difference&area=platforms"
+    response = await client.post(
+        "/interviews/iv00001/quotes",
+        data={
+            "csrf_token": csrf,
+            "answer_key": "difference@platforms",
+            "passage": "words the respondent never wrote",
+            "next": url + "&quote_error=passage_empty",  # a stale error is replaced
+        },
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    location = response.headers["Location"]
+    assert location == (
+        url + "&quote_error=passage_exact&quote_answer=answer-iv00001-difference@platforms"
+        "#answer-iv00001-difference@platforms"
+    )
+    html = await (await client.get(location.split("#")[0])).text()
+    assert "govuk-error-summary" in html
+    assert html.count("The passage must be copied exactly from the answer") == 2
+    assert '<details class="govuk-details app-details--compact" open>' in html
+    assert await coding_repo.quotes_of(db, "iv00001") == []
+    unknown = await client.get(url + "&quote_error=<script>")
+    assert "govuk-error-summary" not in await unknown.text()
