@@ -186,6 +186,7 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
         reminders = await _by_interview(session, Reminder, ids, col(Reminder.number))
         quotes = await _by_interview(session, Quote, ids, col(Quote.id))
         reviews = await _by_interview(session, InterviewReview, ids)
+        summaries = await _by_interview(session, MatrixCell, ids, col(MatrixCell.id))
         tags: dict[str, list[Tag]] = {i: [] for i in ids}
         for interview_id, tag in await session.execute(
             select(col(InterviewTag.interview_id), Tag)
@@ -214,6 +215,7 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
                 reviews[i.id],
                 tags[i.id],
                 leads[i.id],
+                summaries[i.id],
             )
             for i in interviews
         ],
@@ -228,6 +230,7 @@ def _interview(
     reviews: Sequence[InterviewReview],
     tags: Sequence[Tag],
     leads: Sequence[Lead],
+    summaries: Sequence[MatrixCell] = (),
 ) -> dict[str, Any]:
     return {
         "interview_id": interview.id,
@@ -276,6 +279,10 @@ def _interview(
             "review": [
                 {"status": r.status, "notes": r.notes, "updated_at": _iso(r.updated_at)}
                 for r in reviews
+            ],
+            "summaries": [
+                {"column": s.column_key, "summary": s.summary, "updated_at": _iso(s.updated_at)}
+                for s in summaries
             ],
         },
         "invited_from_x": [

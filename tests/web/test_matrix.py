@@ -161,3 +161,16 @@ async def test_summaries_need_the_editor_role_and_csrf(client: TestClient, db) -
     assert form.status == 200 and csrf_of(await form.text()) == csrf
     away = await _summary(client, csrf, "iv00001", "q:biggest_success", "y")
     assert away.status == 303
+
+
+async def test_summaries_are_in_a_persons_data_and_erased_with_it(client: TestClient, db) -> None:
+    from storage import matrix_query, privacy
+
+    await _seed(db)
+    await matrix_query.save_cell(db, "iv00001", "q:biggest_success", "Fast tax rebuild", "e", WHEN)
+    data = await privacy.personal_data(db, 1001)  # the seed's Telegram id for interview 1
+    assert data is not None
+    notes = data["interviews"][0]["staff_notes"]
+    assert notes["summaries"][0]["summary"] == "Fast tax rebuild"
+    await privacy.erase_person(db, 1001, counter="erased", now=WHEN)
+    assert await matrix_query.cell(db, "iv00001", "q:biggest_success") is None
