@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
+from bot.interview import Catalogue, load_catalogue
 from bot.mentions import leads
 from bot.mentions.monitor import usage
 from bot.services import SERVICES
@@ -35,6 +36,8 @@ DEFAULT_NAV = [
     ("/mentions", "Mentions"),
 ]
 
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+_CATALOGUE: Catalogue | None = None
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=True,
@@ -77,9 +80,18 @@ def _page(request: web.Request) -> dict[str, Any]:
     }
 
 
+def _english(key: str, **params: object) -> str:
+    """The staff strings in English, when these pages run without the staff app's layout."""
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = load_catalogue(PROMPTS / "dgu_landscape.yaml", "staff")
+    return _CATALOGUE.text("en", key, **params)
+
+
 def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     services = request.app[SERVICES]
     page = _page(request)
+    page.setdefault("t", _english)
     staff = page.get("staff")
     text = _env.get_template(name).render(  # autoescaped: tweets are untrusted
         staff_name=getattr(staff, "username", ""),

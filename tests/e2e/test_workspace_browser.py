@@ -151,3 +151,7 @@ async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
     assert await tab.get_attribute("html", "lang") == "cy"
     assert await tab.locator("#language-switch").inner_text() == "English"
     await accessible(tab)
+    assert await tab.locator("h1").inner_text() == "Arweinion o grybwylliadau"
+    await tab.goto("/mentions/usage")
+    assert (await tab.locator("h1").inner_text()).startswith("Cyllideb darllen X")
+    await accessible(tab)
