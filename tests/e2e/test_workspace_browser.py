@@ -9,6 +9,7 @@ import pytest
 from storage import coding_repo
 from tests.e2e.test_staff_browser import accessible, page  # noqa: F401 - the shared fixture
 from tests.web.conftest import PASSWORD
+from tests.web.seed import add_lead
 
 pytestmark = pytest.mark.browser
 
@@ -128,8 +129,9 @@ async def test_matrix_choose_columns_write_a_summary_in_both_languages(page) -> 
     await accessible(tab)
 
 
-async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
+async def test_admin_pages_in_welsh_are_accessible(page, db) -> None:  # noqa: F811
     tab = page
+    lead = await add_lead(db, 1, "Our unit publishes its service standard in Welsh and English.")
     await tab.goto("/login?lang=cy")
     await tab.fill("#username", "admin")
     await tab.fill("#password", PASSWORD)
@@ -155,3 +157,7 @@ async def test_admin_pages_in_welsh_are_accessible(page) -> None:  # noqa: F811
     await tab.goto("/mentions/usage")
     assert (await tab.locator("h1").inner_text()).startswith("Cyllideb darllen X")
     await accessible(tab)
+    for path in (f"/mentions/leads/{lead}", f"/contributions/{lead}"):
+        await tab.goto(path)
+        assert (await tab.locator("h1").inner_text()).startswith(("Arweinydd", "Cyfraniad"))
+        await accessible(tab)
