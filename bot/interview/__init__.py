@@ -6,8 +6,10 @@ Imports no I/O library; the Telegram handlers and storage drive it through this 
 from bot.interview.engine import advance, begin, current, set_language, welcome_back
 from bot.interview.loader import (
     ENGINE_UI_KEYS,
+    Catalogue,
     check_questionnaire,
     confirm_translations,
+    load_catalogue,
     load_questionnaire,
 )
 from bot.interview.model import (
@@ -55,6 +57,7 @@ __all__ = [
     "Amend",
     "Ask",
     "Back",
+    "Catalogue",
     "Choice",
     "ChoiceView",
     "Collecting",
@@ -89,6 +92,7 @@ __all__ = [
     "confirm_translations",
     "current",
     "fingerprint",
+    "load_catalogue",
     "load_questionnaire",
     "set_language",
     "split_key",

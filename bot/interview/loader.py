@@ -19,6 +19,7 @@ from bot.interview.questionnaire import (
     Questionnaire,
     Section,
     fingerprint,
+    format_text,
     placeholders,
 )
 from bot.interview.schema import (
@@ -34,6 +35,11 @@ from bot.interview.schema import (
 from bot.interview.yamlfile import Document, Loc, QuestionnaireError, read, round_trip, validate
 
 SOURCE_LANGUAGE = "en"
+# Further string catalogues beside the questionnaire, checked and confirmed like `ui`: the staff
+# web app's words (`staff.en.yaml`, `staff.cy.yaml`; see docs/adr/0005-staff-app-languages.md).
+CATALOGUES: tuple[str, ...] = ("staff",)
+#: languages every catalogue must have (CDPS is a Welsh public body); others are optional
+CATALOGUE_REQUIRED: tuple[str, ...] = ("cy",)
 _LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 _ID = re.compile(ID_PATTERN)
 
@@ -684,7 +690,83 @@ def _check_files(path: str | Path) -> list[str]:
             errors.append(f"{ui_path}:1: missing UI strings file for language '{lang}'")
         else:
             errors += _compare(lang, ui_found, ui_path, ui_sources, loaded.ui_doc.path)
+    for stem in CATALOGUES:
+        errors += _check_catalogue(loaded.files, stem)
     return errors
+
+
+def _read_catalogue(
+    files: _Files, stem: str, errors: list[str]
+) -> tuple[Document, SourceUiFile, dict[str, tuple[Document, TranslationFile] | None]] | None:
+    """A catalogue's English source and its translations; None when it has no English file."""
+    source_path = files.ui(stem, SOURCE_LANGUAGE)
+    if not source_path.exists():
+        return None
+    doc, errs = read(source_path)
+    errors += errs
+    if doc is None:
+        return None
+    source, errs = validate(doc, SourceUiFile)
+    errors += errs
+    if source is None:
+        return None
+    translations: dict[str, tuple[Document, TranslationFile] | None] = {}
+    present = {p.name[len(stem) + 1 : -len(".yaml")] for p in files.folder.glob(f"{stem}.*.yaml")}
+    wanted = {lang for lang in present if _LANG_PATTERN.match(lang)} | set(CATALOGUE_REQUIRED)
+    for lang in sorted(wanted - {SOURCE_LANGUAGE}):
+        path = files.ui(stem, lang)
+        if path.exists():
+            translations[lang] = _read_translation(path, lang, errors)
+        else:
+            errors.append(f"{path}:1: missing {stem} strings file for language '{lang}'")
+            translations[lang] = None
+    return doc, source, translations
+
+
+def _check_catalogue(files: _Files, stem: str) -> list[str]:
+    errors: list[str] = []
+    found = _read_catalogue(files, stem, errors)
+    if found is None:
+        return errors
+    doc, source, translations = found
+    sources = {k: (v, doc.line(("strings", k))) for k, v in source.strings.items()}
+    for lang, translation in translations.items():
+        errors += _compare(lang, translation, files.ui(stem, lang), sources, doc.path)
+    return errors
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """Strings of one catalogue in every language; English stands in for a missing entry."""
+
+    texts: dict[str, dict[str, str]]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.texts)
+
+    def text(self, lang: str, key: str, **params: object) -> str:
+        found = self.texts.get(lang, {}).get(key)
+        if found is None:
+            found = self.texts[SOURCE_LANGUAGE].get(key, key)
+        return format_text(found, params)
+
+    def has(self, key: str) -> bool:
+        return key in self.texts[SOURCE_LANGUAGE]
+
+
+def load_catalogue(questionnaire_path: str | Path, stem: str) -> Catalogue:
+    """The catalogue `<stem>.<lang>.yaml` beside a questionnaire; raises QuestionnaireError."""
+    files = _files(questionnaire_path)
+    errors: list[str] = []
+    found = _read_catalogue(files, stem, errors)
+    if found is None:
+        raise QuestionnaireError(errors or [f"{files.ui(stem, SOURCE_LANGUAGE)}:1: not found"])
+    _, source, translations = found
+    texts = {SOURCE_LANGUAGE: dict(source.strings)}
+    for lang, translation in translations.items():
+        texts[lang] = {k: e.text for k, e in translation[1].strings.items()} if translation else {}
+    return Catalogue(texts)
 
 
 def _compare(
@@ -743,6 +825,10 @@ def confirm_translations(
     ui_path = loaded.files.ui(loaded.model.ui, language)
     if ui_path.exists():
         confirmed += _confirm_file(ui_path, dict(loaded.ui_source.strings), keys)
+    for stem in CATALOGUES:
+        found = _read_catalogue(loaded.files, stem, [])
+        if found is not None:
+            confirmed += _confirm_file(loaded.files.ui(stem, language), found[1].strings, keys)
     return confirmed
 
 
