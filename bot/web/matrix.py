@@ -138,7 +138,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     choices = available(view, tags, lang)
     columns = chosen_columns(request, choices)
     chosen = filtering.parse(request.query)
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = filtering.page_number(request.query)
     rows, total = await matrix_query.matrix_page(
         services.db,
         chosen,

@@ -47,7 +47,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     chosen = replace(filtering.parse(request.query), q="")
     if repeated:  # the outcome of each answer's own area
         chosen = replace(chosen, outcome=None)
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = filtering.page_number(request.query)
     rows, total = await reading_query.answers_to(
         services.db,
         question_id,
