@@ -107,7 +107,7 @@ async def test_matrix_choose_columns_write_a_summary_in_both_languages(page) -> 
     assert "7 interviews" in await tab.locator("#matrix caption").inner_text()
     await accessible(tab)
 
-    await tab.click("summary:has-text('What the unit has attempted')")
+    await tab.click("summary:has-text('Areas of work')")
     await tab.check("#col-q-outcome-platforms")
     await tab.click("button:has-text('Apply filters')")
     await tab.wait_for_url("**outcome%40platforms**")
