@@ -24,7 +24,7 @@ from storage.database import Database
 from storage.interviews import claim_in
 from storage.mentions import Lead
 from storage.models import Answer, Counter, Interview, Media, Reminder, Respondent
-from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag, Tag
+from storage.staff import InterviewReview, InterviewTag, MatrixCell, Quote, QuoteTag, Tag
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,7 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
         reminders = await _by_interview(session, Reminder, ids, col(Reminder.number))
         quotes = await _by_interview(session, Quote, ids, col(Quote.id))
         reviews = await _by_interview(session, InterviewReview, ids)
+        summaries = await _by_interview(session, MatrixCell, ids, col(MatrixCell.id))
         tags: dict[str, list[Tag]] = {i: [] for i in ids}
         for interview_id, tag in await session.execute(
             select(col(InterviewTag.interview_id), Tag)
@@ -214,6 +215,7 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
                 reviews[i.id],
                 tags[i.id],
                 leads[i.id],
+                summaries[i.id],
             )
             for i in interviews
         ],
@@ -248,6 +250,7 @@ def _interview(
     reviews: Sequence[InterviewReview],
     tags: Sequence[Tag],
     leads: Sequence[Lead],
+    summaries: Sequence[MatrixCell] = (),
 ) -> dict[str, Any]:
     return {
         "interview_id": interview.id,
@@ -297,6 +300,10 @@ def _interview(
                 {"status": r.status, "notes": r.notes, "updated_at": _iso(r.updated_at)}
                 for r in reviews
             ],
+            "summaries": [
+                {"column": s.column_key, "summary": s.summary, "updated_at": _iso(s.updated_at)}
+                for s in summaries
+            ],
         },
         "invited_from_x": [
             {"post": lead.link, "text": lead.text, "username": lead.username} for lead in leads
@@ -333,7 +340,7 @@ async def _delete_interviews(
     )
     quotes = select(col(Quote.id)).where(col(Quote.interview_id).in_(wanted))
     await session.execute(delete(QuoteTag).where(col(QuoteTag.quote_id).in_(quotes)))
-    owned: tuple[Any, ...] = (Quote, InterviewTag, InterviewReview, Reminder)
+    owned: tuple[Any, ...] = (Quote, InterviewTag, InterviewReview, MatrixCell, Reminder)
     for model in owned:
         await session.execute(delete(model).where(model.interview_id.in_(wanted)))
     result = await session.execute(delete(Answer).where(col(Answer.interview_id).in_(wanted)))

@@ -33,7 +33,7 @@ from sqlmodel import col
 from storage import answer_search
 from storage.database import Database
 from storage.models import Answer, Interview, Respondent
-from storage.staff import InterviewReview, InterviewTag, Quote, QuoteTag
+from storage.staff import InterviewReview, InterviewTag, MatrixCell, Quote, QuoteTag
 
 PAGE_SIZE = 50
 SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
@@ -227,7 +227,7 @@ async def interview_page(
         field_rows = await session.execute(
             select(col(Answer.interview_id), col(Answer.key), col(Answer.value)).where(
                 col(Answer.interview_id).in_(ids),
-                col(Answer.key).in_(("country", "level")),
+                col(Answer.key).in_(("country", "level", "role", "relationship")),
             )
         )
         fields: dict[str, dict[str, Any]] = {}
@@ -304,6 +304,9 @@ async def delete_interview(db: Database, interview_id: str) -> bool:
         )
         await session.execute(
             delete(InterviewReview).where(col(InterviewReview.interview_id) == interview_id)
+        )
+        await session.execute(
+            delete(MatrixCell).where(col(MatrixCell.interview_id) == interview_id)
         )
         await session.execute(delete(Answer).where(col(Answer.interview_id) == interview_id))
         await session.delete(interview)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.clock import utcnow
@@ -30,6 +30,8 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     role: str = Field(default="viewer", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+    #: the language this person reads the staff app in (migration 0016)
+    language: str = Field(default="en", max_length=8)
 
 
 class StaffSession(SQLModel, table=True):
@@ -157,3 +159,23 @@ class InterviewReview(SQLModel, table=True):
 # Indexes the staff views need on the bot's own tables (made by migration 0003).
 Index("ix_staff_interview_started", Interview.__table__.c.started_at)  # type: ignore[attr-defined]
 Index("ix_staff_answer_question", Answer.__table__.c.question_id)  # type: ignore[attr-defined]
+
+
+class MatrixCell(SQLModel, table=True):
+    """A staff summary of one interview under one framework-matrix column (migration 0016).
+
+    Kept apart from the answer it summarises; every save and removal is in the audit log.
+    `column_key` is `q:<answer key>` or `tag:<tag id>`.
+    """
+
+    __tablename__ = "matrix_cell"
+    __table_args__ = (UniqueConstraint("interview_id", "column_key", name="uq_matrix_cell"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("interview.id", ondelete="CASCADE"), nullable=False)
+    )
+    column_key: str = Field(max_length=160)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    updated_by: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -56,6 +56,14 @@ async def set_role(db: Database, user_id: int, role: str) -> None:
             user.role = role
 
 
+async def set_language(db: Database, user_id: int, language: str) -> None:
+    """Keep the language a staff member reads the staff app in."""
+    async with db.transaction() as session:
+        user = await session.get(StaffUser, user_id)
+        if user is not None:
+            user.language = language
+
+
 async def delete_user(db: Database, user_id: int) -> str | None:
     async with db.transaction() as session:
         user = await session.get(StaffUser, user_id)

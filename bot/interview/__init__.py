@@ -3,6 +3,7 @@
 Imports no I/O library; the Telegram handlers and storage drive it through this API.
 """
 
+from bot.interview.catalogues import Catalogue, load_catalogue
 from bot.interview.engine import advance, begin, current, set_language, welcome_back
 from bot.interview.loader import check_instrument, check_questionnaire, load_questionnaire
 from bot.interview.model import (
@@ -51,6 +52,7 @@ __all__ = [
     "Amend",
     "Ask",
     "Back",
+    "Catalogue",
     "Choice",
     "ChoiceView",
     "Collecting",
@@ -86,6 +88,7 @@ __all__ = [
     "confirm_translations",
     "current",
     "fingerprint",
+    "load_catalogue",
     "load_questionnaire",
     "set_language",
     "split_key",

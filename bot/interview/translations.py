@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.interview.files import read_files
+from bot.interview.catalogues import CATALOGUES, read_catalogue
+from bot.interview.files import Files, read_files
 from bot.interview.questionnaire import fingerprint, placeholders
 from bot.interview.schema import TranslationFile
 from bot.interview.yamlfile import Document, QuestionnaireError, round_trip
@@ -75,6 +76,20 @@ def check_files(path: str | Path) -> list[str]:
             errors.append(f"{ui_path}:1: missing UI strings file for language '{lang}'")
         else:
             errors += _compare(lang, ui_found, ui_path, ui_sources, loaded.ui_doc.path)
+    for stem in CATALOGUES:
+        errors += _check_catalogue(loaded.files, stem)
+    return errors
+
+
+def _check_catalogue(files: Files, stem: str) -> list[str]:
+    errors: list[str] = []
+    found = read_catalogue(files, stem, errors)
+    if found is None:
+        return errors
+    doc, source, translations = found
+    sources = {k: (v, doc.line(("strings", k))) for k, v in source.strings.items()}
+    for lang, translation in translations.items():
+        errors += _compare(lang, translation, files.ui(stem, lang), sources, doc.path)
     return errors
 
 
@@ -134,6 +149,10 @@ def confirm_translations(
     ui_path = loaded.files.ui(loaded.model.ui, language)
     if ui_path.exists():
         confirmed += _confirm_file(ui_path, dict(loaded.ui_source.strings), keys)
+    for stem in CATALOGUES:
+        found = read_catalogue(loaded.files, stem, [])
+        if found is not None:
+            confirmed += _confirm_file(loaded.files.ui(stem, language), found[1].strings, keys)
     return confirmed
 
 

@@ -23,6 +23,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
+from bot.interview import Catalogue, load_catalogue
 from bot.mentions import leads
 from bot.mentions.monitor import usage
 from bot.services import SERVICES
@@ -42,6 +43,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 STAFF_LAYOUT = Path(__file__).parents[1] / "web" / "templates"
 """Where `base.html` is when no loader is handed in (a folder, not an import of bot.web)."""
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("mentions_jinja")
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+_CATALOGUE: Catalogue | None = None
 _LANG = re.compile(r"^[a-z]{2}$")
 
 
@@ -88,7 +91,19 @@ def _page(request: web.Request) -> dict[str, Any]:
         "csrf_token": getattr(staff, "csrf_token", ""),
         "nav": DEFAULT_NAV,
         "path": request.path,
+        "path_qs": request.path_qs,
+        "lang": "en",
+        "html_lang": "en-GB",
+        "t": _english,
     }
+
+
+def _english(key: str, **params: object) -> str:
+    """The staff strings in English, when these pages run without the staff app's layout."""
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = load_catalogue(PROMPTS / "dgu_landscape.yaml", "staff")
+    return _CATALOGUE.text("en", key, **params)
 
 
 def _render(request: web.Request, name: str, **context: Any) -> web.Response:

@@ -9,6 +9,7 @@ from bot.web import filters as filtering
 from bot.web.accounts import AccountError
 from bot.web.accounts import add_staff as create_account
 from bot.web.auth import current, requires
+from bot.web.language import translator
 from bot.web.templating import render
 from storage import staff_repo
 from storage.staff import ROLES
@@ -30,7 +31,12 @@ async def audit(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "audit.html",
-        {"title": "Audit log", "entries": entries, "older": older, "q": search},
+        {
+            "title": translator(request)("nav.audit"),
+            "entries": entries,
+            "older": older,
+            "q": search,
+        },
     )
 
 
@@ -40,7 +46,12 @@ async def staff(request: web.Request, *, error: str = "", status: int = 200) -> 
     return render(
         request,
         "staff.html",
-        {"title": "Staff accounts", "users": users, "roles": ROLES, "error": error},
+        {
+            "title": translator(request)("staff.title"),
+            "users": users,
+            "roles": ROLES,
+            "error": error,
+        },
         status=status,
     )
 
@@ -71,9 +82,9 @@ def _user_id(request: web.Request) -> int:
 async def change_role(request: web.Request) -> web.StreamResponse:
     role = str((await request.post()).get("role", ""))
     if role not in ROLES:
-        return await staff(request, error="Choose a role", status=400)
+        return await staff(request, error=translator(request)("error.choose_role"), status=400)
     if _user_id(request) == current(request).user_id and role != "admin":
-        return await staff(request, error="You cannot remove your own admin role", status=400)
+        return await staff(request, error=translator(request)("error.own_admin"), status=400)
     await staff_repo.set_role(request.app[SERVICES].db, _user_id(request), role)
     raise web.HTTPSeeOther("/staff")
 
@@ -82,7 +93,7 @@ async def change_role(request: web.Request) -> web.StreamResponse:
 async def remove_staff(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     if _user_id(request) == current(request).user_id:
-        return await staff(request, error="You cannot delete your own account", status=400)
+        return await staff(request, error=translator(request)("error.own_account"), status=400)
     name = await staff_repo.delete_user(services.db, _user_id(request))
     if name is None:
         raise web.HTTPNotFound()

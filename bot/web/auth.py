@@ -52,6 +52,7 @@ class Staff:
     role: str
     csrf_token: str
     session_token: str
+    language: str = "en"  # the staff app's language for this person (bot.web.language)
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -121,7 +122,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if found is not None:
             session, user = found
             assert user.id is not None
-            request[STAFF] = Staff(user.id, user.username, user.role, session.csrf_token, token)
+            request[STAFF] = Staff(
+                user.id, user.username, user.role, session.csrf_token, token, user.language
+            )
     if isinstance(request.match_info.route.resource, StaticResource):
         role: str | None = None  # CSS, scripts and images are public
     else:  # a view that forgot to declare a role is for admins only

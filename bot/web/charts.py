@@ -27,7 +27,13 @@ class Bar:
     value: int
 
 
-def hbar(title: str, description: str, bars: list[Bar], colour: str = COLOURS[0]) -> Markup:
+def hbar(
+    title: str,
+    description: str,
+    bars: list[Bar],
+    colour: str = COLOURS[0],
+    empty: str = "No data yet",
+) -> Markup:
     """Horizontal bars, one per row; the value is printed at the bar's end."""
     n = next(_ids)
     height = max(1, len(bars)) * (BAR + GAP) + GAP
@@ -52,7 +58,9 @@ def hbar(title: str, description: str, bars: list[Bar], colour: str = COLOURS[0]
             f'fill="#0b0c0c">{bar.value}</text>'
         )
     if not bars:
-        parts.append(f'<text x="{GAP}" y="{BAR}" font-size="14" fill="#0b0c0c">No data yet</text>')
+        parts.append(
+            f'<text x="{GAP}" y="{BAR}" font-size="14" fill="#0b0c0c">{escape(empty)}</text>'
+        )
     parts.append("</svg>")
     svg = "".join(parts)
     return Markup(svg)  # noqa: S704 - all text escaped above  # nosec B704

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.services import SERVICES
 from bot.web.auth import current, requires
+from bot.web.language import error_text, translator
 from bot.web.templating import render
 from storage import coding_repo, staff_repo
 from storage.coding_repo import CodingError
@@ -31,7 +32,7 @@ async def index(
         request,
         "codebook.html",
         {
-            "title": "Codebook",
+            "title": translator(request)("nav.codebook"),
             "tags": await coding_repo.list_tags(db),
             "usage": await coding_repo.tag_usage(db),
             "error": error,
@@ -61,11 +62,11 @@ def _tag_id(request: web.Request) -> int:
 async def create(request: web.Request) -> web.StreamResponse:
     label_en, label_cy, description = _fields(await request.post())
     if not label_en:
-        return await index(request, error="Enter the tag’s English label", status=400)
+        return await index(request, error=translator(request)("error.english_label"), status=400)
     try:
         await coding_repo.create_tag(request.app[SERVICES].db, label_en, label_cy, description)
     except CodingError as exc:
-        return await index(request, error=str(exc), status=400)
+        return await index(request, error=error_text(translator(request), str(exc)), status=400)
     raise web.HTTPSeeOther("/codebook")
 
 
@@ -73,13 +74,13 @@ async def create(request: web.Request) -> web.StreamResponse:
 async def update(request: web.Request) -> web.StreamResponse:
     label_en, label_cy, description = _fields(await request.post())
     if not label_en:
-        return await index(request, error="Enter the tag’s English label", status=400)
+        return await index(request, error=translator(request)("error.english_label"), status=400)
     try:
         await coding_repo.update_tag(
             request.app[SERVICES].db, _tag_id(request), label_en, label_cy, description
         )
     except CodingError as exc:
-        return await index(request, error=str(exc), status=400)
+        return await index(request, error=error_text(translator(request), str(exc)), status=400)
     raise web.HTTPSeeOther("/codebook")
 
 
@@ -88,11 +89,11 @@ async def merge(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     source, target = str(form.get("source", "")), str(form.get("target", ""))
     if not (source.isdigit() and target.isdigit()):
-        return await index(request, error="Choose the tag to merge and the tag to keep", status=400)
+        return await index(request, error=translator(request)("error.merge_choose"), status=400)
     try:
         await coding_repo.merge_tags(request.app[SERVICES].db, int(source), int(target))
     except CodingError as exc:
-        return await index(request, error=str(exc), status=400)
+        return await index(request, error=error_text(translator(request), str(exc)), status=400)
     raise web.HTTPSeeOther("/codebook?notice=Tags+merged")
 
 
@@ -145,15 +146,15 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
     upload = form.get("file")
     data = getattr(upload, "file", None)
     if data is None:
-        return await index(request, error="Choose a CSV file to import", status=400)
+        return await index(request, error=translator(request)("error.csv_choose"), status=400)
     raw = data.read(MAX_IMPORT_BYTES + 1)
     if len(raw) > MAX_IMPORT_BYTES:
-        return await index(request, error="The file is larger than 1 MB", status=400)
+        return await index(request, error=translator(request)("error.csv_large"), status=400)
     try:
         rows = parse_codebook(raw)
         created, updated = await coding_repo.import_tags(request.app[SERVICES].db, rows)
     except UnicodeDecodeError:
-        return await index(request, error="The file must be UTF-8 CSV", status=400)
+        return await index(request, error=translator(request)("error.csv_utf8"), status=400)
     except (CodingError, csv.Error) as exc:
-        return await index(request, error=str(exc), status=400)
+        return await index(request, error=error_text(translator(request), str(exc)), status=400)
     raise web.HTTPSeeOther(f"/codebook?notice=Imported:+{created}+new,+{updated}+updated")

@@ -13,6 +13,7 @@ from multidict import MultiDict, MultiMapping
 from bot.services import SERVICES
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
+from bot.web.language import translator
 from bot.web.templating import render
 from storage import coding_repo, contribution_repo, review_query
 from storage.contribution_repo import ContributionError, ContributionFilters
@@ -49,7 +50,7 @@ async def index(request: web.Request) -> web.StreamResponse:
         request,
         "contributions.html",
         {
-            "title": "Contributions from X",
+            "title": translator(request)("contrib.title"),
             "rows": rows,
             "total": total,
             "page": page,
@@ -95,7 +96,7 @@ async def _show(request: web.Request, error: str = "", status: int = 200) -> web
         request,
         "contribution.html",
         {
-            "title": f"Contribution {item.lead.id}",
+            "title": translator(request)("contrib.one", id=item.lead.id),
             "item": item,
             "lead": item.lead,
             "tags": await coding_repo.list_tags(services.db),

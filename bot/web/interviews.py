@@ -8,9 +8,10 @@ from aiohttp import web
 
 from bot import exports
 from bot.services import SERVICES
-from bot.web import contributions, media
+from bot.web import contributions, language, media
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
+from bot.web.language import Translate, language_of, translator
 from bot.web.questions import QuestionnaireView
 from bot.web.templating import render
 from storage import coding_repo, contribution_repo, review_query, staff_repo
@@ -25,6 +26,13 @@ STATUS_LABELS = {
     "follow_up": "Follow up",
     "excluded": "Excluded",
 }
+
+
+def status_labels(t: Translate) -> dict[str, str]:
+    """The review statuses in the reader's language."""
+    return {key: t(f"review.{key}") for key in STATUS_LABELS}
+
+
 CONSENT_ATTRIBUTES = ("quote_consent", "consented_at", "consent_version")
 
 
@@ -36,36 +44,35 @@ async def home(request: web.Request) -> web.StreamResponse:
 @requires("viewer")
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
+    t = translator(request)
     chosen = filtering.parse(request.query)
     sort = request.query.get("sort", "newest")
     page = filtering.page_number(request.query)
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
     beside = await contribution_repo.count(services.db, contributions.parse(request.query))
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
     params = filtering.as_params(request.query)
     pages = max(1, -(-total // review_query.PAGE_SIZE))
     return render(
         request,
         "interviews.html",
         {
-            "title": "Interviews",
+            "title": t("interviews.title"),
             "rows": rows,
             "total": total,
             "page": page,
             "pages": pages,
             "sort": sort,
             "sorts": [
-                ("newest", "Newest first"),
-                ("oldest", "Oldest first"),
-                ("updated", "Recently updated"),
-                ("completed", "Recently completed"),
+                (key, t(f"interviews.sort.{key}"))
+                for key in ("newest", "oldest", "updated", "completed")
             ],
             "params": params,
             "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
             "choices": await review_query.distinct_values(services.db),
             "levels": view.levels(),
             "tags": await coding_repo.list_tags(services.db),
-            "review_statuses": STATUS_LABELS,
+            "review_statuses": status_labels(t),
             "view": view,
             "tabs": {"interviews": total, "contributions": beside},
             "shared": contributions.shared_params(request.query),
@@ -94,7 +101,10 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
     services = request.app[SERVICES]
     interview, respondent, answers = await _load(request)
     staff = current(request)
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
+    t = translator(request)
+    fields = {a.key: a.value for a in answers if a.key in ("country", "role", "relationship")}
+    name = view.name(interview.id, fields)
     order = view.key_order()
     transcript = sorted(answers, key=lambda a: (order.get(a.key, 10_000 + a.position), a.id or 0))
     # Staff see everything, the team's follow-up data included (contact details of people
@@ -117,7 +127,8 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
         request,
         "interview.html",
         {
-            "title": f"Interview {interview.id}",
+            "title": t("interview.title", name=name),
+            "name": name,
             "interview": interview,
             "respondent": respondent,
             "answers": [
@@ -132,7 +143,7 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
             ],
             "consent": consent_of(interview),
             "review": await coding_repo.review_of(services.db, interview.id),
-            "review_statuses": STATUS_LABELS,
+            "review_statuses": status_labels(t),
             "tags": await coding_repo.list_tags(services.db),
             "interview_tags": {
                 t.id for t in await coding_repo.interview_tags(services.db, interview.id)
@@ -155,7 +166,7 @@ async def save_review(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     status = str(form.get("status", "new"))
     if status not in REVIEW_STATUSES:
-        return await show(request, error="Choose a review status", status=400)
+        return await show(request, error=translator(request)("error.review_status"), status=400)
     notes = str(form.get("notes", ""))[:20_000]
     await coding_repo.save_review(
         services.db, interview.id, status, notes, current(request).username, services.clock()
@@ -184,9 +195,11 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
     key = str(form.get("answer_key", ""))
     view = QuestionnaireView(services.questionnaire)
     if not any(a.key == key and view.is_free_text(a.key, a.value) for a in answers):
-        return await show(request, error="Choose a free-text answer to quote from", status=400)
+        return await show(request, error=translator(request)("error.choose_free_text"), status=400)
     start, end = str(form.get("start", "")), str(form.get("end", ""))
     passage = str(form.get("passage", ""))
+    reading = language.ReadingPage.of(str(form.get("next", "")))
+    anchor = f"answer-{interview.id}-{key}"
     try:
         await coding_repo.add_quote(
             services.db,
@@ -200,7 +213,17 @@ async def add_quote(request: web.Request) -> web.StreamResponse:
             services.clock(),
         )
     except CodingError as exc:
-        return await show(request, error=str(exc), status=400)
+        code = language.KNOWN_ERRORS.get(str(exc))
+        if reading is not None and code is not None:  # back to the same answer, with the error
+            raise web.HTTPSeeOther(
+                reading.with_params(quote_error=code.removeprefix("error."), quote_answer=anchor)
+                + f"#{anchor}"
+            ) from exc
+        return await show(
+            request, error=language.error_text(translator(request), str(exc)), status=400
+        )
+    if reading is not None:  # quoted from reading by question: back to the same answer
+        raise web.HTTPSeeOther(reading.with_params() + f"#{anchor}")
     raise web.HTTPSeeOther(f"/interviews/{interview.id}#quotes")
 
 
@@ -251,12 +274,12 @@ async def quotes(request: web.Request) -> web.StreamResponse:
         found.extend(batch)
         if len(found) >= 500:
             break
-    view = QuestionnaireView(services.questionnaire)
+    view = QuestionnaireView(services.questionnaire, language_of(request))
     return render(
         request,
         "quotes.html",
         {
-            "title": "Quotes",
+            "title": translator(request)("nav.quotes"),
             "rows": found[:500],
             "params": filtering.as_params(request.query),
             "view": view,

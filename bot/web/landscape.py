@@ -15,6 +15,7 @@ from bot.services import SERVICES
 from bot.web import filters as filtering
 from bot.web.auth import requires
 from bot.web.charts import COLOURS, Bar, hbar
+from bot.web.language import language_of, translator
 from bot.web.questions import OUTCOMES, QuestionnaireView
 from bot.web.templating import render
 from storage import landscape_query, lead_query
@@ -25,7 +26,9 @@ from storage.review_query import Filters
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     chosen: Filters = filtering.parse(request.query)
-    view = QuestionnaireView(services.questionnaire)
+    t = translator(request)
+    view = QuestionnaireView(services.questionnaire, language_of(request), t)
+    empty = t("chart.empty")
     params = filtering.as_params(request.query)
 
     cells = await landscape_query.coverage(services.db, chosen)
@@ -41,7 +44,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
     areas = view.areas()
     traits = view.traits()
-    keys = [f"outcome@{a}" for a, _ in areas] + [t["id"] for t in traits]
+    keys = [f"outcome@{a}" for a, _ in areas] + [trait["id"] for trait in traits]
     counts = await landscape_query.value_counts(services.db, chosen, keys)
     matrix = [
         (area, label, [counts.get((f"outcome@{area}", o), 0) for o, _ in OUTCOMES])
@@ -52,24 +55,25 @@ async def index(request: web.Request) -> web.StreamResponse:
         scores = [(label, counts.get((trait["id"], value), 0)) for value, label in trait["points"]]
         chart = hbar(
             trait["text"],
-            "How many respondents gave each answer, in scale order.",
+            t("chart.points_desc"),
             [Bar(label, n) for label, n in scores],
             COLOURS[number % len(COLOURS)],
+            empty,
         )
         trait_rows.append({**trait, "scores": scores, "chart": chart})
 
     funnel = await landscape_query.funnel(services.db, chosen)
-    stages = [("Started", funnel.started)]
+    stages = [(t("funnel.started"), funnel.started)]
     if funnel.consented is not None:
-        stages.append(("Consented", funnel.consented))
-    stages.append(("Completed", funnel.completed))
+        stages.append((t("funnel.consented"), funnel.consented))
+    stages.append((t("funnel.completed"), funnel.completed))
 
     leads = await lead_query.lead_funnel(services.db)
     lead_stages = [
-        ("Leads found", leads.found),
-        ("Invited", leads.invited),
-        ("Started", leads.started),
-        ("Completed", leads.completed),
+        (t("funnel.leads_found"), leads.found),
+        (t("funnel.invited"), leads.invited),
+        (t("funnel.started"), leads.started),
+        (t("funnel.completed"), leads.completed),
     ]
     budget = services.settings.x_monthly_read_budget
     reads = await lead_query.reads_this_month(services.db, services.clock())
@@ -78,49 +82,55 @@ async def index(request: web.Request) -> web.StreamResponse:
         request,
         "landscape.html",
         {
-            "title": "Landscape",
+            "title": t("nav.landscape"),
             "params": params,
             "form": {k: request.query.get(k, "") for k in filtering.FILTER_KEYS},
             "countries": [(c, country_names[c], n) for c, n in countries],
             "country_chart": hbar(
-                "Interviews by country",
-                "Number of interviews from each country, most first.",
+                t("chart.by_country"),
+                t("chart.by_country_desc"),
                 [Bar(country_names[c], n) for c, n in countries[:25]],
+                empty=empty,
             ),
             "coverage": cells,
             "levels": [
-                (lv, level_names.get(lv, lv or "Not answered"), by_level.get(lv, 0))
+                (lv, level_names.get(lv, lv or t("chart.not_answered")), by_level.get(lv, 0))
                 for lv in [*dict(levels), *(k for k in by_level if k not in level_names)]
             ],
             "level_chart": hbar(
-                "Interviews by level of government",
-                "Number of interviews at each level of government.",
-                [Bar(level_names.get(lv, lv or "Not answered"), n) for lv, n in by_level.items()],
+                t("chart.by_level"),
+                t("chart.by_level_desc"),
+                [
+                    Bar(level_names.get(lv, lv or t("chart.not_answered")), n)
+                    for lv, n in by_level.items()
+                ],
                 COLOURS[1],
+                empty,
             ),
             "country_names": country_names,
             "level_names": level_names,
-            "outcomes": OUTCOMES,
+            "outcomes": [(key, t(f"outcome.{key}")) for key, _ in OUTCOMES],
             "area_note": view.area_note(),
-            "level_note": view.only_earlier_note("level", "Level of government"),
+            "level_note": view.only_earlier_note("level", t("landscape.level_what")),
             "matrix": matrix,
             "traits": trait_rows,
             "stages": stages,
             "funnel_chart": hbar(
-                "Interview funnel",
-                "Interviews started, past consent, and completed.",
+                t("chart.funnel"),
+                t("chart.funnel_desc"),
                 [Bar(label, n) for label, n in stages],
                 COLOURS[3],
+                empty,
             ),
             "consent_known": funnel.consented is not None,
             "leads": leads,
             "lead_stages": lead_stages,
             "lead_chart": hbar(
-                "Leads to interviews",
-                "Mentions of @cdps_cymru turned into leads, how many were invited, and how "
-                "many of those started and completed the interview.",
+                t("chart.leads"),
+                t("chart.leads_desc"),
                 [Bar(label, n) for label, n in lead_stages],
                 COLOURS[4],
+                empty,
             ),
             "reads": {
                 "used": reads,

@@ -6,6 +6,7 @@ with the question text stored on the answer, never an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -21,9 +22,21 @@ LEVELS_FALLBACK = ("national", "regional", "local", "other")
 class QuestionnaireView:
     """Labels and question lists for review, in English (the staff's working language)."""
 
-    def __init__(self, questionnaire: Any, lang: str = "en") -> None:
+    def __init__(
+        self,
+        questionnaire: Any,
+        lang: str = "en",
+        t: Callable[..., str] | None = None,
+    ) -> None:
         self.q = questionnaire
         self.lang = lang
+        self._staff = t
+
+    def _t(self, key: str, english: str, **params: object) -> str:
+        """A staff string (prompts/staff.*.yaml) when a translator is given, else the English."""
+        if self._staff is not None:
+            return self._staff(key, **params)
+        return english.format(**params)
 
     def versions(self) -> list[Any]:
         """The current questionnaire, then each earlier version still holding answers."""
@@ -95,7 +108,7 @@ class QuestionnaireView:
                     (str(n), self._point(version, question.id, n)) for n in range(low, high + 1)
                 ]
                 if getattr(question, "dont_know", False):
-                    points.append(("dont_know", "Don't know"))
+                    points.append(("dont_know", self._ui("scale.dont_know", "Don't know")))
                 note = ""
                 if len(versions) > 1:
                     tag = getattr(version, "version", "")
@@ -103,18 +116,24 @@ class QuestionnaireView:
                         getattr(v, "version", "") for v in versions if v.has_question(question.id)
                     ]
                     if version is versions[0] and len(asked_in) == len(versions):
-                        note = "Asked in every questionnaire version."
+                        note = self._t(
+                            "versions.trait_every", "Asked in every questionnaire version."
+                        )
                     elif version is versions[0]:
-                        note = (
-                            f"Asked from version {tag}: a question about what the unit did, with "
-                            "every point labelled; not comparable with the earlier agreement "
-                            "scales below."
+                        note = self._t(
+                            "versions.trait_from",
+                            "Asked from version {version}: a question about what the unit did, "
+                            "with every point labelled; not comparable with the earlier agreement "
+                            "scales below.",
+                            version=tag,
                         )
                     else:
-                        note = (
-                            f"Version {tag} only: how far the respondent agreed with a statement "
-                            "about their unit (1-5). Later versions ask about observed behaviour "
-                            "instead, so these scores are not comparable with them."
+                        note = self._t(
+                            "versions.trait_only",
+                            "Version {version} only: how far the respondent agreed with a "
+                            "statement about their unit (1-5). Later versions ask about observed "
+                            "behaviour instead, so these scores are not comparable with them.",
+                            version=tag,
                         )
                 found.append(
                     {
@@ -149,9 +168,12 @@ class QuestionnaireView:
             return ""
         if not asked:
             return ""
-        return (
-            f"{what} is asked only in questionnaire version {', '.join(asked)}; later "
-            "interviews show as “Not answered” (it can be found from the unit's name)."
+        return self._t(
+            "versions.only_earlier",
+            "{what} is asked only in questionnaire version {versions}; later interviews show as "
+            "“Not answered” (it can be found from the unit's name).",
+            what=what,
+            versions=", ".join(asked),
         )
 
     def area_note(self) -> str:
@@ -165,21 +187,32 @@ class QuestionnaireView:
             if version.has_question("attempted"):
                 older |= set(version.question("attempted").choice_ids)
         added = [label for c, label in self.choices("attempted") if c not in older]
-        note = (
-            "Every version asks the outcome of each area ticked in the same words, so the "
-            "counts add up across versions."
-        )
+        notes = [
+            self._t(
+                "versions.areas_same",
+                "Every version asks the outcome of each area ticked in the same words, so the "
+                "counts add up across versions.",
+            )
+        ]
         if added:
-            note += (
-                f" Only version {getattr(versions[0], 'version', '')} offers "
-                + ", ".join(added)
-                + " and the outcome “Don't know”; earlier interviews cannot have them."
+            notes.append(
+                self._t(
+                    "versions.areas_added",
+                    "Only version {version} offers {areas} and the outcome “Don't know”; earlier "
+                    "interviews cannot have them.",
+                    version=getattr(versions[0], "version", ""),
+                    areas=", ".join(added),
+                )
             )
         if older - current:
-            note += (
-                " Areas only earlier versions offered: " + ", ".join(sorted(older - current)) + "."
+            notes.append(
+                self._t(
+                    "versions.areas_older",
+                    "Areas only earlier versions offered: {areas}.",
+                    areas=", ".join(sorted(older - current)),
+                )
             )
-        return note
+        return " ".join(notes)
 
     def key_order(self) -> dict[str, int]:
         order: dict[str, int] = {}
@@ -191,6 +224,63 @@ class QuestionnaireView:
             for key in keys:
                 order.setdefault(key, len(order))
         return order
+
+    def _ui(self, key: str, fallback: str) -> str:
+        try:
+            return str(self.q.ui(self.lang, key))
+        except Exception:
+            return fallback
+
+    def all_questions(self) -> list[tuple[Any, Any]]:
+        """(version, question) of every question of every version: the current questionnaire's
+        in its order, then those only earlier versions asked (their answers stay readable)."""
+        found: list[tuple[Any, Any]] = []
+        seen: set[str] = set()
+        for version in self.versions():
+            for question in getattr(version, "questions", ()) or ():
+                if question.id not in seen:
+                    seen.add(question.id)
+                    found.append((version, question))
+        return found
+
+    def questions(self) -> list[tuple[str, str, bool]]:
+        """(id, text, repeated over the longlist) of every question, in questionnaire order."""
+        return [
+            (
+                question.id,
+                self.question_text(question.id),
+                getattr(question, "repeat_over", None) is not None,
+            )
+            for _, question in self.all_questions()
+        ]
+
+    def is_repeated(self, question_id: str) -> bool:
+        return getattr(self._question(question_id), "repeat_over", None) is not None
+
+    def relationship(self, fields: dict[str, Any]) -> str:
+        """Who the respondent is to the unit: the role they typed (version 1), or their
+        relationship to the unit (a choice, from version 2)."""
+        role = fields.get("role")
+        if isinstance(role, str) and role.strip():
+            role = " ".join(role.split())
+            return role if len(role) <= 48 else role[:47] + "…"
+        relationship = fields.get("relationship")
+        if isinstance(relationship, str) and relationship:
+            return self.choice_label("relationship", relationship)
+        return ""
+
+    def name(self, interview_id: str, fields: dict[str, Any]) -> str:
+        """An interview as a person recognises it: role (version 1) or relationship to the unit
+        (version 2), country and a short id. Never the organisation: it is personal."""
+        parts = []
+        who = self.relationship(fields)
+        if who:
+            parts.append(who)
+        country = fields.get("country")
+        if isinstance(country, str) and country:
+            parts.append(self.choice_label("country", country))
+        parts.append(interview_id[:8])
+        return " · ".join(parts)
 
     def is_free_text(self, key: str, value: Any) -> bool:
         """Only what the respondent typed can be quoted (not a choice id or a country code)."""
@@ -204,19 +294,19 @@ class QuestionnaireView:
     def display(self, key: str, value: Any) -> str:
         """An answer's value as a reviewer reads it (choice labels, not ids)."""
         if value is None:
-            return "(skipped)"
+            return self._ui("review.skipped", "(skipped)")
         question_id = key.split("@", 1)[0]
         if isinstance(value, list):
             return ", ".join(self.choice_label(question_id, str(v)) for v in value)
         if isinstance(value, bool):
-            return "Yes" if value else "No"
+            return self._ui("answer.yes", "Yes") if value else self._ui("answer.no", "No")
         question = self._question(question_id)
         kind = getattr(question, "kind", None)
         if isinstance(value, str):
             if kind in ("single", "country", "yesno"):
                 return self.choice_label(question_id, value)
             if kind == "scale" and value == "dont_know":
-                return "Don't know"
+                return self._ui("scale.dont_know", "Don't know")
             return value
         if kind == "scale" and getattr(question, "labelled_points", False):
             owner = self._owner(question_id)

@@ -17,7 +17,12 @@ from bot.web import (
     downloads,
     interviews,
     landscape,
+    language,
+    matrix,
     media,
+    reading,
+    reportpack,
+    themes,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -38,6 +43,7 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/login", auth.login_form, "login")
     add("POST", "/login", auth.login, "login_submit")
     add("POST", "/logout", auth.logout, "logout")
+    add("POST", "/account/language", language.switch, "language")
 
     add("GET", "/interviews", interviews.index, "interviews")
     add("GET", "/interviews/{id}", interviews.show, "interview")
@@ -48,6 +54,11 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/media/{id}", media.download, "media_download")
     add("POST", "/media/{id}/transcript", media.save_transcript, "media_transcript")
     add("GET", "/quotes", interviews.quotes, "quotes")
+    add("GET", "/reading", reading.index, "reading")
+    add("GET", "/themes", themes.index, "themes")
+    add("GET", "/matrix", matrix.index, "matrix")
+    add("GET", "/matrix/cell", matrix.edit_cell, "matrix_cell")
+    add("POST", "/matrix/cell", matrix.save_cell, "matrix_cell_save")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
 
     add("GET", "/contributions", contributions.index, "contributions")
@@ -76,6 +87,9 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews-full.csv", downloads.interviews_full_csv, "export_full_csv")
     add("GET", "/exports/interviews-full.json", downloads.interviews_full_json, "export_full_json")
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
+    add("GET", "/exports/report-pack.zip", reportpack.download, "export_report_pack")
+    add("GET", "/exports/matrix.csv", matrix.export_csv, "export_matrix_csv")
+    add("GET", "/exports/matrix.xlsx", matrix.export_xlsx, "export_matrix_xlsx")
     add("GET", "/exports/codebook.csv", downloads.codebook_csv, "export_codebook")
     add("GET", "/exports/contributions.csv", downloads.contributions_csv, "export_contrib_csv")
     add("GET", "/exports/contributions.json", downloads.contributions_json, "export_contrib_json")

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 NAV = [
     ("/interviews", "Interviews", "viewer"),
+    ("/reading", "Reading by question", "viewer"),
+    ("/matrix", "Framework matrix", "viewer"),
+    ("/themes", "Theme board", "viewer"),
     ("/contributions", "Contributions", "viewer"),
     ("/quotes", "Quotes", "viewer"),
     ("/landscape", "Landscape", "viewer"),
@@ -42,16 +45,25 @@ def page_context(request: web.Request) -> dict[str, Any]:
     Also handed to the mention pages (bot.mentions.views), which render their own templates
     but share this layout, so the whole staff app has one navigation.
     """
+    from bot.web import language
     from bot.web.auth import STAFF
 
     staff = request.get(STAFF)
+    t = language.translator(request)
+    lang = language.language_of(request)
     return {
+        "t": t,
+        "lang": lang,
+        "html_lang": language.HTML_LANG[lang],
         "staff": staff,
         "csrf_token": staff.csrf_token if staff is not None else "",
         "nav": [
-            (href, label) for href, label, role in NAV if staff is not None and staff.can(role)
+            (href, t(f"nav.{href.strip('/')}"))
+            for href, _, role in NAV
+            if staff is not None and staff.can(role)
         ],
         "path": request.path,
+        "path_qs": request.path_qs,
     }
 
 
@@ -69,7 +81,7 @@ def _when(value: datetime | None) -> str:
 
 def _query(params: Mapping[str, Any], **changes: Any) -> str:
     merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
-    return urlencode(merged)
+    return urlencode(merged, doseq=True)  # lists: repeated keys (matrix columns)
 
 
 def _html_lang(code: str | None) -> str:

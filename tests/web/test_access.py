@@ -22,6 +22,13 @@ GET_ROUTES = [
     "/interviews",
     "/interviews/iv00001",
     "/quotes",
+    "/reading",
+    "/themes",
+    "/matrix",
+    "/matrix/cell",
+    "/exports/matrix.csv",
+    "/exports/report-pack.zip",
+    "/exports/matrix.xlsx",
     "/codebook",
     "/landscape",
     "/audit",
@@ -48,6 +55,8 @@ GET_ROUTES = [
 ]
 POST_ROUTES = [
     "/logout",
+    "/account/language",
+    "/matrix/cell",
     "/interviews/iv00001/review",
     "/interviews/iv00001/tags",
     "/interviews/iv00001/quotes",

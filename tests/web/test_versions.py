@@ -3,6 +3,8 @@ landscape says where the versions' questions mean the same and where they do not
 
 from __future__ import annotations
 
+from html import unescape
+
 from aiohttp.test_utils import TestClient
 
 from tests.web.conftest import login
@@ -55,3 +57,17 @@ async def test_interview_pages_show_each_versions_answers_by_key(client: TestCli
     assert "Partner department or service" in new  # a v2 choice id shown as its label
     assert "4 · Mostly services" in new  # a labelled scale point
     assert "Don&#39;t know" in new
+
+
+async def test_the_landscape_says_what_compares_in_welsh(client: TestClient, db):
+    await add_interview(db, 1, typical(1))
+    await add_interview(db, 2, V2)
+    csrf = await login(client, "viewer")
+    await client.post("/account/language", data={"csrf_token": csrf, "language": "cy"})
+    page = unescape(await (await client.get("/landscape")).text())
+    assert '<html lang="cy"' in page
+    assert "felly mae'r cyfrifon yn adio ar draws fersiynau" in page
+    assert "Fersiwn 2026.1 yn unig" in page
+    assert "Dim ond yn fersiwn 2026.1 o'r holiadur y gofynnir am Lefel llywodraeth" in page
+    assert "counts add up" not in page and "Version 2026.1 only" not in page
+    assert "Ddim yn gwybod" in page  # the outcome column
