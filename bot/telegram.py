@@ -27,7 +27,7 @@ import handlers
 from bot import logs, metrics, transport
 from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
-from bot.services import SERVICES, Services
+from bot.services import BOT_DATA_KEY, SERVICES, Services, services_of
 from bot.transport import RetryingRequest
 from handlers import outbox
 from storage.interviews import InterviewStore
@@ -247,7 +247,7 @@ def build_application(
     processor.bot = application.bot
     processor.services = services
     processor.webhook = webhook
-    application.bot_data["services"] = services
+    application.bot_data[BOT_DATA_KEY] = services
     handlers.register(application)
     application.add_error_handler(_on_error)
     return application
@@ -263,7 +263,7 @@ async def _on_error(update: object, context: Any) -> None:
         # would be wrong about what they got (the failed later step is logged above).
         return
     if isinstance(update, Update) and update.effective_chat is not None:
-        services: Services = context.bot_data["services"]
+        services = services_of(context)
         lang = services.questionnaire.default_language
         try:
             await context.bot.send_message(

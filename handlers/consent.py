@@ -7,27 +7,22 @@ the notice version), then asks how their words may be used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import interview as engine
-from handlers import credit, keyboards, notice, render
+from handlers import callbacks, credit, keyboards, notice, quoting, render
+from handlers.callbacks import Data
+from handlers.conversation import start_interview
+from handlers.turn import Tap, Turn, ensure_respondent, language_of, questionnaire_for
 from storage import counters, privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
-if TYPE_CHECKING:
-    from handlers.conversation import Turn
-
 NOTICE_VERSION = notice.VERSION  # recorded with each consent
-QUOTE_LEVELS = ("attributable", "anonymised", "background")
-_SHORT = {"a": "attributable", "n": "anonymised", "b": "background"}
-CODE = {level: code for code, level in _SHORT.items()}  # callback_data "Q|<code>"
 
 
 async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
     buttons = [
         [
-            (turn.ui(lang, "consent.agree"), render.carry(("C", "y", lang), source)),
-            (turn.ui(lang, "consent.decline"), render.pack("C", "n", lang)),
+            (turn.ui(lang, "consent.agree"), callbacks.AGREE.pack(lang, source)),
+            (turn.ui(lang, "consent.decline"), callbacks.DECLINE.pack(lang)),
         ]
     ]
     await turn.send(
@@ -45,46 +40,25 @@ def introduction(turn: Turn, lang: str) -> list[render.Outgoing]:
     return [render.simple(intro)] if intro else []
 
 
-def quote_question(turn: Turn, lang: str) -> render.Outgoing:
-    rows = [
-        [(turn.ui(lang, f"consent.quote.{level}"), render.pack("Q", CODE[level]))]
-        for level in QUOTE_LEVELS
-    ]
-    return render.simple(turn.ui(lang, "consent.quote.question"), rows)
-
-
 def withdraw_confirmation(turn: Turn, lang: str) -> render.Outgoing:
     """Withdrawing is erasing: the same confirmation and buttons as /consent's "Withdraw"
     (handled by handlers.privacy, which erases as /delete does)."""
     return render.simple(
         turn.ui(lang, "consent.withdraw_confirm"),
         [
-            [(turn.ui(lang, "delete.yes"), render.pack("P", "d", "w"))],
-            [(turn.ui(lang, "delete.no"), render.pack("P", "k"))],
+            [(turn.ui(lang, "delete.yes"), callbacks.ERASE.pack("withdraw"))],
+            [(turn.ui(lang, "delete.no"), callbacks.KEEP.pack())],
         ],
     )
 
 
-def change_view(turn: Turn, lang: str, level: str | None) -> render.Outgoing:
-    """How their words may be used now, with buttons to change it (as /consent shows)."""
-    current = turn.ui(lang, f"consent.quote.{level}") if level in QUOTE_LEVELS else "—"
-    rows: render.Buttons = []
-    for option in QUOTE_LEVELS:
-        label = turn.ui(lang, f"consent.quote.{option}")
-        rows.append([(f"✓ {label}" if option == level else label, render.pack("Q", CODE[option]))])
-    rows.append([(turn.ui(lang, "consent.withdraw"), render.pack("P", "w"))])
-    return render.simple(turn.ui(lang, "consent.current", quote=current), rows)
-
-
-async def on_privacy_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
+async def on_notice(turn: Turn, tap: Tap, data: Data) -> None:
     """A tap on a privacy notice. Consent is one state, whichever copy of the notice is tapped:
     "No thanks" before agreeing stores nothing (and says so); after agreeing it is a withdrawal,
     confirmed first and erased as /delete does; "I agree" again changes nothing."""
-    from handlers.conversation import ensure_respondent, language_of
-
-    agreed = len(parts) > 1 and parts[1] == "y"
-    lang = parts[2] if len(parts) > 2 and parts[2] in turn.q.languages else turn.q.default_language
-    source = parts[3] if len(parts) > 3 else None
+    agreed = data.kind is callbacks.AGREE
+    lang = data["lang"] if data["lang"] in turn.q.languages else turn.q.default_language
+    source = data.get("source")
     store = InterviewStore(turn.services.db)
     existing = await store.respondent(turn.user.id)
     held = existing is not None and existing.id is not None
@@ -107,48 +81,25 @@ async def on_privacy_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) ->
     respondent = await ensure_respondent(turn)
     assert respondent.id is not None
     await store.set_language(respondent.id, lang)
-    step = engine.begin(turn.q, lang, turn.now)
-    from handlers.conversation import _change
-
-    try:
-        interview = await store.create(
-            respondent_id=respondent.id,
-            questionnaire_id=turn.q.id,
-            questionnaire_version=turn.q.version,
-            language=lang,
-            source=source,
-            change=_change(turn.q, step, lang, None, turn.now),
-            update_id=turn.update_id,
-            now=turn.now,
-            consented_at=turn.now,
-            consent_version=NOTICE_VERSION,
-        )
-    except Exception as exc:
-        from storage.interviews import DuplicateUpdate
-
-        if isinstance(exc, DuplicateUpdate):
-            return
-        raise
-    from handlers import hooks
-
-    await hooks.interview_started(turn.services, interview)
-    await turn.send([render.simple(turn.ui(lang, "consent.thanks")), quote_question(turn, lang)])
+    started = await start_interview(turn, respondent, lang, source, consent_version=NOTICE_VERSION)
+    if started is None:  # a redelivered tap: the interview was created the first time
+        return
+    await turn.send([render.simple(turn.ui(lang, "consent.thanks")), quoting.question(turn, lang)])
 
 
-def _from_consent_view(tap: keyboards.Tap) -> bool:
+def _from_consent_view(tap: Tap) -> bool:
     """Whether the tapped message is /consent's (it also offers to withdraw)."""
     markup = getattr(tap.message, "reply_markup", None)
     rows = getattr(markup, "inline_keyboard", ()) or ()
-    return any(button.callback_data == "P|w" for row in rows for button in row)
+    withdraw = callbacks.WITHDRAW.pack()
+    return any(button.callback_data == withdraw for row in rows for button in row)
 
 
-async def on_quote_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
+async def on_quote(turn: Turn, tap: Tap, data: Data) -> None:
     """How their words may be used. The first choice is followed by question one; /consent's
     buttons change it; a tap on an older quote prompt after a choice changes nothing (the same
     level) or shows the current choice with buttons to confirm a change."""
-    from handlers.conversation import language_of, questionnaire_for
-
-    level = _SHORT.get(parts[1] if len(parts) > 1 else "", "")
+    level = data["level"]
     store = InterviewStore(turn.services.db)
     respondent = await store.respondent(turn.user.id)
     interview = None
@@ -172,7 +123,7 @@ async def on_quote_choice(turn: Turn, parts: list[str], tap: keyboards.Tap) -> N
             return
         await tap.answer()
         await keyboards.answered(turn, tap.message)
-        await turn.send([change_view(turn, lang, interview.quote_consent)])
+        await turn.send([quoting.change_view(turn, lang, interview.quote_consent)])
         return
     await tap.answer()
     await keyboards.answered(turn, tap.message)

@@ -2,7 +2,7 @@
 
 After "Quote me by name" the bot asks them to type it (their Telegram display name is
 never used for credit). It is stored with the quote consent on every interview of theirs,
-shown in /mydata, changed from /consent ("K|c"), and erased with the consent level: any
+shown in /mydata, changed from /consent (`callbacks.CREDIT`), and erased with the consent level: any
 other level clears it, and /delete removes it with everything else.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Message, Update
-from telegram.ext import ContextTypes
+from telegram import Message
 
 from bot import interview as engine
-from bot.services import Services
-from handlers import keyboards, render
-from handlers.conversation import Turn, language_of, questionnaire_for
+from handlers import callbacks, keyboards, render
+from handlers.callbacks import Data
+from handlers.turn import Tap, Turn, language_of, questionnaire_for
 from storage import privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.models import Interview, Respondent
@@ -32,7 +31,7 @@ def ask_message(turn: Turn, lang: str) -> render.Outgoing:
     """The question, with a way out for someone who would rather not be named after all."""
     return render.simple(
         turn.ui(lang, "consent.credit.ask"),
-        [[(turn.ui(lang, "consent.credit.instead"), render.pack("Q", "n"))]],
+        [[(turn.ui(lang, "consent.credit.instead"), callbacks.QUOTE.pack("anonymised"))]],
     )
 
 
@@ -72,17 +71,11 @@ async def take(turn: Turn, respondent: Respondent, interview: Interview, text: s
     await keyboards.handover(turn, interview.id)  # the prompt's "instead" button goes
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ "K|c" (from /consent): change the name to credit."""
-    services: Services = context.bot_data["services"]
-    turn = Turn(services=services, update=update, bot=context.bot)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the request
-        log.debug("answerCallbackQuery failed: %s", exc)
-    store = InterviewStore(services.db)
+async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
+    """`callbacks.CREDIT` (from /consent): change the name to credit."""
+    await tap.answer()
+    query = tap.query
+    store = InterviewStore(turn.services.db)
     respondent, interview = await store.respondent_and_interview(turn.user.id)
     if respondent is None or respondent.id is None or interview is None:
         return

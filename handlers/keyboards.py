@@ -18,49 +18,22 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
+from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
-from handlers import render
+from handlers import callbacks, render
+from handlers.callbacks import Data
+from handlers.turn import Tap, Turn
 from storage.interviews import ACTIVE_STATUSES
 
 if TYPE_CHECKING:
-    from handlers.conversation import Turn
     from storage.models import Interview
 
 log = logging.getLogger(__name__)
-
-#: buttons that name the question they act on: "<kind>|<key>|..."
-KEYED = ("a", "t", "d", "s", "b")
-#: buttons of the review summary: Change, Submit, and "carry on" (a "d" without a key)
-REVIEW = ("e", "S")
-
-
-@dataclass
-class Tap:
-    """One callback query, answered exactly once (with a short text when there is one)."""
-
-    query: CallbackQuery
-    answered: bool = False
-
-    @property
-    def message(self) -> MaybeInaccessibleMessage | None:
-        message = self.query.message
-        return message if message is not None and hasattr(message, "message_id") else None
-
-    async def answer(self, text: str | None = None) -> None:
-        if self.answered:
-            return
-        self.answered = True
-        try:
-            await self.query.answer(text=render.clip(text, 200) if text else None)
-        except Exception as exc:  # an expired query id must not stop the update's work
-            log.debug("answerCallbackQuery failed: %s", exc)
 
 
 def has_buttons(message: MaybeInaccessibleMessage | None) -> bool:
@@ -68,18 +41,18 @@ def has_buttons(message: MaybeInaccessibleMessage | None) -> bool:
     return isinstance(markup, InlineKeyboardMarkup) and bool(markup.inline_keyboard)
 
 
-def stale(interview: Interview | None, parts: Sequence[str]) -> bool:
+def stale(interview: Interview | None, data: Data | None) -> bool:
     """Whether an interview button acts on a question the respondent is no longer on."""
-    kind = parts[0] if parts else ""
-    key = parts[1] if len(parts) > 1 else ""
+    kind = data.kind if data is not None else None
+    key = data["key"] if data is not None else ""  # "" for a kind that names no question
     if interview is None or interview.status not in ACTIVE_STATUSES:
-        return kind in KEYED or kind in REVIEW or kind == "v"
+        return kind in callbacks.QUESTION or kind in callbacks.REVIEW
     state = engine.State.from_json(interview.state)
-    if kind in KEYED and key:
+    if kind in callbacks.QUESTION and key:
         if state.status != "in_progress":
             return True
         return key not in (state.cursor, state.probing)
-    if kind in REVIEW or (kind == "d" and not key):
+    if kind in callbacks.REVIEW or (kind is callbacks.DONE and not key):
         return state.status != "reviewing"
     return False
 
@@ -215,12 +188,12 @@ def _toggles(message: MaybeInaccessibleMessage, key: str) -> bool:
     markup = getattr(message, "reply_markup", None)
     if not isinstance(markup, InlineKeyboardMarkup):
         return False
-    prefix = f"t|{key}|"
     return any(
-        (button.callback_data or "").startswith(prefix)
+        tapped is not None and tapped["key"] == key
         for row in markup.inline_keyboard
         for button in row
         if isinstance(button.callback_data, str)
+        for tapped in [callbacks.TOGGLE.parse(button.callback_data)]
     )
 
 

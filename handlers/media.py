@@ -19,15 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
 
-from telegram import Message, Update
+from telegram import Message
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import interview as engine
 from bot import transcription
-from bot.services import Services
 from handlers import keyboards, render
-from handlers.conversation import Turn, questionnaire_for, step, storable
+from handlers.conversation import step
+from handlers.turn import Turn, questionnaire_for, storable
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.media_repo import MediaStore, write_file
 from storage.models import Interview, Media
@@ -181,13 +180,10 @@ def _answer_key(turn: Turn, interview: Interview) -> tuple[str | None, str]:
     return None, ""
 
 
-async def on_media(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, interview: Interview
-) -> None:
+async def on_media(turn: Turn, interview: Interview) -> None:
     """A file at an active interview (handlers.respondent.on_other has checked both)."""
-    services: Services = context.bot_data["services"]
-    turn = Turn(services=services, update=update, bot=context.bot)
-    message = update.effective_message
+    services = turn.services
+    message = turn.update.effective_message
     assert message is not None
     item = incoming(message)
     assert item is not None and interview.status in ACTIVE_STATUSES
@@ -202,7 +198,7 @@ async def on_media(
     data: bytes | None = None
     if reason is None:
         try:
-            file = await context.bot.get_file(item.file_id)
+            file = await turn.bot.get_file(item.file_id)
             data = bytes(await file.download_as_bytearray())
         except TelegramError as exc:  # Telegram's own 20 MB limit, or a file gone
             log.warning("could not fetch a %s: %s", item.kind, type(exc).__name__)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from handlers import render
 
 if TYPE_CHECKING:
-    from handlers.conversation import Turn
+    from handlers.turn import Turn
 
 VERSION = "2026-12"
 """Bump whenever the meaning of the notice changes; each interview records the version agreed."""

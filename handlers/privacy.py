@@ -3,8 +3,8 @@
 /mydata shows everything held (a readable message split at Telegram's limit, and the
 same as a JSON document). /delete and withdrawing consent erase for real after one
 confirmation tap (storage/privacy.py); the reply is in the person's language, read
-before their row goes. Callback data: "P|w" asks to withdraw, "P|d|<why>" erases,
-"P|k" keeps everything.
+before their row goes. Buttons (handlers/callbacks.py): WITHDRAW asks to withdraw, ERASE
+erases, KEEP keeps everything.
 """
 
 from __future__ import annotations
@@ -17,35 +17,27 @@ from typing import Any
 from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.services import Services
-from handlers import keyboards, notice, render
-from handlers.consent import CODE, QUOTE_LEVELS
-from handlers.conversation import Turn, language_of, suggested_language
+from handlers import callbacks, keyboards, notice, quoting, render
+from handlers.callbacks import Data
+from handlers.quoting import QUOTE_LEVELS
+from handlers.turn import Context, Tap, Turn, turn_of
 from storage import counters
 from storage import privacy as store
 from storage.interviews import InterviewStore
+from storage.media_repo import sweep
 
 log = logging.getLogger(__name__)
 
 PIECE = 3000  # characters of one answer per block; blocks are joined up to 4096
 
 
-def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
-    services: Services = context.bot_data["services"]
-    return Turn(services=services, update=update, bot=context.bot)
-
-
 async def _lang(turn: Turn) -> str:
-    respondent = await InterviewStore(turn.services.db).respondent(turn.user.id)
-    if respondent is not None:
-        return language_of(turn.q, respondent)
-    return suggested_language(turn.q, turn.user.language_code) or turn.q.default_language
+    return turn.language(await InterviewStore(turn.services.db).respondent(turn.user.id))
 
 
-async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_mydata(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     lang = await _lang(turn)
     data = await store.personal_data(turn.services.db, turn.user.id)
     if data is None:
@@ -223,18 +215,18 @@ async def _send_document(turn: Turn, lang: str, data: dict[str, Any]) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.no_document"))])
 
 
-async def on_delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_delete(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     lang = await _lang(turn)
     if await InterviewStore(turn.services.db).respondent(turn.user.id) is None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
-    await turn.send([_confirm(turn, lang, "delete.confirm", "d")])
+    await turn.send([_confirm(turn, lang, "delete.confirm", "delete")])
 
 
-async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_consent(update: Update, context: Context) -> None:
     """Show how the person's words may be used; change it, or withdraw consent altogether."""
-    turn = _turn(update, context)
+    turn = turn_of(update, context)
     lang = await _lang(turn)
     respondent = await InterviewStore(turn.services.db).respondent(turn.user.id)
     interview = None
@@ -244,21 +236,18 @@ async def on_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await turn.send([render.simple(turn.ui(lang, "consent.none"))])
         return
     level = interview.quote_consent
-    current = turn.ui(lang, f"consent.quote.{level}") if level in QUOTE_LEVELS else "—"
-    rows: render.Buttons = []
-    for option in QUOTE_LEVELS:
-        label = turn.ui(lang, f"consent.quote.{option}")
-        rows.append([(f"✓ {label}" if option == level else label, render.pack("Q", CODE[option]))])
+    current = quoting.current(turn, lang, level)
+    rows = quoting.level_buttons(turn, lang, level)
     text = turn.ui(lang, _wording(turn, "consent.current", "consent.current_object"), quote=current)
     if level == "attributable":
         if interview.credit:
             text += "\n" + turn.ui(lang, "consent.credit.current", credit=interview.credit)
-        rows.append([(turn.ui(lang, "consent.credit.change"), render.pack("K", "c"))])
+        rows.append([(turn.ui(lang, "consent.credit.change"), callbacks.CREDIT.pack())])
     rows.append([(turn.ui(lang, _wording(turn, "consent.withdraw", "consent.object")), _WITHDRAW)])
     await turn.send([render.simple(text, rows)])
 
 
-_WITHDRAW = render.pack("P", "w")
+_WITHDRAW = callbacks.WITHDRAW.pack()
 
 
 def _wording(turn: Turn, consent_key: str, object_key: str) -> str:
@@ -266,10 +255,10 @@ def _wording(turn: Turn, consent_key: str, object_key: str) -> str:
     return object_key if turn.services.settings.lawful_basis == "public_task" else consent_key
 
 
-async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_privacy(update: Update, context: Context) -> None:
     """/privacy: the whole notice again, any time, in their language (with the paragraph on
     how we found them when their interview came from an invitation to their post on X)."""
-    turn = _turn(update, context)
+    turn = turn_of(update, context)
     lang = await _lang(turn)
     source = None
     store_ = InterviewStore(turn.services.db)
@@ -284,38 +273,28 @@ def _confirm(turn: Turn, lang: str, key: str, why: str) -> render.Outgoing:
     return render.simple(
         turn.ui(lang, key),
         [
-            [(turn.ui(lang, "delete.yes"), render.pack("P", "d", why))],
-            [(turn.ui(lang, "delete.no"), render.pack("P", "k"))],
+            [(turn.ui(lang, "delete.yes"), callbacks.ERASE.pack(why))],
+            [(turn.ui(lang, "delete.no"), callbacks.KEEP.pack())],
         ],
     )
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The "P|..." buttons: withdraw (ask first), erase, keep."""
-    turn = _turn(update, context)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the request
-        log.debug("answerCallbackQuery failed: %s", exc)
-    parts = render.unpack(query.data)
-    action = parts[1] if len(parts) > 1 else ""
+async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
+    """The WITHDRAW, ERASE and KEEP buttons: withdraw (ask first), erase, keep."""
+    await tap.answer()
+    query = tap.query
     lang = await _lang(turn)
-    if action == "w":
+    if data.kind is callbacks.WITHDRAW:
         key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
-        await turn.send([_confirm(turn, lang, key, "w")])
+        await turn.send([_confirm(turn, lang, key, "withdraw")])
         return
     message = query.message
     if isinstance(message, Message) and message.text:  # one tap: drop the buttons
         await turn.edit(message, render.esc(message.text))
-    if action == "k":
+    if data.kind is callbacks.KEEP:
         await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
         return
-    if action != "d":
-        return
-    why = parts[2] if len(parts) > 2 else "d"
-    await erase(turn, lang, withdrawn=why == "w")
+    await erase(turn, lang, withdrawn=data["why"] == "withdraw")
 
 
 async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
@@ -334,8 +313,7 @@ async def erase(turn: Turn, lang: str, *, withdrawn: bool) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
     log.info("erased a respondent on request: %d interviews", erased.interviews)
-    from storage.media_repo import sweep  # their voice notes and files go with the rows
-
+    # their voice notes and files go with the rows
     await sweep(turn.services.db, turn.services.settings.media_path)
     await store.checkpoint(turn.services.db)
     for message_id in live:  # the erased interview's question: nothing left to answer

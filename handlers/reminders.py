@@ -4,8 +4,8 @@
 `reminder_after_hours` (at most `reminder_max` each), then claims and sends the rows that
 are due. A claimed row is never sent again: a crash between claim and send loses that one
 reminder rather than risking a duplicate (docs/adr/0002-reminders-at-most-once.md).
-A 403 marks the respondent unreachable. Buttons: "M|c|<interview>" carries on (re-asks
-the current question), "M|l|<interview>" reminds later, "M|s" stops reminders.
+A 403 marks the respondent unreachable. Buttons (handlers/callbacks.py): CARRY_ON re-asks
+the current question, LATER reminds later, STOP stops reminders.
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ContextTypes
 
 from bot import interview as engine
-from bot.services import Services, services_of
-from handlers import render
-from handlers.conversation import Turn, language_of, step
+from bot.services import Services
+from handlers import callbacks, credit, render
+from handlers.callbacks import Data
+from handlers.conversation import step
+from handlers.turn import Tap, Turn, language_of
 from storage import reminders as store
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.respondents import mark_unreachable
@@ -109,9 +110,9 @@ def reminder_message(services: Services, lang: str, interview_id: str) -> render
     return render.simple(
         q.ui(lang, "reminder.text"),
         [
-            [(q.ui(lang, "reminder.continue"), render.pack("M", "c", interview_id))],
-            [(q.ui(lang, "reminder.later"), render.pack("M", "l", interview_id))],
-            [(q.ui(lang, "reminder.stop"), render.pack("M", "s"))],
+            [(q.ui(lang, "reminder.continue"), callbacks.CARRY_ON.pack(interview_id))],
+            [(q.ui(lang, "reminder.later"), callbacks.LATER.pack(interview_id))],
+            [(q.ui(lang, "reminder.stop"), callbacks.STOP.pack())],
         ],
     )
 
@@ -125,19 +126,11 @@ async def expire_idle_interviews(services: Services) -> int:
     return count
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
     """The reminder's buttons: carry on, remind me later, no more reminders."""
-    services = services_of(context)
-    turn = Turn(services=services, update=update, bot=context.bot)
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the request
-        log.debug("answerCallbackQuery failed: %s", exc)
-    parts = render.unpack(query.data)
-    action = parts[1] if len(parts) > 1 else ""
-    interview_id = parts[2] if len(parts) > 2 else ""
+    await tap.answer()
+    services = turn.services
+    query = tap.query
     store_ = InterviewStore(services.db)
     respondent = await store_.respondent(turn.user.id)
     if respondent is None or respondent.id is None:
@@ -147,23 +140,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = query.message
     if isinstance(message, Message) and message.text:  # one tap: drop the buttons
         await turn.edit(message, render.esc(message.text))
-    if action == "s":
+    if data.kind is callbacks.STOP:
         await store.opt_out(services.db, respondent.id)
         await turn.send([render.simple(turn.ui(lang, "reminder.stopped"))])
         return
     interview = await store_.current_interview(respondent.id)
-    if interview is None or interview.status not in ACTIVE_STATUSES or interview.id != interview_id:
+    if (
+        interview is None
+        or interview.status not in ACTIVE_STATUSES
+        or interview.id != data["interview"]
+    ):
         await turn.send([render.simple(turn.ui(lang, "reminder.gone"))])
         return
-    if action == "c":
+    if data.kind is callbacks.CARRY_ON:
         if interview.credit_pending:  # the bot still waits for the name to credit
-            from handlers import credit
-
             await turn.send([credit.ask_message(turn, lang)])
             return
         await step(turn, interview, lambda q, state: engine.current(q, state))
         return
-    if action == "l":
+    if data.kind is callbacks.LATER:
         await store.schedule_later(services.db, interview.id, turn.now + _after(services), turn.now)
         hours = services.settings.reminder_after_hours
         shown = f"{hours:g}"

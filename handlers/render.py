@@ -3,12 +3,13 @@
 The only module that knows Telegram's formatting rules: every piece of user or
 questionnaire text is escaped for parse_mode HTML, every message fits in 4096
 characters (counted in UTF-16 code units, as Telegram counts), and every
-`callback_data` fits in 64 bytes.
+`callback_data` fits in 64 bytes (packed by the kinds of handlers/callbacks.py).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,11 +27,11 @@ from bot.interview import (
     ReviewSummary,
     buttons_per_row,
 )
+from handlers import callbacks
 
 MAX_TEXT = 4096
-MAX_CALLBACK_BYTES = 64
+MAX_CALLBACK_BYTES = callbacks.MAX_BYTES
 ROW = 8  # Telegram's most buttons in one row of an inline keyboard
-SEP = "|"
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -62,18 +63,6 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def pack(*parts: str) -> str:
-    """callback_data from parts; refuses anything Telegram would reject."""
-    data = SEP.join(parts)
-    if not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback_data of {len(data.encode())} bytes: {data[:20]}…")
-    return data
-
-
-def unpack(data: str | None) -> list[str]:
-    return (data or "").split(SEP)
-
-
 def clip(text: str, limit: int) -> str:
     """Shorten plain text to at most `limit` UTF-16 units, marking the cut."""
     if utf16_len(text) <= limit:
@@ -91,8 +80,6 @@ def clip(text: str, limit: int) -> str:
 
 def visible_len(html_text: str) -> int:
     """Length Telegram counts: the text after entity parsing (tags removed, entities decoded)."""
-    import re
-
     return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", html_text)))
 
 
@@ -165,15 +152,15 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
     if kind == "multi":
         for choice in view.choices:
             mark = "☑" if choice.selected else "☐"
-            rows.append([(f"{mark} {choice.label}", pack("t", key, choice.id))])
-        rows.append([(q.ui(lang, "button.done"), pack("d", key))])
+            rows.append([(f"{mark} {choice.label}", callbacks.TOGGLE.pack(key, choice.id))])
+        rows.append([(q.ui(lang, "button.done"), callbacks.DONE.pack(key))])
     elif view.choices:
         # the layout `questionnaire check` checks labels against (bot.interview.paths)
         per_row = buttons_per_row(kind, [c.label for c in view.choices])
         row: list[tuple[str, str]] = []
         for choice in view.choices:
             label = f"✓ {choice.label}" if choice.selected else choice.label
-            row.append((label, pack("a", key, choice.id)))
+            row.append((label, callbacks.CHOICE.pack(key, choice.id)))
             if len(row) == per_row:
                 rows.append(row)
                 row = []
@@ -181,13 +168,13 @@ def _buttons(q: Questionnaire, view: QuestionView, lang: str) -> Buttons:
             rows.append(row)
     nav: list[tuple[str, str]] = []
     if getattr(view, "collecting", False):  # a multi-message answer in progress, re-asked
-        nav.append((q.ui(lang, "button.done"), pack("d", key)))
+        nav.append((q.ui(lang, "button.done"), callbacks.DONE.pack(key)))
     elif view.previous and kind not in ("multi",):
-        nav.append((q.ui(lang, "button.keep"), pack("d", key)))
+        nav.append((q.ui(lang, "button.keep"), callbacks.DONE.pack(key)))
     if view.can_go_back:
-        nav.append((q.ui(lang, "button.back"), pack("b", key)))
+        nav.append((q.ui(lang, "button.back"), callbacks.BACK.pack(key)))
     if view.optional:
-        nav.append((q.ui(lang, "button.skip"), pack("s", key)))
+        nav.append((q.ui(lang, "button.skip"), callbacks.SKIP.pack(key)))
     if nav:
         rows.append(nav)
     return rows
@@ -213,17 +200,21 @@ def events(q: Questionnaire, lang: str, items: Sequence[object]) -> list[Outgoin
             # The warning carries the question's buttons: the message above loses its own
             # (one live keyboard per interview), so they must still be here to answer with.
             buttons: Buttons = _buttons(q, event.view, lang) if event.view is not None else []
-            skip = pack("s", event.key)
+            skip = callbacks.SKIP.pack(event.key)
             if event.can_skip and not any(data == skip for row in buttons for _, data in row):
                 buttons.append([(q.ui(lang, "button.skip"), skip)])
             out.append(Outgoing(f"⚠️ {esc(event.message)}", buttons))
         elif isinstance(event, Probe):
             out.append(
-                Outgoing(esc(event.text), [[(q.ui(lang, "button.skip"), pack("s", event.key))]])
+                Outgoing(
+                    esc(event.text), [[(q.ui(lang, "button.skip"), callbacks.SKIP.pack(event.key))]]
+                )
             )
         elif isinstance(event, Collecting):
             out.append(
-                Outgoing(esc(event.text), [[(q.ui(lang, "button.done"), pack("d", event.key))]])
+                Outgoing(
+                    esc(event.text), [[(q.ui(lang, "button.done"), callbacks.DONE.pack(event.key))]]
+                )
             )
         elif isinstance(event, ReviewSummary):
             out.extend(review(q, lang, event))
@@ -243,16 +234,16 @@ def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing
     buttons: Buttons = []
     row: list[tuple[str, str]] = []
     for n, item in enumerate(summary.items, start=1):
-        row.append((f"{change} {n}", pack("e", item.key)))
+        row.append((f"{change} {n}", callbacks.CHANGE.pack(item.key)))
         if len(row) == 4:
             buttons.append(row)
             row = []
     if row:
         buttons.append(row)
     if getattr(summary, "complete", True):
-        buttons.append([(q.ui(lang, "button.submit"), pack("S"))])
+        buttons.append([(q.ui(lang, "button.submit"), callbacks.SUBMIT.pack())])
     else:  # unanswered questions remain: carry on with them
-        buttons.append([(q.ui(lang, "review.continue"), pack("d"))])
+        buttons.append([(q.ui(lang, "review.continue"), callbacks.DONE.pack())])
     messages = [Outgoing(t) for t in texts]
     messages[-1].buttons = buttons
     return messages
@@ -270,24 +261,10 @@ def language_prompt(q: Questionnaire, suggested: str | None, source: str | None 
     text_lines = []
     for lang in langs:
         text_lines.append(esc(q.ui(lang, "language.prompt")))
-    labels = [(q.language_name(lang), _carry(("L", lang), source)) for lang in langs]
+    labels = [(q.language_name(lang), callbacks.LANGUAGE.pack(lang, source)) for lang in langs]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
     return Outgoing("\n".join(dict.fromkeys(text_lines)), rows)
 
 
 def simple(text: str, buttons: Buttons | None = None) -> Outgoing:
     return Outgoing(esc(text), buttons or [])
-
-
-def _carry(parts: tuple[str, ...], source: str | None) -> str:
-    """Pack parts plus the deep-link source when it fits in callback_data; else drop it."""
-    if source:
-        try:
-            return pack(*parts, source)
-        except ValueError:
-            pass
-    return pack(*parts)
-
-
-def carry(parts: tuple[str, ...], source: str | None) -> str:
-    return _carry(parts, source)

@@ -10,35 +10,32 @@ import logging
 import re
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import interview as engine
 from bot import logs
-from bot.services import Services
-from handlers import consent, credit, keyboards, media, render
-from handlers.conversation import (
+from handlers import callbacks, consent, credit, keyboards, media, quoting, render
+from handlers.callbacks import Data
+from handlers.conversation import completed_again, start_again, step
+from handlers.turn import (
+    Context,
+    Tap,
     Turn,
-    completed_again,
     ensure_respondent,
     language_of,
     questionnaire_for,
-    start_interview,
-    step,
     storable,
     suggested_language,
+    tap_of,
+    turn_of,
 )
 from storage import privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
 from storage.models import Interview, Respondent
+from storage.respondents import mark_reachable
 
 log = logging.getLogger(__name__)
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def _turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
-    services: Services = context.bot_data["services"]
-    return Turn(services=services, update=update, bot=context.bot)
 
 
 async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
@@ -48,8 +45,6 @@ async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
     if respondent is None or respondent.id is None:
         return None, None
     if respondent.unreachable:  # they wrote, so they unblocked the bot
-        from storage.respondents import mark_reachable
-
         await mark_reachable(turn.services.db, turn.user.id)
         respondent.unreachable = False
     if interview is not None:
@@ -64,8 +59,8 @@ def _payload(args: list[str] | None) -> str | None:
     return payload if PAYLOAD.match(payload) else None
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_start(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     source = _payload(context.args)
     respondent, interview = await _known(turn)
     if respondent is None:
@@ -87,8 +82,8 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     turn.ui(lang, "resume.offer", where=where),
                     [
                         [
-                            (turn.ui(lang, "resume.button"), render.pack("R", "resume")),
-                            (turn.ui(lang, "restart.button"), render.pack("R", "restart")),
+                            (turn.ui(lang, "resume.button"), callbacks.RESUME.pack()),
+                            (turn.ui(lang, "restart.button"), callbacks.RESTART.pack()),
                         ]
                     ],
                 )
@@ -100,12 +95,12 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [
                 render.simple(
                     turn.ui(lang, "already_completed"),
-                    [[(turn.ui(lang, "restart.button"), render.pack("R", "restart"))]],
+                    [[(turn.ui(lang, "restart.button"), callbacks.RESTART.pack())]],
                 )
             ]
         )
         return
-    await start_interview(turn, respondent, source, interview)
+    await start_again(turn, respondent, source, interview)
 
 
 def _where(turn: Turn, interview: Interview) -> str:
@@ -118,31 +113,27 @@ def _where(turn: Turn, interview: Interview) -> str:
     return "…"
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_help(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     respondent, _ = await _known(turn)
-    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    lang = turn.language(respondent)
     await turn.send([*consent.introduction(turn, lang), render.simple(turn.ui(lang, "help"))])
 
 
-def _guess(turn: Turn) -> str:
-    return suggested_language(turn.q, turn.user.language_code) or turn.q.default_language
-
-
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_cancel(update: Update, context: Context) -> None:
     """Pause: nothing is lost, /start picks up at the same question."""
-    turn = _turn(update, context)
+    turn = turn_of(update, context)
     respondent, _ = await _known(turn)
-    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    lang = turn.language(respondent)
     await turn.send([render.simple(turn.ui(lang, "cancel.done"))])
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_language(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     await turn.send([render.language_prompt(turn.q, None)])
 
 
-async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> None:
+async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | None = None) -> None:
     respondent, interview = await _known(turn)
     if respondent is None:
         await turn.send(
@@ -150,12 +141,12 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
         )
         return
     if interview is not None and interview.credit_pending and respondent.id is not None:
-        if isinstance(make_input, engine.Text):  # the name and job title the bot asked for
-            await credit.take(turn, respondent, interview, make_input.text)
+        if isinstance(move, engine.Text):  # the name and job title the bot asked for
+            await credit.take(turn, respondent, interview, move.text)
             return
         await privacy.stop_waiting_for_credit(turn.services.db, respondent.id)
     if interview is not None and interview.status == "completed":
-        await completed_again(turn, interview, review=isinstance(make_input, engine.Review))
+        await completed_again(turn, interview, review=isinstance(move, engine.Review))
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
@@ -164,27 +155,27 @@ async def _with_interview(turn: Turn, make_input: object, **kwargs: object) -> N
     if interview.reask:  # they never saw the question: this message can't be its answer
         await step(turn, interview, lambda q, state: engine.current(q, state))
         return
-    await step(turn, interview, make_input, **kwargs)  # type: ignore[arg-type]
+    await step(turn, interview, move, message_id=message_id)
 
 
-async def on_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _with_interview(_turn(update, context), engine.Back())
+async def on_back(update: Update, context: Context) -> None:
+    await _with_interview(turn_of(update, context), engine.Back())
 
 
-async def on_skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _with_interview(_turn(update, context), engine.Skip())
+async def on_skip(update: Update, context: Context) -> None:
+    await _with_interview(turn_of(update, context), engine.Skip())
 
 
-async def on_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _with_interview(_turn(update, context), engine.Review())
+async def on_review(update: Update, context: Context) -> None:
+    await _with_interview(turn_of(update, context), engine.Review())
 
 
-async def on_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _with_interview(_turn(update, context), engine.Done(None))
+async def on_done(update: Update, context: Context) -> None:
+    await _with_interview(turn_of(update, context), engine.Done(None))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_text(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     message = update.effective_message
     assert message is not None and message.text is not None
     at = message.date or turn.now
@@ -192,9 +183,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _with_interview(turn, engine.Text(text, at), message_id=message.message_id)
 
 
-async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_edited(update: Update, context: Context) -> None:
     """An edited message that carried a free-text answer updates the stored answer."""
-    turn = _turn(update, context)
+    turn = turn_of(update, context)
     message = update.edited_message
     if message is None or message.text is None:
         return
@@ -214,12 +205,12 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, locations…: say what we can read, re-ask the question."""
-    turn = _turn(update, context)
+    turn = turn_of(update, context)
     respondent, interview = await _known(turn)
     if respondent is None:
-        lang = _guess(turn)
+        lang = turn.language(None)
         await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
         return
     lang = language_of(turn.q, respondent)
@@ -227,7 +218,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.send([render.simple(turn.ui(lang, "input.unsupported"))])
         return
     if media.carries_media(update.effective_message):  # a voice note, file or photo
-        await media.on_media(update, context, interview)
+        await media.on_media(turn, interview)
         return
     state = engine.State.from_json(interview.state)
     q = questionnaire_for(turn, interview)
@@ -241,55 +232,62 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await keyboards.handover(turn, interview.id)
 
 
-async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    turn = _turn(update, context)
+async def on_unknown_command(update: Update, context: Context) -> None:
+    turn = turn_of(update, context)
     respondent, _ = await _known(turn)
-    lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+    lang = turn.language(respondent)
     await turn.send([render.simple(turn.ui(lang, "command.unknown"))])
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every inline button: checked against where the interview is, answered once.
-
-    A button that acts on a question the respondent has left gets only a short "that
-    question has moved on" on the tap, and loses its buttons; nothing else changes.
-    """
-    turn = _turn(update, context)
-    query = update.callback_query
-    assert query is not None
-    tap = keyboards.Tap(query)
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """A tap whose data no kind of ours packs (no pattern of `handlers.BUTTONS` matched): it
+    re-asks the question the respondent is on, as an interview button it cannot read."""
+    turn = turn_of(update, context)
+    tap = tap_of(update)
     try:
-        await _on_tap(turn, tap, render.unpack(query.data))
+        await _on_question_tap(turn, tap, None)
     finally:
         await tap.answer()
 
 
-async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
-    kind = parts[0]
-    message = tap.message
-    if kind == "L":
-        await _chose_language(turn, parts, tap)
-        return
-    if kind == "C":
-        await consent.on_privacy_choice(turn, parts, tap)
-        return
-    if kind == "Q":
-        await consent.on_quote_choice(turn, parts, tap)
-        return
+async def on_question_button(turn: Turn, tap: Tap, data: Data) -> None:
+    """The buttons of a question and of the review summary: checked against where the
+    interview is, answered once.
+
+    A button that acts on a question the respondent has left gets only a short "that
+    question has moved on" on the tap, and loses its buttons; nothing else changes.
+    """
+    await _on_question_tap(turn, tap, data)
+
+
+async def _respondent(turn: Turn, tap: Tap) -> tuple[Respondent | None, Interview | None]:
+    """Who tapped and their interview; before consent, the language prompt instead."""
     respondent, interview = await _known(turn)
     if respondent is None:
         await tap.answer()
         await turn.send(
             [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
         )
+    return respondent, interview
+
+
+async def on_resume_button(turn: Turn, tap: Tap, data: Data) -> None:
+    """/start's "carry on" and "start again"."""
+    respondent, interview = await _respondent(turn, tap)
+    if respondent is None:
+        return
+    await tap.answer()
+    await keyboards.answered(turn, tap.message)
+    await _resume_or_restart(turn, respondent, interview, restart=data.kind is callbacks.RESTART)
+
+
+async def _on_question_tap(turn: Turn, tap: Tap, data: Data | None) -> None:
+    message = tap.message
+    respondent, interview = await _respondent(turn, tap)
+    if respondent is None:
         return
     lang = language_of(turn.q, respondent)
-    if kind == "R":
-        await tap.answer()
-        await keyboards.answered(turn, message)
-        await _resume_or_restart(turn, respondent, interview, parts[1] if len(parts) > 1 else "")
-        return
-    if keyboards.stale(interview, parts):
+    if keyboards.stale(interview, data):
         if interview is not None and interview.status == "completed":
             # a button of the finished interview (its removal failed, or the tap crossed it):
             # the buttons go, and the thank-you says where to go from here
@@ -306,46 +304,47 @@ async def _on_tap(turn: Turn, tap: keyboards.Tap, parts: list[str]) -> None:
     if interview is None or interview.status not in ACTIVE_STATUSES:
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
         return
-    made = _button_input(parts)
-    if made is None:
+    made = _button_input(data)
+    if data is None or made is None:
         await step(turn, interview, lambda q, state: engine.current(q, state))
         return
     frozen = None
-    if kind in ("a", "d") and message is not None:
-        text = _frozen_text(turn, interview, parts, getattr(message, "text", None) or "")
+    if data.kind in (callbacks.CHOICE, callbacks.DONE) and message is not None:
+        text = _frozen_text(turn, interview, data, getattr(message, "text", None) or "")
         frozen = (message, text) if text else None
-    await step(turn, interview, made, frozen=frozen, tapped=message if kind == "t" else None)
+    tapped = message if data.kind is callbacks.TOGGLE else None
+    await step(turn, interview, made, frozen=frozen, tapped=tapped)
 
 
-def _button_input(parts: list[str]) -> object | None:
-    kind = parts[0]
-    arg = parts[1] if len(parts) > 1 else ""
-    if kind == "a" and len(parts) == 3:
-        return engine.Choice(arg, parts[2])
-    if kind == "t" and len(parts) == 3:
-        return engine.Toggle(arg, parts[2])
-    if kind == "d":
-        return engine.Done(arg or None)
-    if kind == "s":
+def _button_input(data: Data | None) -> engine.Input | None:
+    """The engine input a question's or the review's button stands for."""
+    if data is None:
+        return None
+    kind = data.kind
+    if kind is callbacks.CHOICE:
+        return engine.Choice(data["key"], data["choice"])
+    if kind is callbacks.TOGGLE:
+        return engine.Toggle(data["key"], data["choice"])
+    if kind is callbacks.DONE:
+        return engine.Done(data["key"] or None)
+    if kind is callbacks.SKIP:
         return engine.Skip()
-    if kind == "b":
+    if kind is callbacks.BACK:
         return engine.Back()
-    if kind == "e":
-        return engine.Edit(arg)
-    if kind == "S":
+    if kind is callbacks.CHANGE:
+        return engine.Edit(data["key"])
+    if kind is callbacks.SUBMIT:
         return engine.Submit()
-    if kind == "v":
-        return engine.Review()
     return None
 
 
-def _frozen_text(turn: Turn, interview: Interview, parts: list[str], shown: str = "") -> str:
+def _frozen_text(turn: Turn, interview: Interview, data: Data, shown: str = "") -> str:
     """The question's message once answered: its text and the answer, no buttons ("" if the
     tap is not an answer to the question on screen: then the message is left as it is).
     A message that did not show the question's text (the countries matching a typed name)
     shows only the answer: the question stays once on screen."""
     state = engine.State.from_json(interview.state)
-    key = parts[1] if len(parts) > 1 else ""
+    key = data["key"]
     if not key or state.cursor != key or state.probing is not None:
         return ""
     result = engine.current(questionnaire_for(turn, interview), state)
@@ -354,20 +353,23 @@ def _frozen_text(turn: Turn, interview: Interview, parts: list[str], shown: str 
         if view is None or view.key != key:
             continue
         title = view.text if view.text in shown else None
-        if parts[0] == "a" and len(parts) == 3:
-            label = next((c.label for c in view.choices if c.id == parts[2]), parts[2])
+        if data.kind is callbacks.CHOICE:
+            label = next((c.label for c in view.choices if c.id == data["choice"]), data["choice"])
             return render.answered(title, label)
-        if parts[0] == "d" and view.kind == "multi":
+        if data.kind is callbacks.DONE and view.kind == "multi":
             labels = [c.label for c in view.choices if c.selected]
             return render.answered(title, ", ".join(labels)) if labels else ""
     return ""
 
 
-async def _chose_language(turn: Turn, parts: list[str], tap: keyboards.Tap) -> None:
-    lang = parts[1] if len(parts) > 1 else ""
+async def on_language_button(turn: Turn, tap: Tap, data: Data) -> None:
+    """A language prompt's button: before consent, the privacy notice in that language;
+    after, the interview goes on in it."""
+    lang = data["lang"]
     if lang not in turn.q.languages:
         lang = turn.q.default_language
-    source = parts[2] if len(parts) > 2 and PAYLOAD.match(parts[2]) else None
+    source = data.get("source")
+    source = source if source is not None and PAYLOAD.match(source) else None
     respondent, interview = await _known(turn)
     message = tap.message
     if respondent is not None and respondent.language == lang:
@@ -390,13 +392,13 @@ async def _chose_language(turn: Turn, parts: list[str], tap: keyboards.Tap) -> N
 
 
 async def _resume_or_restart(
-    turn: Turn, respondent: Respondent, interview: Interview | None, choice: str
+    turn: Turn, respondent: Respondent, interview: Interview | None, *, restart: bool
 ) -> None:
-    if choice == "restart" or interview is None or interview.status not in ACTIVE_STATUSES:
-        await start_interview(turn, respondent, interview.source if interview else None, interview)
+    if restart or interview is None or interview.status not in ACTIVE_STATUSES:
+        await start_again(turn, respondent, interview.source if interview else None, interview)
         return
     if interview.quote_consent is None:  # how they may be quoted comes before any question
-        await turn.send([consent.quote_question(turn, language_of(turn.q, respondent))])
+        await turn.send([quoting.question(turn, language_of(turn.q, respondent))])
         return
     if interview.credit_pending:  # and whom to credit, when they asked to be named
         await turn.send([credit.ask_message(turn, language_of(turn.q, respondent))])

@@ -24,7 +24,7 @@ from bot import interview as engine
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.faults import DROP
 from bot.sandbox.users import Chat, buttons_of
-from handlers import keyboards, render
+from handlers import callbacks, keyboards
 from storage.interviews import InterviewStore
 from storage.models import Answer
 from tests.integration.botkit import WEBHOOK_SECRET, RunningBot, running_bot
@@ -65,13 +65,13 @@ class Model:
         self.state = engine.advance(self.q, self.state, engine.Done(None), now).state
 
     def tap(self, data: str, now: datetime) -> None:
-        parts = render.unpack(data)
+        tapped = callbacks.parse(data)
         interview = SimpleNamespace(status="in_progress", state=self.state.to_json())
-        if keyboards.stale(interview, parts):  # type: ignore[arg-type]
+        if keyboards.stale(interview, tapped):  # type: ignore[arg-type]
             return
         from handlers.respondent import _button_input
 
-        made = _button_input(parts)
+        made = _button_input(tapped)
         if made is not None:
             self.state = engine.advance(self.q, self.state, made, now).state  # type: ignore[arg-type]
 
@@ -180,7 +180,7 @@ async def _scenario(
             message = chat.snapshot(message_id)
             for row in buttons_of(message.get("reply_markup")):
                 for b in row:
-                    assert not keyboards.stale(interview, render.unpack(b.callback_data)), b
+                    assert not keyboards.stale(interview, callbacks.parse(b.callback_data)), b
         assert emulator.violations == []
         # Each callback query is answered once (bot/telegram.py's DeliveryBot; a redelivered
         # tap sends nothing). Only a dropped connection can make the transport's retry of an
