@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from bot import exports
 from bot.interview import load_questionnaire
 from bot.web.accounts import add_staff
-from handlers.conversation import storable
+from handlers.turn import storable
 from storage.database import Database
 from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, login
