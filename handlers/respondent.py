@@ -122,10 +122,13 @@ async def on_help(update: Update, context: Context) -> None:
 
 async def on_cancel(update: Update, context: Context) -> None:
     """Pause: nothing is lost, /start picks up at the same question."""
-    turn = turn_of(update, context)
+    await _say(turn_of(update, context), "cancel.done")
+
+
+async def _say(turn: Turn, key: str) -> None:
+    """One line in their language (or the one their app suggests, before consent)."""
     respondent, _ = await _known(turn)
-    lang = turn.language(respondent)
-    await turn.send([render.simple(turn.ui(lang, "cancel.done"))])
+    await turn.send([render.simple(turn.ui(turn.language(respondent), key))])
 
 
 async def on_language(update: Update, context: Context) -> None:
@@ -233,10 +236,7 @@ async def on_other(update: Update, context: Context) -> None:
 
 
 async def on_unknown_command(update: Update, context: Context) -> None:
-    turn = turn_of(update, context)
-    respondent, _ = await _known(turn)
-    lang = turn.language(respondent)
-    await turn.send([render.simple(turn.ui(lang, "command.unknown"))])
+    await _say(turn_of(update, context), "command.unknown")
 
 
 async def on_unknown_button(update: Update, context: Context) -> None:
