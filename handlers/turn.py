@@ -4,10 +4,10 @@ Every handler starts with `turn = turn_of(update, context)`: the `Turn` is built
 update and carries everything the reply needs. It sends (HTML, in order, merged to save
 Telegram's per-chat budget; what does not get through waits in the outbox), edits an answered
 question's message, and records which of its messages carry buttons for `handlers.keyboards`.
-A tapped button's query is a `Tap`, answered exactly once.
+A tapped button's query is a `Tap`, answered exactly once; `on_tap` makes the PTB callback
+for one kind of button (handlers/callbacks.py): the turn, the tap, the parsed data.
 
-Nothing here knows the interview's steps (`handlers.conversation`) or its buttons' meaning
-(`handlers.callbacks`).
+Nothing here knows the interview's steps (`handlers.conversation`) or what a button means.
 """
 
 from __future__ import annotations
