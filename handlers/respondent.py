@@ -52,6 +52,13 @@ async def _known(turn: Turn) -> tuple[Respondent | None, Interview | None]:
     return respondent, interview
 
 
+def _language_prompt(turn: Turn, source: str | None = None) -> render.Outgoing:
+    """Before consent: which language, the one their Telegram app suggests first."""
+    return render.language_prompt(
+        turn.q, suggested_language(turn.q, turn.user.language_code), source
+    )
+
+
 def _payload(args: list[str] | None) -> str | None:
     if not args:
         return None
@@ -64,13 +71,7 @@ async def on_start(update: Update, context: Context) -> None:
     source = _payload(context.args)
     respondent, interview = await _known(turn)
     if respondent is None:
-        await turn.send(
-            [
-                render.language_prompt(
-                    turn.q, suggested_language(turn.q, turn.user.language_code), source
-                )
-            ]
-        )
+        await turn.send([_language_prompt(turn, source)])
         return
     await ensure_respondent(turn)
     lang = language_of(turn.q, respondent)
@@ -139,9 +140,7 @@ async def on_language(update: Update, context: Context) -> None:
 async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | None = None) -> None:
     respondent, interview = await _known(turn)
     if respondent is None:
-        await turn.send(
-            [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
-        )
+        await turn.send([_language_prompt(turn)])
         return
     if interview is not None and interview.credit_pending and respondent.id is not None:
         if isinstance(move, engine.Text):  # the name and job title the bot asked for
@@ -265,9 +264,7 @@ async def _respondent(turn: Turn, tap: Tap) -> tuple[Respondent | None, Intervie
     respondent, interview = await _known(turn)
     if respondent is None:
         await tap.answer()
-        await turn.send(
-            [render.language_prompt(turn.q, suggested_language(turn.q, turn.user.language_code))]
-        )
+        await turn.send([_language_prompt(turn)])
     return respondent, interview
 
 
