@@ -22,7 +22,7 @@ import bot.telegram
 from bot import jobs, metrics, transport
 from bot.interview import State
 from bot.ratelimit import FloodPacer
-from bot.sandbox.faults import DROP, TIMEOUT
+from bot.sandbox.faults import DROP, DROP_AFTER, TIMEOUT
 from bot.services import JobSpec
 from handlers import outbox
 from storage import outbox as outbox_store
@@ -506,3 +506,53 @@ async def test_a_question_the_outbox_delivers_carries_the_live_keyboard(
         assert [m.message_id for m in person.chat.messages if m.buttons] == [last.message_id]
         assert not interview.stale_keyboards
         assert emulator.violations == []
+
+
+@pytest.mark.slow
+async def test_twice_delivered_under_a_fifth_of_faults_nothing_is_refused(
+    database_url: str, fast_outbox: None
+) -> None:
+    """Issue 12's "done when": a fifth of the bot's calls fail (429, 5xx, timeouts, dropped
+    connections; a fifth of callback answers arrive and then lose their connection), and every
+    update is delivered twice. The emulator refuses nothing (no second answer to a query, no
+    edit that changes nothing), no bot message repeats the one before it, and the finished
+    chat has no live buttons."""
+    async with (
+        running_emulator(fault_timeout=1.0) as emulator,
+        running_bot(emulator, database_url, webhook=True, pacing=True, jobs=True) as running,
+    ):
+        twice = TwiceDelivered(running)
+        people = [
+            Patient(emulator.chat(9700 + n), running.services, deliver=twice.deliver)
+            for n in range(2)
+        ]
+        for person in people:
+            await person.ensure_started()
+        emulator.faults.rate(
+            0.2,
+            ["429", "500", "502", TIMEOUT, DROP],
+            seed=20261206,
+            methods=[
+                "sendMessage",
+                "editMessageText",
+                "editMessageReplyMarkup",
+                "answerCallbackQuery",
+            ],
+        )
+        emulator.faults.inject("answerCallbackQuery", kind=DROP_AFTER, times=None, share=0.2)
+        await asyncio.gather(*(person.finish() for person in people))
+        db = running.services.db
+        await _until(lambda: _empty(db), emulator, 30, "the outbox to drain")
+        emulator.faults.clear()
+        assert {kind for _, kind in emulator.faults.injected} >= {"429", "500", DROP, DROP_AFTER}
+        for person in people:
+            interview = await interview_of(running.services, person.user_id)
+            assert interview is not None and interview.status == "completed"
+            assert check_stored(await answers_of(running.services, person.user_id), person) == []
+            texts = [m.text for m in person.chat.messages]
+            repeats = [a for a, b in itertools.pairwise(texts) if a == b]
+            assert repeats == [], repeats
+            assert [m.message_id for m in person.chat.messages if m.buttons] == []
+        assert emulator.violations == []
+        assert emulator.refused == []
+    assert {"tap:a", "tap:S", "text"} <= set(twice.kinds)
