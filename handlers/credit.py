@@ -91,6 +91,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await turn.send([render.simple(turn.ui(lang, "consent.quote.recorded"))])
         return
     message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    if isinstance(message, Message):  # one tap: the buttons go, the text stays
+        await keyboards.answered(turn, message)
     await turn.send([await ask(turn, lang, respondent.id, interview.credit)])

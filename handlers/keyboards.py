@@ -123,6 +123,13 @@ async def drop(turn: Turn, message_id: int) -> bool:
     return True
 
 
+def already_answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> bool:
+    """Whether this process removed the tapped message's buttons already: the second tap of a
+    double tap (or a redelivered tap) arrives with the message as it was, buttons and all, and
+    freezing it again would be "message is not modified"."""
+    return message is not None and (turn.chat_id, message.message_id) in _removed(turn)
+
+
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
     """A prompt that has been answered (language, notice, quote, resume) loses its buttons."""
     if message is not None and has_buttons(message):

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -295,20 +295,21 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = _turn(update, context)
     query = update.callback_query
     assert query is not None
-    try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the request
-        log.debug("answerCallbackQuery failed: %s", exc)
+    tap = keyboards.Tap(query)
     parts = render.unpack(query.data)
     action = parts[1] if len(parts) > 1 else ""
     lang = await _lang(turn)
     if action == "w":
+        await tap.answer()
         key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
         await turn.send([_confirm(turn, lang, key, "w")])
         return
-    message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    message = tap.message
+    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        return
+    await tap.answer()
+    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if action == "k":
         await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
         return

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Bot, Message, Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import interview as engine
 from bot.services import Services, services_of
-from handlers import render
+from handlers import keyboards, render
 from handlers.conversation import Turn, language_of, step
 from storage import reminders as store
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
@@ -131,22 +131,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     turn = Turn(services=services, update=update, bot=context.bot)
     query = update.callback_query
     assert query is not None
-    try:
-        await query.answer()
-    except Exception as exc:  # an expired query id must not stop the request
-        log.debug("answerCallbackQuery failed: %s", exc)
+    tap = keyboards.Tap(query)
     parts = render.unpack(query.data)
     action = parts[1] if len(parts) > 1 else ""
     interview_id = parts[2] if len(parts) > 2 else ""
     store_ = InterviewStore(services.db)
     respondent = await store_.respondent(turn.user.id)
     if respondent is None or respondent.id is None:
+        await tap.answer()
         await turn.send([render.language_prompt(turn.q, None)])
         return
     lang = language_of(turn.q, respondent)
-    message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    message = tap.message
+    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        return
+    await tap.answer()
+    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if action == "s":
         await store.opt_out(services.db, respondent.id)
         await turn.send([render.simple(turn.ui(lang, "reminder.stopped"))])

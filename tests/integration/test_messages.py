@@ -371,3 +371,34 @@ async def test_double_taps_on_prompts_and_an_older_quote_prompt(database_url):
         assert chat.last_reply.text.startswith(q.ui("en", "consent.credit.saved", credit=CREDIT))
         assert asked.message_id not in live(chat)  # answered: its button is gone
         clean(emulator)
+
+
+async def test_double_taps_on_reminder_and_delete_prompts_change_nothing(database_url):
+    """A prompt's buttons go on its first tap; the second tap of a double tap (Telegram
+    delivers it with the message as it was) gets "already noted" and nothing else: no second
+    reply, and no edit that would change nothing ("message is not modified")."""
+    from handlers.reminders import send_due_reminders
+
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        q = bot.services.questionnaire
+        chat = emulator.chat(12020)
+        await consent(chat, "English")
+        await answer_current(chat, bot.services)
+        clock.advance(49 * 3600)
+        assert await send_due_reminders(bot.services) == 1
+        for label in ("reminder.continue", "delete.no", "delete.yes"):
+            if label.startswith("delete"):
+                await chat.send("/delete")
+            prompt = chat.snapshot(chat.last_reply.message_id)
+            await chat.tap(q.ui("en", label))
+            assert prompt["message_id"] not in live(chat), label  # answered: no buttons
+            transcript = chat.transcript
+            await chat.tap_snapshot(prompt, q.ui("en", label))  # the double tap
+            assert chat.answered_callbacks[-1].get("text") == q.ui("en", "choice.kept"), label
+            assert chat.transcript == transcript, label
+        assert chat.last_reply.text == q.ui("en", "delete.done")
+        clean(emulator)
