@@ -193,18 +193,21 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An edited message that carried a free-text answer updates the stored answer."""
+    """An edited message that carried a free-text answer updates the stored answer. Any other
+    edit (a command, a message that is no answer) changes nothing, and says so."""
     turn = _turn(update, context)
     message = update.edited_message
     if message is None or message.text is None:
         return
     respondent, interview = await _known(turn)
-    if respondent is None or interview is None or interview.status == "withdrawn":
-        return
-    answer = await InterviewStore(turn.services.db).answer_for_message(
-        interview.id, message.message_id
-    )
-    if answer is None:
+    answer = None
+    if respondent is not None and interview is not None and interview.status != "withdrawn":
+        answer = await InterviewStore(turn.services.db).answer_for_message(
+            interview.id, message.message_id
+        )
+    if respondent is None or interview is None or answer is None:
+        lang = language_of(turn.q, respondent) if respondent else _guess(turn)
+        await turn.send([render.simple(turn.ui(lang, "edited.ignored"))])
         return
     await step(
         turn,
