@@ -27,9 +27,10 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
 from handlers import render
-from storage.interviews import ACTIVE_STATUSES
+from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
 if TYPE_CHECKING:
+    from bot.services import Services
     from handlers.conversation import Turn
     from storage.models import Interview
 
@@ -82,6 +83,30 @@ def stale(interview: Interview | None, parts: Sequence[str]) -> bool:
     if kind in REVIEW or (kind == "d" and not key):
         return state.status != "reviewing"
     return False
+
+
+async def arrival_notice(services: Services, query: CallbackQuery) -> str | None:
+    """What a tap's handler would answer it with, read before the handler runs: "that question
+    has moved on" for a tap on a question the respondent has left (`stale`, as `on_button`
+    decides it), None for any other tap. bot/telegram.py answers a tap with this on arrival
+    when its handler is late and nothing of the person's is ahead of it, so a stale tap's
+    note is not lost under load. The state read here is the one the handler decides on
+    because `on_button` answers every tap of these kinds BEFORE it changes anything: keep
+    that order (an answer after a change could be read here as "moved on")."""
+    from handlers.conversation import language_of
+
+    parts = render.unpack(query.data or "")
+    kind = parts[0] if parts else ""
+    if kind not in KEYED and kind not in REVIEW and kind != "v":
+        return None
+    store = InterviewStore(services.db)
+    respondent, interview = await store.respondent_and_interview(query.from_user.id)
+    if respondent is None or respondent.id is None or not stale(interview, parts):
+        return None
+    if interview is not None and interview.status == "completed":
+        return None  # its handler answers with a message instead (the thank-you)
+    q = services.questionnaire
+    return q.ui(language_of(q, respondent), "stale.tap")
 
 
 #: how many removals a process remembers (see `_removed`)

@@ -556,3 +556,86 @@ async def test_twice_delivered_under_a_fifth_of_faults_nothing_is_refused(
         assert emulator.violations == []
         assert emulator.refused == []
     assert {"tap:a", "tap:S", "text"} <= set(twice.kinds)
+
+
+async def test_a_stale_taps_note_reaches_the_respondent_when_its_handler_is_late(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load a tap's handler can be later than the answer on arrival (bot/telegram.py).
+    A tap on a question the respondent has left still gets "that question has moved on": the
+    arrival reads it before the handler does; a tap on the current question gets an empty
+    answer on arrival (never "moved on") and is then applied by its handler, once."""
+    from handlers import respondent as respondent_handlers
+
+    release = asyncio.Event()
+    original = respondent_handlers._on_tap
+
+    async def late_on_tap(turn: Any, tap: Any, parts: list[str]) -> None:
+        await release.wait()
+        await original(turn, tap, parts)
+
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url) as running,
+    ):
+        try:
+            await _late_taps(running, emulator, monkeypatch, late_on_tap, release)
+        finally:
+            release.set()  # the handler held back must end, or the bot cannot stop
+
+
+async def _late_taps(
+    running: RunningBot, emulator: Any, monkeypatch: pytest.MonkeyPatch, late: Any, release: Any
+) -> None:
+    from bot.sandbox.users import buttons_of
+    from handlers import keyboards, render
+    from handlers import respondent as respondent_handlers
+
+    q = running.services.questionnaire
+    person = Respondent(emulator.chat(9801), running.services)
+    await person.ensure_started()
+    chat = person.chat
+    asked = chat.snapshot(chat.messages[-1].message_id)
+    old = [
+        b.callback_data
+        for row in buttons_of(asked.get("reply_markup"))
+        for b in row
+        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+    ]
+    assert old, "the first question has buttons"
+    await person.answer(_state(await interview_of(running.services, 9801)))
+    interview = await interview_of(running.services, 9801)
+    assert interview is not None
+    assert keyboards.stale(interview, render.unpack(old[0]))
+    monkeypatch.setattr(respondent_handlers, "_on_tap", late)
+
+    transcript = chat.transcript
+    stale_id = await chat.tap_snapshot(asked, old[0], wait=False)
+    await _until(lambda: _answer_of(chat, stale_id), emulator, 10, "the stale tap's answer")
+    assert not release.is_set()
+    assert _answer_of(chat, stale_id).get("text") == q.ui("en", "stale.tap")
+
+    current = [
+        b.callback_data
+        for m in chat.messages
+        for row in m.buttons
+        for b in row
+        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+    ]
+    assert current, "the second question has a button (an answer, Skip or Back)"
+    live_id = await chat.tap(current[0], wait=False)
+    await _until(lambda: _answer_of(chat, live_id), emulator, 10, "the live tap's answer")
+    assert "text" not in _answer_of(chat, live_id)  # answered empty on arrival
+    release.set()
+    await running.idle()
+    assert chat.transcript[: len(transcript)] == transcript
+    after = await interview_of(running.services, 9801)
+    assert after is not None and after.version > interview.version, "the live tap applied"
+    answers = [c for c in emulator.calls if c.method == "answerCallbackQuery"]
+    assert all(c.status == 200 for c in answers)
+    assert emulator.violations == []
+    assert emulator.refused == []
+
+
+def _answer_of(chat: Any, query_id: str) -> dict[str, Any]:
+    return next((a for a in chat.answered_callbacks if a["callback_query_id"] == query_id), {})
