@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,7 +29,7 @@ from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import BOT_DATA_KEY, SERVICES, Services, services_of
 from bot.transport import RetryingRequest
-from handlers import outbox
+from handlers import keyboards, outbox
 from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
@@ -55,12 +55,19 @@ COMMANDS = (
 #: the query is answered (empty) for it, so the spinner stops
 #: (docs/adr/0004-one-reply-per-update.md)
 PRE_ANSWER_AFTER = 0.25
+#: how long the answer on arrival waits for its text (a stale tap's note, read then) or for a
+#: handler at work to answer with its own; after that it is answered empty
+ARRIVAL_TEXT_WITHIN = 0.5
+#: a tap whose handler is at work, or waits behind the person's earlier updates, is given this
+#: long past PRE_ANSWER_AFTER to answer with its own text
+HANDLER_GRACE = 0.35
 
 
 class CallbackAnswers:
     """answerCallbackQuery exactly once per query: by the handler if it answers within
-    `PRE_ANSWER_AFTER` of the tap's arrival (so its text is shown), otherwise empty, on time,
-    whatever the update is waiting for (its user's turn, a concurrency slot, the pacer).
+    `PRE_ANSWER_AFTER` of the tap's arrival (so its text is shown), otherwise on time, whatever
+    the update is waiting for (its user's turn, a concurrency slot, the pacer), with the text
+    `arrived` is given a way to find (a stale tap's "that question has moved on"), or empty.
 
     Telegram refuses a second answer; `take()` says who answers. Single event loop: no locks.
     """
@@ -69,6 +76,7 @@ class CallbackAnswers:
         self._answered: dict[str, None] = {}  # recent query ids, oldest first
         self._keep = keep
         self._tasks: set[asyncio.Task[None]] = set()
+        self._waiters: dict[str, asyncio.Event] = {}  # query id -> set when it is answered
         self.early = 0  # answered on arrival's behalf (the handler was late)
 
     def take(self, query_id: str) -> bool:
@@ -76,24 +84,54 @@ class CallbackAnswers:
         if query_id in self._answered:
             return False
         self._answered[query_id] = None
+        waiter = self._waiters.pop(query_id, None)
+        if waiter is not None:
+            waiter.set()
         if len(self._answered) > self._keep:
             del self._answered[next(iter(self._answered))]
         return True
 
-    def arrived(self, bot: Any, query_id: str) -> None:
+    def arrived(
+        self,
+        bot: Any,
+        query_id: str,
+        text: Callable[[], Awaitable[str | None]] | None = None,
+    ) -> None:
+        """A tap came in: answer it `PRE_ANSWER_AFTER` from now unless its handler has; `text`
+        (asked then, bounded by ARRIVAL_TEXT_WITHIN) gives the answer's text, if any."""
         if query_id in self._answered:  # a redelivery in this process: answered already
             return
-        task = asyncio.create_task(self._answer_later(bot, query_id))
+        task = asyncio.create_task(self._answer_later(bot, query_id, text))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _answer_later(self, bot: Any, query_id: str) -> None:
+    async def answered(self, query_id: str, within: float) -> None:
+        """Wait until the query is answered, at most `within` seconds."""
+        if query_id in self._answered:
+            return
+        waiter = self._waiters.setdefault(query_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(waiter.wait(), within)
+        except TimeoutError:
+            self._waiters.pop(query_id, None)
+
+    async def _answer_later(
+        self, bot: Any, query_id: str, text: Callable[[], Awaitable[str | None]] | None
+    ) -> None:
         await asyncio.sleep(PRE_ANSWER_AFTER)
+        if query_id in self._answered:
+            return
+        shown = None
+        if text is not None:
+            try:
+                shown = await asyncio.wait_for(text(), ARRIVAL_TEXT_WITHIN)
+            except Exception as exc:  # slow or failing: the spinner stops all the same
+                log.debug("no text for the answer on arrival: %r", exc)
         if not self.take(query_id):
             return
         self.early += 1
         try:
-            await ExtBot.answer_callback_query(bot, query_id)
+            await ExtBot.answer_callback_query(bot, query_id, text=shown)
         except TelegramError as exc:  # expired (a redelivery after a restart): harmless
             log.debug("answerCallbackQuery on arrival failed: %s", exc)
 
@@ -138,6 +176,8 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        #: each user's updates in arrival order, until handled
+        self._arrived: dict[int, list[int]] = {}
         self.answers = CallbackAnswers()
         self.bot: Any = None
         self.services: Services | None = None
@@ -147,10 +187,43 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         self.redeliver: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(update, Update) and update.callback_query is not None and self.bot:
-            self.answers.arrived(self.bot, update.callback_query.id)
-        async with self._slots:
-            await self._in_turn(update, coroutine)
+        if not isinstance(update, Update):
+            async with self._slots:
+                await self._in_turn(update, coroutine)
+            return
+        key, update_id = _user_key(update), update.update_id
+        self._arrived.setdefault(key, []).append(update_id)
+        try:
+            if update.callback_query is not None and self.bot:
+                self.answers.arrived(
+                    self.bot, update.callback_query.id, lambda: self._arrival_text(update, key)
+                )
+            async with self._slots:
+                await self._in_turn(update, coroutine)
+        finally:
+            queue = self._arrived.get(key, [])
+            if update_id in queue:
+                queue.remove(update_id)
+            if not queue:
+                self._arrived.pop(key, None)
+
+    async def _arrival_text(self, update: Update, key: int) -> str | None:
+        """The text of a late handler's tap, answered on arrival.
+
+        A tap with nothing of its person's ahead of it finds the interview as it is now: a
+        tap handler answers before it changes anything (handlers.keyboards.arrival_notice),
+        so while the query is unanswered the state read here is the one its handler decides
+        on, and a tap on a question left behind gets its "that question has moved on" here.
+        (Answered meanwhile: `take` fails and this text is not used.) A tap behind earlier
+        updates of its person, which may move the interview on, gives its handler a moment
+        to answer with its own text, then is answered empty."""
+        query = update.callback_query
+        assert query is not None
+        queue = self._arrived.get(key)
+        if self.services is not None and queue and queue[0] == update.update_id:
+            return await keyboards.arrival_notice(self.services, query)
+        await self.answers.answered(query.id, HANDLER_GRACE)
+        return None
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _user_key(update)

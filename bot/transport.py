@@ -8,7 +8,11 @@ lets the caller decide (the conversation marks the interview to re-ask its quest
 waits as long as Telegram asks; 4xx answers are final and never retried.
 
 A timeout after the request was sent may mean Telegram did deliver the message: retrying can
-then show a question twice, which we prefer to showing it not at all.
+then show a question twice, which we prefer to showing it not at all. Not so for a callback
+query's answer (`AT_MOST_ONCE`): Telegram refuses a second answer to one query, and an answer
+is only a spinner stopping, so after a timeout or a lost connection (the request may have
+arrived) it is not sent again; it is retried only when it surely did not arrive (a 5xx answer,
+or no connection made).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
+import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
 
 from bot import metrics
@@ -51,6 +56,11 @@ OPTIONAL_COOL_OFF = 600.0
 #: the last Bot API answer in this task (one update): (method, HTTP status). A caller whose
 #: request raised can tell "refused" from "done, but the answer could not be read".
 _LAST_ANSWER: ContextVar[tuple[str, int] | None] = ContextVar("bot_api_last", default=None)
+
+
+#: methods sent at most once: after a timeout or a dropped connection (it may have arrived)
+#: they are not retried, because a second one would be refused ("query is too old")
+AT_MOST_ONCE = frozenset({"answerCallbackQuery"})
 
 
 #: what the person sees: a 200 to one of these means this update has had a reply
@@ -141,13 +151,10 @@ class RetryingRequest(AiohttpRequest):
         for attempt in range(1, self.attempts + 1):
             try:
                 code, payload = await super().do_request(url, method, *args, **kwargs)
-            except TimedOut:
-                reason = "timeout"
-                if attempt == self.attempts:
-                    raise
-            except NetworkError:
-                reason = "network"
-                if attempt == self.attempts:
+            except NetworkError as exc:  # TimedOut too
+                reason = "timeout" if isinstance(exc, TimedOut) else "network"
+                at_most_once = endpoint in AT_MOST_ONCE and _may_have_arrived(exc)
+                if attempt == self.attempts or at_most_once:
                     raise
             else:
                 if code < 500 or attempt == self.attempts:
@@ -167,3 +174,11 @@ class RetryingRequest(AiohttpRequest):
             await asyncio.sleep(wait)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _may_have_arrived(exc: NetworkError) -> bool:
+    """Whether a failed request may have reached the server: anything but a connection that
+    was never made (refused, unresolvable, timed out connecting) may have been sent, then lost
+    its answer."""
+    cause = exc.__cause__
+    return not isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))

@@ -84,6 +84,6 @@ async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
         await turn.send([render.simple(turn.ui(lang, "consent.quote.recorded"))])
         return
     message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    if isinstance(message, Message):  # one tap: the buttons go, the text stays
+        await keyboards.answered(turn, message)
     await turn.send([await ask(turn, lang, respondent.id, interview.credit)])

@@ -20,17 +20,18 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage
+from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
 from handlers import callbacks, render
 from handlers.callbacks import Data
-from handlers.turn import Tap, Turn
-from storage.interviews import ACTIVE_STATUSES
+from handlers.turn import Tap, Turn, language_of
+from storage.interviews import ACTIVE_STATUSES, InterviewStore
 
 if TYPE_CHECKING:
+    from bot.services import Services
     from storage.models import Interview
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,27 @@ def stale(interview: Interview | None, data: Data | None) -> bool:
     if kind in callbacks.REVIEW or (kind is callbacks.DONE and not key):
         return state.status != "reviewing"
     return False
+
+
+async def arrival_notice(services: Services, query: CallbackQuery) -> str | None:
+    """What a tap's handler would answer it with, read before the handler runs: "that question
+    has moved on" for a tap on a question the respondent has left (`stale`, as `on_button`
+    decides it), None for any other tap. bot/telegram.py answers a tap with this on arrival
+    when its handler is late and nothing of the person's is ahead of it, so a stale tap's
+    note is not lost under load. The state read here is the one the handler decides on
+    because `on_button` answers every tap of these kinds BEFORE it changes anything: keep
+    that order (an answer after a change could be read here as "moved on")."""
+    data = callbacks.parse(query.data)
+    if data is None or (data.kind not in callbacks.QUESTION and data.kind not in callbacks.REVIEW):
+        return None
+    store = InterviewStore(services.db)
+    respondent, interview = await store.respondent_and_interview(query.from_user.id)
+    if respondent is None or respondent.id is None or not stale(interview, data):
+        return None
+    if interview is not None and interview.status == "completed":
+        return None  # its handler answers with a message instead (the thank-you)
+    q = services.questionnaire
+    return q.ui(language_of(q, respondent), "stale.tap")
 
 
 #: how many removals a process remembers (see `_removed`)
@@ -94,6 +116,13 @@ async def drop(turn: Turn, message_id: int) -> bool:
     while len(removed) > _REMEMBER:
         removed.popitem(last=False)
     return True
+
+
+def already_answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> bool:
+    """Whether this process removed the tapped message's buttons already: the second tap of a
+    double tap (or a redelivered tap) arrives with the message as it was, buttons and all, and
+    freezing it again would be "message is not modified"."""
+    return message is not None and (turn.chat_id, message.message_id) in _removed(turn)
 
 
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 
@@ -281,16 +281,18 @@ def _confirm(turn: Turn, lang: str, key: str, why: str) -> render.Outgoing:
 
 async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
     """The WITHDRAW, ERASE and KEEP buttons: withdraw (ask first), erase, keep."""
-    await tap.answer()
-    query = tap.query
     lang = await _lang(turn)
     if data.kind is callbacks.WITHDRAW:
+        await tap.answer()
         key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
         await turn.send([_confirm(turn, lang, key, "withdraw")])
         return
-    message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    message = tap.message
+    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        return
+    await tap.answer()
+    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if data.kind is callbacks.KEEP:
         await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
         return

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import interview as engine
 from bot.services import Services
-from handlers import callbacks, credit, render
+from handlers import callbacks, credit, keyboards, render
 from handlers.callbacks import Data
 from handlers.conversation import step
 from handlers.turn import Tap, Turn, language_of
@@ -128,18 +128,20 @@ async def expire_idle_interviews(services: Services) -> int:
 
 async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
     """The reminder's buttons: carry on, remind me later, no more reminders."""
-    await tap.answer()
     services = turn.services
-    query = tap.query
     store_ = InterviewStore(services.db)
     respondent = await store_.respondent(turn.user.id)
     if respondent is None or respondent.id is None:
+        await tap.answer()
         await turn.send([render.language_prompt(turn.q, None)])
         return
     lang = language_of(turn.q, respondent)
-    message = query.message
-    if isinstance(message, Message) and message.text:  # one tap: drop the buttons
-        await turn.edit(message, render.esc(message.text))
+    message = tap.message
+    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        return
+    await tap.answer()
+    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if data.kind is callbacks.STOP:
         await store.opt_out(services.db, respondent.id)
         await turn.send([render.simple(turn.ui(lang, "reminder.stopped"))])

@@ -186,18 +186,20 @@ async def on_text(update: Update, context: Context) -> None:
 
 
 async def on_edited(update: Update, context: Context) -> None:
-    """An edited message that carried a free-text answer updates the stored answer."""
+    """An edited message that carried a free-text answer updates the stored answer. Any other
+    edit (a command, a message that is no answer) changes nothing, and says so."""
     turn = turn_of(update, context)
     message = update.edited_message
     if message is None or message.text is None:
         return
     respondent, interview = await _known(turn)
-    if respondent is None or interview is None or interview.status == "withdrawn":
-        return
-    answer = await InterviewStore(turn.services.db).answer_for_message(
-        interview.id, message.message_id
-    )
-    if answer is None:
+    answer = None
+    if respondent is not None and interview is not None and interview.status != "withdrawn":
+        answer = await InterviewStore(turn.services.db).answer_for_message(
+            interview.id, message.message_id
+        )
+    if respondent is None or interview is None or answer is None:
+        await turn.send([render.simple(turn.ui(turn.language(respondent), "edited.ignored"))])
         return
     await step(
         turn,

@@ -29,7 +29,15 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.faults import DROP, GARBLED, TIMEOUT, TIMEOUT_AFTER, FaultInjector
+from bot.sandbox.faults import (
+    DROP,
+    DROP_AFTER,
+    GARBLED,
+    TIMEOUT,
+    TIMEOUT_AFTER,
+    Fault,
+    FaultInjector,
+)
 from bot.sandbox.flood import FloodControl
 from bot.sandbox.spec import SpecChecker, UploadedFile, Violation
 from bot.sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain
@@ -477,7 +485,7 @@ class BotApiEmulator:
         chat_id: int | str | None,
     ) -> web.StreamResponse | None:
         fault = self.faults.take(method, chat_id)
-        if fault is not None and fault.kind not in (TIMEOUT_AFTER, GARBLED):
+        if fault is not None and fault.kind not in (TIMEOUT_AFTER, GARBLED, DROP_AFTER):
             return await self._apply_fault(request, fault)
         try:
             if method in self.missing:
@@ -504,6 +512,8 @@ class BotApiEmulator:
             return _error(exc)
         if fault is not None and fault.kind == GARBLED:  # done, but the answer is unreadable
             return web.Response(status=200, text="<html>502 Bad Gateway</html>")
+        if fault is not None and fault.kind == DROP_AFTER:  # done, but the connection is lost
+            return await self._apply_fault(request, Fault(DROP))
         if fault is not None:
             await asyncio.sleep(self.faults.timeout_seconds)
         return web.json_response({"ok": True, "result": result})

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 TIMEOUT = "timeout"  # hang longer than the client's read timeout; the request has no effect
 TIMEOUT_AFTER = "timeout_after"  # perform the request, then hang (a delivered-but-timed-out send)
 DROP = "drop"  # close the connection without any response
+DROP_AFTER = "drop_after"  # perform the request, then close the connection without answering
 GARBLED = "garbled"  # perform the request, then answer 200 with a body that is not JSON
 
 
@@ -20,7 +21,7 @@ GARBLED = "garbled"  # perform the request, then answer 200 with a body that is 
 class Fault:
     """What to do instead of (or after) answering one request."""
 
-    kind: str  # an HTTP status as text, or TIMEOUT / TIMEOUT_AFTER / DROP
+    kind: str  # an HTTP status as text, or TIMEOUT / TIMEOUT_AFTER / DROP / DROP_AFTER
     retry_after: int | None = None
     description: str | None = None
 
@@ -35,6 +36,7 @@ class _Rule:
     fault: Fault
     times: int | None  # None = forever
     chat_id: int | str | None = None  # None = any chat
+    share: float = 1.0  # the share of matching calls it fails (drawn from the seeded random)
 
 
 @dataclass
@@ -59,13 +61,15 @@ class FaultInjector:
         description: str | None = None,
         times: int | None = 1,
         chat_id: int | str | None = None,
+        share: float = 1.0,
     ) -> None:
         """Fail the next ``times`` calls of ``method`` (None: any), to ``chat_id`` (None: any
-        chat), with a status or kind."""
+        chat), with a status or kind; with ``share`` < 1, only that share of them (at random,
+        seeded by ``rate``), before ``rate``'s own faults are considered."""
         chosen = kind or str(status or 500)
         if retry_after is not None and chosen == "500":
             chosen = "429"
-        rule = _Rule(method, Fault(chosen, retry_after, description), times, chat_id)
+        rule = _Rule(method, Fault(chosen, retry_after, description), times, chat_id, share)
         self.rules.append(rule)
 
     def rate(
@@ -90,6 +94,8 @@ class FaultInjector:
         """The fault to apply to this call, consuming one use of a matching rule."""
         for rule in self.rules:
             if rule.method in (None, method) and rule.chat_id in (None, chat_id):
+                if rule.share < 1.0 and self._random.random() >= rule.share:
+                    continue
                 if rule.times is not None:
                     rule.times -= 1
                     if rule.times <= 0:

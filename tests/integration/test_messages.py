@@ -371,3 +371,72 @@ async def test_double_taps_on_prompts_and_an_older_quote_prompt(database_url):
         assert chat.last_reply.text.startswith(q.ui("en", "consent.credit.saved", credit=CREDIT))
         assert asked.message_id not in live(chat)  # answered: its button is gone
         clean(emulator)
+
+
+async def test_double_taps_on_reminder_and_delete_prompts_change_nothing(database_url):
+    """A prompt's buttons go on its first tap; the second tap of a double tap (Telegram
+    delivers it with the message as it was) gets "already noted" and nothing else: no second
+    reply, and no edit that would change nothing ("message is not modified")."""
+    from handlers.reminders import send_due_reminders
+
+    clock = Clock()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, clock=clock) as bot,
+    ):
+        q = bot.services.questionnaire
+        chat = emulator.chat(12020)
+        await consent(chat, "English")
+        await answer_current(chat, bot.services)
+        clock.advance(49 * 3600)
+        assert await send_due_reminders(bot.services) == 1
+        for label in ("reminder.continue", "delete.no", "delete.yes"):
+            if label.startswith("delete"):
+                await chat.send("/delete")
+            prompt = chat.snapshot(chat.last_reply.message_id)
+            await chat.tap(q.ui("en", label))
+            assert prompt["message_id"] not in live(chat), label  # answered: no buttons
+            transcript = chat.transcript
+            await chat.tap_snapshot(prompt, q.ui("en", label))  # the double tap
+            assert chat.answered_callbacks[-1].get("text") == q.ui("en", "choice.kept"), label
+            assert chat.transcript == transcript, label
+        assert chat.last_reply.text == q.ui("en", "delete.done")
+        clean(emulator)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_an_edit_that_is_no_answer_gets_a_short_note_and_changes_nothing(database_url, lang):
+    """Editing a command, or a message that answered no question (here the name to credit),
+    gets one short note in the respondent's language; the interview is as it was. Before
+    consent too, in the language the phone suggests."""
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        q = bot.services.questionnaire
+        store = InterviewStore(bot.services.db)
+        chat = emulator.chat(12030 + len(lang), language_code=lang)
+        await chat.send("/start")
+        await chat.edit(_last_user_message(emulator, chat), "/help")
+        assert chat.last_reply.text == q.ui(lang, "edited.ignored")
+        assert await store.respondent(chat.user_id) is None  # nothing stored before consent
+
+        await consent(chat, LANGUAGES[lang])  # its last message: the name to credit
+        credit_message = _last_user_message(emulator, chat)
+        await chat.send("/help")
+        command = _last_user_message(emulator, chat)
+        _, before = await store.respondent_and_interview(chat.user_id)
+        assert before is not None
+        for message_id, text in ((command, "/review"), (credit_message, "Someone else")):
+            shown = len(chat.messages)
+            await chat.edit(message_id, text)
+            assert [m.text for m in chat.messages[shown:]] == [q.ui(lang, "edited.ignored")]
+        _, after = await store.respondent_and_interview(chat.user_id)
+        assert after is not None
+        assert (after.state, after.credit, after.version) == (
+            before.state,
+            before.credit,
+            before.version,
+        )
+        clean(emulator)
+
+
+def _last_user_message(emulator: BotApiEmulator, chat: Chat) -> int:
+    return [m for m in emulator.stored_messages(chat.user_id) if not m.from_bot][-1].message_id

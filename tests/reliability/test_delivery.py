@@ -22,7 +22,7 @@ import bot.telegram
 from bot import jobs, metrics, transport
 from bot.interview import State
 from bot.ratelimit import FloodPacer
-from bot.sandbox.faults import DROP, TIMEOUT
+from bot.sandbox.faults import DROP, DROP_AFTER, TIMEOUT
 from bot.services import JobSpec
 from handlers import outbox
 from storage import outbox as outbox_store
@@ -506,3 +506,136 @@ async def test_a_question_the_outbox_delivers_carries_the_live_keyboard(
         assert [m.message_id for m in person.chat.messages if m.buttons] == [last.message_id]
         assert not interview.stale_keyboards
         assert emulator.violations == []
+
+
+@pytest.mark.slow
+async def test_twice_delivered_under_a_fifth_of_faults_nothing_is_refused(
+    database_url: str, fast_outbox: None
+) -> None:
+    """Issue 12's "done when": a fifth of the bot's calls fail (429, 5xx, timeouts, dropped
+    connections; a fifth of callback answers arrive and then lose their connection), and every
+    update is delivered twice. The emulator refuses nothing (no second answer to a query, no
+    edit that changes nothing), no bot message repeats the one before it, and the finished
+    chat has no live buttons."""
+    async with (
+        running_emulator(fault_timeout=1.0) as emulator,
+        running_bot(emulator, database_url, webhook=True, pacing=True, jobs=True) as running,
+    ):
+        twice = TwiceDelivered(running)
+        people = [
+            Patient(emulator.chat(9700 + n), running.services, deliver=twice.deliver)
+            for n in range(2)
+        ]
+        for person in people:
+            await person.ensure_started()
+        emulator.faults.rate(
+            0.2,
+            ["429", "500", "502", TIMEOUT, DROP],
+            seed=20261206,
+            methods=[
+                "sendMessage",
+                "editMessageText",
+                "editMessageReplyMarkup",
+                "answerCallbackQuery",
+            ],
+        )
+        emulator.faults.inject("answerCallbackQuery", kind=DROP_AFTER, times=None, share=0.2)
+        await asyncio.gather(*(person.finish() for person in people))
+        db = running.services.db
+        await _until(lambda: _empty(db), emulator, 30, "the outbox to drain")
+        emulator.faults.clear()
+        assert {kind for _, kind in emulator.faults.injected} >= {"429", "500", DROP, DROP_AFTER}
+        for person in people:
+            interview = await interview_of(running.services, person.user_id)
+            assert interview is not None and interview.status == "completed"
+            assert check_stored(await answers_of(running.services, person.user_id), person) == []
+            texts = [m.text for m in person.chat.messages]
+            repeats = [a for a, b in itertools.pairwise(texts) if a == b]
+            assert repeats == [], repeats
+            assert [m.message_id for m in person.chat.messages if m.buttons] == []
+        assert emulator.violations == []
+        assert emulator.refused == []
+    assert {"tap:a", "tap:S", "text"} <= set(twice.kinds)
+
+
+async def test_a_stale_taps_note_reaches_the_respondent_when_its_handler_is_late(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load a tap's handler can be later than the answer on arrival (bot/telegram.py).
+    A tap on a question the respondent has left still gets "that question has moved on": the
+    arrival reads it before the handler does; a tap on the current question gets an empty
+    answer on arrival (never "moved on") and is then applied by its handler, once."""
+    from handlers import respondent as respondent_handlers
+
+    release = asyncio.Event()
+    original = respondent_handlers._on_tap
+
+    async def late_on_tap(turn: Any, tap: Any, parts: list[str]) -> None:
+        await release.wait()
+        await original(turn, tap, parts)
+
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url) as running,
+    ):
+        try:
+            await _late_taps(running, emulator, monkeypatch, late_on_tap, release)
+        finally:
+            release.set()  # the handler held back must end, or the bot cannot stop
+
+
+async def _late_taps(
+    running: RunningBot, emulator: Any, monkeypatch: pytest.MonkeyPatch, late: Any, release: Any
+) -> None:
+    from bot.sandbox.users import buttons_of
+    from handlers import keyboards, render
+    from handlers import respondent as respondent_handlers
+
+    q = running.services.questionnaire
+    person = Respondent(emulator.chat(9801), running.services)
+    await person.ensure_started()
+    chat = person.chat
+    asked = chat.snapshot(chat.messages[-1].message_id)
+    old = [
+        b.callback_data
+        for row in buttons_of(asked.get("reply_markup"))
+        for b in row
+        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+    ]
+    assert old, "the first question has buttons"
+    await person.answer(_state(await interview_of(running.services, 9801)))
+    interview = await interview_of(running.services, 9801)
+    assert interview is not None
+    assert keyboards.stale(interview, render.unpack(old[0]))
+    monkeypatch.setattr(respondent_handlers, "_on_tap", late)
+
+    transcript = chat.transcript
+    stale_id = await chat.tap_snapshot(asked, old[0], wait=False)
+    await _until(lambda: _answer_of(chat, stale_id), emulator, 10, "the stale tap's answer")
+    assert not release.is_set()
+    assert _answer_of(chat, stale_id).get("text") == q.ui("en", "stale.tap")
+
+    current = [
+        b.callback_data
+        for m in chat.messages
+        for row in m.buttons
+        for b in row
+        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+    ]
+    assert current, "the second question has a button (an answer, Skip or Back)"
+    live_id = await chat.tap(current[0], wait=False)
+    await _until(lambda: _answer_of(chat, live_id), emulator, 10, "the live tap's answer")
+    assert "text" not in _answer_of(chat, live_id)  # answered empty on arrival
+    release.set()
+    await running.idle()
+    assert chat.transcript[: len(transcript)] == transcript
+    after = await interview_of(running.services, 9801)
+    assert after is not None and after.version > interview.version, "the live tap applied"
+    answers = [c for c in emulator.calls if c.method == "answerCallbackQuery"]
+    assert all(c.status == 200 for c in answers)
+    assert emulator.violations == []
+    assert emulator.refused == []
+
+
+def _answer_of(chat: Any, query_id: str) -> dict[str, Any]:
+    return next((a for a in chat.answered_callbacks if a["callback_query_id"] == query_id), {})
