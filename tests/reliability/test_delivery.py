@@ -568,11 +568,11 @@ async def test_a_stale_taps_note_reaches_the_respondent_when_its_handler_is_late
     from handlers import respondent as respondent_handlers
 
     release = asyncio.Event()
-    original = respondent_handlers._on_tap
+    original = respondent_handlers._on_question_tap
 
-    async def late_on_tap(turn: Any, tap: Any, parts: list[str]) -> None:
+    async def late_on_tap(turn: Any, tap: Any, data: Any) -> None:
         await release.wait()
-        await original(turn, tap, parts)
+        await original(turn, tap, data)
 
     async with (
         running_emulator() as emulator,
@@ -588,8 +588,12 @@ async def _late_taps(
     running: RunningBot, emulator: Any, monkeypatch: pytest.MonkeyPatch, late: Any, release: Any
 ) -> None:
     from bot.sandbox.users import buttons_of
-    from handlers import keyboards, render
+    from handlers import callbacks, keyboards
     from handlers import respondent as respondent_handlers
+
+    def question_button(data: str) -> bool:
+        parsed = callbacks.parse(data)
+        return parsed is not None and parsed.kind in callbacks.QUESTION
 
     q = running.services.questionnaire
     person = Respondent(emulator.chat(9801), running.services)
@@ -600,14 +604,14 @@ async def _late_taps(
         b.callback_data
         for row in buttons_of(asked.get("reply_markup"))
         for b in row
-        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+        if b.callback_data and question_button(b.callback_data)
     ]
     assert old, "the first question has buttons"
     await person.answer(_state(await interview_of(running.services, 9801)))
     interview = await interview_of(running.services, 9801)
     assert interview is not None
-    assert keyboards.stale(interview, render.unpack(old[0]))
-    monkeypatch.setattr(respondent_handlers, "_on_tap", late)
+    assert keyboards.stale(interview, callbacks.parse(old[0]))
+    monkeypatch.setattr(respondent_handlers, "_on_question_tap", late)
 
     transcript = chat.transcript
     stale_id = await chat.tap_snapshot(asked, old[0], wait=False)
@@ -620,7 +624,7 @@ async def _late_taps(
         for m in chat.messages
         for row in m.buttons
         for b in row
-        if b.callback_data and b.callback_data[0] in keyboards.KEYED
+        if b.callback_data and question_button(b.callback_data)
     ]
     assert current, "the second question has a button (an answer, Skip or Back)"
     live_id = await chat.tap(current[0], wait=False)
