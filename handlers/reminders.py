@@ -14,7 +14,6 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import interview as engine
@@ -74,13 +73,7 @@ async def _send(services: Services, bot: Bot, due: store.Due) -> bool:
     lang = language_of(q, respondent)
     message = reminder_message(services, lang, interview.id)
     try:
-        await bot.send_message(
-            chat_id=respondent.telegram_user_id,
-            text=message.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=message.markup(),
-            disable_web_page_preview=True,
-        )
+        await bot.send_message(chat_id=respondent.telegram_user_id, **message.fields())
     except Forbidden:
         await mark_unreachable(db, respondent.telegram_user_id)
         await store.finish(db, reminder.id, "unreachable")

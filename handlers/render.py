@@ -12,8 +12,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
 
 from bot.interview import (
     Ask,
@@ -52,6 +54,16 @@ class Outgoing:
             for i in range(0, len(row), ROW)
         ]
         return InlineKeyboardMarkup(rows)
+
+    def fields(self) -> dict[str, Any]:
+        """What sendMessage and editMessageText take for it: the HTML text, its buttons (or
+        none), and no link previews."""
+        return {
+            "text": self.text,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": self.markup(),
+            "disable_web_page_preview": True,
+        }
 
 
 def esc(text: str) -> str:

@@ -101,15 +101,7 @@ class Turn:
         pending = render.merged(messages)
         for n, message in enumerate(pending):
             try:
-                sent.append(
-                    await self.bot.send_message(
-                        chat_id=self.chat_id,
-                        text=message.text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=message.markup(),
-                        disable_web_page_preview=True,
-                    )
-                )
+                sent.append(await self.bot.send_message(chat_id=self.chat_id, **message.fields()))
             except Forbidden:
                 outbox.note(outbox.GONE)
                 await self.mark_unreachable()
@@ -171,12 +163,7 @@ class Turn:
             return False
         try:
             await self.bot.edit_message_text(
-                chat_id=self.chat_id,
-                message_id=message.message_id,
-                text=combined.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=combined.markup(),
-                disable_web_page_preview=True,
+                chat_id=self.chat_id, message_id=message.message_id, **combined.fields()
             )
         except Forbidden:
             await self.mark_unreachable()
