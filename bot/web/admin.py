@@ -67,7 +67,8 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             str(form.get("role", "viewer")),
         )
     except AccountError as exc:
-        return await staff(request, error=str(exc), status=400)
+        error = translator(request)(exc.key, **exc.params)
+        return await staff(request, error=error, status=400)
     raise web.HTTPSeeOther("/staff")
 
 
