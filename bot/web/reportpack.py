@@ -161,10 +161,10 @@ async def download(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
     lang = language_of(request)
-    view = QuestionnaireView(services.questionnaire, lang)
+    view = QuestionnaireView(services.questionnaire, lang, t)
     chosen = filtering.parse(request.query)
     figures = await _figures(request, view, t)
-    board, left_out = await themes.board(request, chosen, view, t)
+    board, left_out = await themes.board(request, chosen, view, t, for_pack=True)
     body = await asyncio.to_thread(build, t, figures, board, left_out, lang)
     response = await downloads._start(
         request, "application/zip", "report-pack.zip", "report_pack", chosen
