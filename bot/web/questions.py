@@ -201,25 +201,6 @@ class QuestionnaireView:
         except Exception:
             return key
 
-    def only_earlier_note(self, question_id: str, what: str) -> str:
-        """Say so when only earlier versions ask a question the view counts."""
-        versions = self.versions()
-        try:
-            if versions[0].has_question(question_id):
-                return ""
-            asked = [v.version for v in versions[1:] if v.has_question(question_id)]
-        except Exception:
-            return ""
-        if not asked:
-            return ""
-        return self._t(
-            "versions.only_earlier",
-            "{what} is asked only in questionnaire version {versions}; later interviews show as "
-            "“Not answered” (it can be found from the unit's name).",
-            what=what,
-            versions=", ".join(asked),
-        )
-
     def area_note(self) -> str:
         """How the areas × outcomes matrix reads across versions ("" with one version)."""
         versions = self.versions()

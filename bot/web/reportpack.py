@@ -106,9 +106,9 @@ async def _figures(request: web.Request, view: QuestionnaireView, t: Translate) 
     cells = await landscape_query.coverage(services.db, chosen)
     by_country: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
-    for country, level, n in cells:
+    for country, level, version, n in cells:
         by_country[view.choice_label("country", country) if country else "—"] += n
-        by_level[view.choice_label("level", level) if level else t("chart.not_answered")] += n
+        by_level[view.level(level, version or None, t("chart.not_answered"))] += n
     areas = view.areas()
     counts = await landscape_query.value_counts(
         services.db, chosen, [f"outcome@{a}" for a, _ in areas]

@@ -89,3 +89,23 @@ async def test_in_welsh(client: TestClient, db) -> None:
     themes = unescape(await (await client.get("/themes")).text())
     by_level = themes.split("Dyfyniadau fesul Lefel", 1)[1].split("</table>", 1)[0]
     assert ">Heb ei ofyn yn fersiwn 2026.2</th>" in by_level
+
+
+async def test_landscape_and_report_pack_count_not_asked_apart(client: TestClient, db) -> None:
+    import zipfile
+
+    from docx import Document
+
+    await _seed(db)
+    await login(client, "viewer")
+    page = unescape(await (await client.get("/landscape")).text())
+    table = page.split("Interviews by level of government</caption>")[1]
+    table = table.split("</table>", 1)[0]
+    assert f">{NOT_ASKED}</th>" in table and ">Not answered</th>" in table
+    assert "Only questionnaire version 2026.1 asks the level of government" in page
+    body = await (await client.get("/exports/report-pack.zip")).read()
+    docx = zipfile.ZipFile(io.BytesIO(body)).read("report.docx")
+    cells = [
+        [c.text for c in row.cells] for t in Document(io.BytesIO(docx)).tables for row in t.rows
+    ]
+    assert [NOT_ASKED, "1"] in cells and ["Not answered", "1"] in cells
