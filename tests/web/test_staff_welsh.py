@@ -19,7 +19,9 @@ from bot.mentions.scoring import score_text
 from bot.web import errors
 from bot.web.accounts import AccountError, check_account
 from storage import coding_repo, matrix_query
+from storage.media_repo import MediaStore
 from storage.mentions import Lead
+from storage.models import Media
 from tests.web.conftest import PASSWORD, csrf_of, login
 from tests.web.seed import add_interview, add_lead, typical
 
@@ -95,6 +97,28 @@ async def _seed(db) -> dict[str, str]:
         await coding_repo.add_quote(
             db, f"iv{n:05d}", "difference@platforms", -1, -1, "Platform story", [tag], "e", WHEN
         )
+    for kind, mime, transcript in (
+        ("voice", "audio/ogg", "Machine words"),
+        ("video_note", "video/mp4", None),
+        ("photo", "image/jpeg", None),
+        ("document", "application/pdf", None),
+    ):
+        await MediaStore(db).add(
+            Media(
+                interview_id="iv00001",
+                answer_key="biggest_success",
+                kind=kind,
+                mime_type=mime,
+                size=2048,
+                duration=42 if kind in ("voice", "video_note") else None,
+                sha256="0" * 64,
+                file_id=f"F{kind}",
+                file_unique_id=f"U{kind}",
+                path=f"iv00001/{kind}.bin",
+                transcript=transcript,
+                transcript_source="machine" if transcript else None,
+            )
+        )
     await matrix_query.save_cell(db, "iv00001", "q:mattered_most", "Crynodeb", "admin", WHEN)
     lead = await add_lead(db, 1, "Happy to help: GDS and service design in the UK? #govtech")
     async with db.transaction() as session:
@@ -147,6 +171,9 @@ async def test_every_staff_page_in_welsh_has_no_english(client: TestClient, db) 
         if leaks:
             problems[path] = leaks
     assert problems == {}
+    files = unescape(await (await client.get("/interviews/iv00001")).text())
+    assert "Neges lais" in files and "Trawsgrifiad peiriant" in files and "Cywiro'r" in files
+    assert 'alt="Llun a anfonwyd fel yr ateb i biggest_success"' in files
     lead = unescape(await (await client.get("/mentions/leads/" + ids["lead"])).text())
     assert "+2 yn enwi uned: 'GDS'" in lead and "-1 byr iawn (3 gair)" in lead
     flash = await client.get("/mentions/leads/" + ids["lead"] + "?message=not_sent&detail=cap")
