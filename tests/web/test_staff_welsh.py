@@ -153,6 +153,8 @@ async def test_every_staff_page_in_welsh_has_no_english(client: TestClient, db) 
         "/quotes",
         "/landscape",
         "/codebook",
+        "/codebook?notice=merged",
+        "/codebook?notice=imported&new=2&updated=1",
         "/mentions",
         "/mentions/leads/" + ids["lead"],
         "/mentions/leads/" + ids["lead"] + "?message=status_dismissed",
@@ -171,6 +173,12 @@ async def test_every_staff_page_in_welsh_has_no_english(client: TestClient, db) 
         if leaks:
             problems[path] = leaks
     assert problems == {}
+    audit = unescape(await (await client.get("/audit")).text())
+    assert "wedi gweld data personol" in audit and "view personal data" not in audit
+    imported = await client.get("/codebook?notice=imported&new=2&updated=1")
+    assert "Wedi mewnforio: 2 newydd, 1 wedi'u diweddaru" in unescape(await imported.text())
+    forged = await client.get("/codebook?notice=<b>Imported:+all</b>")
+    assert "Imported" not in shown_text(await forged.text())
     files = unescape(await (await client.get("/interviews/iv00001")).text())
     assert "Neges lais" in files and "Trawsgrifiad peiriant" in files and "Cywiro'r" in files
     assert 'alt="Llun a anfonwyd fel yr ateb i biggest_success"' in files
