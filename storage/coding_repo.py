@@ -181,6 +181,16 @@ async def delete_quote(db: Database, quote_id: int) -> Quote | None:
         return quote
 
 
+async def set_in_pack(db: Database, quote_id: int, in_pack: bool) -> Quote | None:
+    """Choose whether a quote goes into the report pack; None when there is no such quote."""
+    async with db.transaction() as session:
+        quote = await session.get(Quote, quote_id)
+        if quote is None:
+            return None
+        quote.in_pack = in_pack
+        return quote
+
+
 async def quotes_of(db: Database, interview_id: str) -> list[tuple[Quote, list[Tag]]]:
     async with db.reading() as session:
         quotes = (

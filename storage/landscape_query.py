@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -16,14 +16,17 @@ from storage.review_query import Filters, conditions, json_text
 from storage.staff import Quote, QuoteTag, Tag
 
 
-async def coverage(db: Database, filters: Filters) -> list[tuple[str, str, int]]:
-    """(country, level, interviews) for interviews that answered the country question."""
+async def coverage(db: Database, filters: Filters) -> list[tuple[str, str, str, int]]:
+    """(country, level, version, interviews) for interviews that answered the country
+    question; `version` is the questionnaire version of those with no level answer ("" for
+    the others), so a view can tell "not answered" from "not asked in that version"."""
     country = aliased(Answer)
     level = aliased(Answer)
     country_text = json_text(col(country.value), db.backend)
     level_text = func.coalesce(json_text(col(level.value), db.backend), "")
+    version = case((col(level.id).is_(None), col(Interview.questionnaire_version)), else_="")
     query = (
-        select(country_text, level_text, func.count())
+        select(country_text, level_text, version, func.count())
         .select_from(Interview)
         .join(
             country,
@@ -33,10 +36,14 @@ async def coverage(db: Database, filters: Filters) -> list[tuple[str, str, int]]
             level, and_(col(level.interview_id) == col(Interview.id), col(level.key) == "level")
         )
         .where(and_(True, *conditions(filters, db.backend)))
-        .group_by(country_text, level_text)
+        .group_by(country_text, level_text, version)
     )
     async with db.reading() as session:
-        return [(str(c), str(lv), int(n)) for c, lv, n in await session.execute(query) if c]
+        return [
+            (str(c), str(lv), str(v or ""), int(n))
+            for c, lv, v, n in await session.execute(query)
+            if c
+        ]
 
 
 async def value_counts(

@@ -124,6 +124,7 @@ class Quote(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    in_pack: bool = Field(default=True)  # staff's choice: in the report pack (consent permitting)
 
 
 class QuoteTag(SQLModel, table=True):

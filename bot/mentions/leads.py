@@ -187,12 +187,29 @@ async def contributions(
 # ------------------------------------------------------------------ invitations
 
 
+#: why an invitation was refused, by code (staff pages word each as `lead.invite_error.<code>`)
+INVITE_ERRORS = {
+    "empty": "the invitation is empty",
+    "too_long": "the invitation is {length} characters (max 280)",
+    "no_lead": "no such lead",
+    "already": "this lead was already invited",
+    "dismissed": "lead dismissed",
+    "auto_off": "automatic replies are off",
+    "cap": "daily cap of automatic replies reached",
+}
+
+
 @dataclass
 class InviteResult:
     ok: bool
     dry_run: bool = False
     reply_tweet_id: str | None = None
     error: str | None = None
+    code: str = ""  # a key of INVITE_ERRORS; "" for X's own error (in `error`)
+
+
+def _refused(code: str, **params: object) -> InviteResult:
+    return InviteResult(False, error=INVITE_ERRORS[code].format(**params), code=code)
 
 
 async def invite(
@@ -208,23 +225,23 @@ async def invite(
     settings, db = services.settings, services.db
     text = text.strip()
     if not text:
-        return InviteResult(False, error="the invitation is empty")
+        return _refused("empty")
     if x_length(text) > TWEET_LIMIT:
-        return InviteResult(False, error=f"the invitation is {x_length(text)} characters (max 280)")
+        return _refused("too_long", length=x_length(text))
     async with _invite_lock:
         lead = await get_lead(db, lead_id)
         if lead is None:
-            return InviteResult(False, error="no such lead")
+            return _refused("no_lead")
         if lead.invitation_tweet_id:
-            return InviteResult(False, error="this lead was already invited")
+            return _refused("already")
         if lead.status == "dismissed" and automatic:
-            return InviteResult(False, error="lead dismissed")
+            return _refused("dismissed")
         now = services.clock()
         if automatic:
             if not settings.x_auto_reply:
-                return InviteResult(False, error="automatic replies are off")
+                return _refused("auto_off")
             if await lead_repo.automatic_replies_on(db, now) >= settings.x_auto_reply_daily_cap:
-                return InviteResult(False, error="daily cap of automatic replies reached")
+                return _refused("cap")
         record = XReply(
             lead_id=lead_id,
             in_reply_to_tweet_id=lead.tweet_id,

@@ -216,6 +216,53 @@ def _quoted(items: Iterable[str], limit: int = 3) -> str:
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
+#: each rule's reason as stored (English), by the staff catalogue key that words it in the
+#: reader's language (`lead.reason.<key>`); `reason_parts` reads a stored reason back
+REASONS = {
+    "vocabulary": "+3 digital government vocabulary: {found}",
+    "unit": "+2 names a unit: {found}",
+    "country": "+2 names a country: {found}",
+    "offer": "+2 offers to help / asks a question: {found}",
+    "question": "+2 offers to help / asks a question: a question",
+    "bio": "+1 author's bio mentions digital government: {found}",
+    "spam": "-3 looks like spam/noise: {found}",
+    "noise": "-3 looks like spam/noise: {hashtags} hashtags, {mentions} mentions",
+    "short": "-1 very short ({words} words)",
+}
+_MORE = re.compile(r"^(?P<items>.*) \(\+(?P<more>\d+) more\)$")
+
+
+def _reason_pattern(template: str) -> re.Pattern[str]:
+    pattern = re.escape(template)
+    for name in ("found", "hashtags", "mentions", "words"):
+        group = r"(?P<found>.+)" if name == "found" else rf"(?P<{name}>\d+)"
+        pattern = pattern.replace(re.escape("{" + name + "}"), group)
+    return re.compile(pattern)
+
+
+# the fixed "a question" before the general pattern that would also match it
+_REASON_PATTERNS = sorted(
+    ((key, _reason_pattern(template)) for key, template in REASONS.items()),
+    key=lambda kv: "{found}" in REASONS[kv[0]],
+)
+
+
+def reason_parts(reason: str) -> tuple[str, dict[str, str]] | None:
+    """A stored reason as (rule key, its values), e.g. ("unit", {"found": "'GDS'", "more":
+    "0"}), so a page can word it in the reader's language; None for one we don't know."""
+    for key, pattern in _REASON_PATTERNS:
+        found = pattern.fullmatch(reason)
+        if found:
+            values = found.groupdict()
+            if "found" in values:
+                more = _MORE.match(values["found"])
+                values["found"], values["more"] = (
+                    (more["items"], more["more"]) if more else (values["found"], "0")
+                )
+            return key, values
+    return None
+
+
 def score_text(text: str, *, author_description: str | None = None) -> Score:
     """Score a mention's text (and, lightly, the author's bio), with one reason per rule."""
     reasons: list[str] = []
@@ -225,37 +272,41 @@ def score_text(text: str, *, author_description: str | None = None) -> Score:
     vocabulary = _found("vocabulary", plain)
     if vocabulary:
         value += 3
-        reasons.append(f"+3 digital government vocabulary: {_quoted(vocabulary)}")
+        reasons.append(REASONS["vocabulary"].format(found=_quoted(vocabulary)))
     units = _found("units", plain)
     if units:
         value += 2
-        reasons.append(f"+2 names a unit: {_quoted(units)}")
+        reasons.append(REASONS["unit"].format(found=_quoted(units)))
     countries = _found("countries", plain)
     if countries:
         value += 2
-        reasons.append(f"+2 names a country: {_quoted(countries)}")
+        reasons.append(REASONS["country"].format(found=_quoted(countries)))
     offers = _found("offers", plain)
     if offers or "?" in plain:
         value += 2
-        what = _quoted(offers) if offers else "a question"
-        reasons.append(f"+2 offers to help / asks a question: {what}")
+        if offers:
+            reasons.append(REASONS["offer"].format(found=_quoted(offers)))
+        else:
+            reasons.append(REASONS["question"])
     if author_description and not vocabulary:
         bio = _found("vocabulary", author_description) + _found("units", author_description)
         if bio:
             value += 1
-            reasons.append(f"+1 author's bio mentions digital government: {_quoted(bio)}")
+            reasons.append(REASONS["bio"].format(found=_quoted(bio)))
 
     spam = _found("spam", plain)
     hashtags = len(_HASHTAG.findall(text))
     mentions = len(_MENTION.findall(text))
     if spam or hashtags >= 5 or mentions >= 6:
         value -= 3
-        why = _quoted(spam) if spam else f"{hashtags} hashtags, {mentions} mentions"
-        reasons.append(f"-3 looks like spam/noise: {why}")
+        if spam:
+            reasons.append(REASONS["spam"].format(found=_quoted(spam)))
+        else:
+            reasons.append(REASONS["noise"].format(hashtags=hashtags, mentions=mentions))
     words = re.findall(r"\w+", _HASHTAG.sub(" ", plain))
     if len(words) < 4:
         value -= 1
-        reasons.append(f"-1 very short ({len(words)} words)")
+        reasons.append(REASONS["short"].format(words=len(words)))
     return Score(value, reasons)
 
 

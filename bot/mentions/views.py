@@ -24,7 +24,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
 from bot.interview import Catalogue, load_catalogue
-from bot.mentions import leads
+from bot.mentions import leads, scoring
 from bot.mentions.monitor import usage
 from bot.services import SERVICES
 from storage import coding_repo, contribution_repo
@@ -106,10 +106,47 @@ def _english(key: str, **params: object) -> str:
     return _CATALOGUE.text("en", key, **params)
 
 
+def reason_text(t: Callable[..., str], reason: str) -> str:
+    """A stored scoring reason in the reader's language (as stored when we don't know it)."""
+    parts = scoring.reason_parts(reason)
+    if parts is None:
+        return reason
+    key, values = parts
+    more = values.pop("more", "0")
+    if more != "0":
+        values["found"] = t("lead.reason.more", found=values["found"], more=more)
+    return t(f"lead.reason.{key}", **values)
+
+
+#: the notes a lead page shows after an action (`?message=<code>`, `&detail=` a tweet id or
+#: X's own error), by the staff catalogue key that words them
+FLASH = {
+    "status_new": "lead.flash.status_new",
+    "status_dismissed": "lead.flash.status_dismissed",
+    "contribution": "lead.flash.contribution",
+    "saved": "lead.flash.saved",
+    "dry_run": "lead.flash.dry_run",
+    "sent": "lead.flash.sent",
+    "not_sent": "lead.flash.not_sent",
+}
+
+
+def flash_text(t: Callable[..., str], code: str, detail: str) -> str:
+    """The note for `?message=code`; nothing for a code we never send."""
+    if code not in FLASH:
+        return ""
+    if code == "not_sent":
+        why = t(f"lead.invite_error.{detail}") if detail in leads.INVITE_ERRORS else detail
+        return t(FLASH[code], error=why)
+    return t(FLASH[code], tweet=detail)
+
+
 def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     services = request.app[SERVICES]
     page = _page(request)
     staff = page.get("staff")
+    t = page["t"]
+    page["reason"] = lambda text: reason_text(t, text)
     text = (
         request.app[JINJA]
         .get_template(name)
@@ -195,13 +232,21 @@ async def lead_page(request: web.Request) -> web.Response:
         tags=await coding_repo.list_tags(services.db),
         lead_tags=await contribution_repo.tag_ids_of(services.db, lead_id),
         statuses=LEAD_STATUSES,
-        message=request.query.get("message", "")[:300],
+        message=flash_text(
+            page_t(request), request.query.get("message", ""), request.query.get("detail", "")[:300]
+        ),
         can_reply=services.settings.x_user_context,
     )
 
 
-def _back(lead_id: int, message: str = "") -> web.HTTPSeeOther:
-    suffix = f"?message={quote(message)}" if message else ""
+def page_t(request: web.Request) -> Callable[..., str]:
+    return _page(request)["t"]  # type: ignore[no-any-return]
+
+
+def _back(lead_id: int, code: str = "", detail: str = "") -> web.HTTPSeeOther:
+    suffix = f"?message={code}" if code else ""
+    if detail:
+        suffix += f"&detail={quote(detail, safe='')}"
     return web.HTTPSeeOther(f"/mentions/leads/{lead_id}{suffix}")
 
 
@@ -214,7 +259,7 @@ async def set_status(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="status must be new or dismissed")
     if not await leads.set_status(services.db, lead_id, status):
         raise web.HTTPNotFound()
-    raise _back(lead_id, f"Status set to {status}.")
+    raise _back(lead_id, f"status_{status}")
 
 
 async def set_contribution(request: web.Request) -> web.Response:
@@ -240,7 +285,7 @@ async def set_contribution(request: web.Request) -> web.Response:
         by=_staff_user(request),
     ):
         raise web.HTTPNotFound()
-    raise _back(lead_id, "Saved: this tweet is a contribution." if flag else "Saved.")
+    raise _back(lead_id, "contribution" if flag else "saved")
 
 
 async def send_invitation(request: web.Request) -> web.Response:
@@ -250,10 +295,10 @@ async def send_invitation(request: web.Request) -> web.Response:
     text = str(form.get("text", ""))[:2000]
     result = await leads.invite(services, lead_id, text, staff_user=_staff_user(request))
     if not result.ok:
-        raise _back(lead_id, f"Not sent: {result.error}")
+        raise _back(lead_id, "not_sent", result.code or str(result.error or ""))
     if result.dry_run:
-        raise _back(lead_id, "Dry run: the reply was recorded, not sent.")
-    raise _back(lead_id, f"Reply sent (tweet {result.reply_tweet_id}).")
+        raise _back(lead_id, "dry_run")
+    raise _back(lead_id, "sent", str(result.reply_tweet_id))
 
 
 async def contributions_page(request: web.Request) -> web.Response:

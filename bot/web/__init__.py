@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.web import auth, language, routes, security, templating
+from bot.web import auth, errors, language, routes, security, templating
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,6 +30,7 @@ def setup_staff_app(app: web.Application, loader: jinja2.BaseLoader | None = Non
     templating.install(env)
     language.setup(app)
     routes.setup_routes(app)
+    app.middlewares.append(errors.pages)  # outside the guard: its refusals become pages
     app.middlewares.append(auth.guard)
     app.on_response_prepare.append(security.add_security_headers)
     app.on_startup.append(templating.check_search_index)

@@ -14,16 +14,26 @@ MIN_PASSWORD = 12
 
 
 class AccountError(ValueError):
-    """A username, password or role that cannot be used; one line for the console."""
+    """A username, password or role that cannot be used: one English line for the console,
+    and the staff catalogue's `key` with its `params` for the staff page."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 def check_account(username: str, password: str, role: str) -> None:
     if not _USERNAME.match(username):
-        raise AccountError("username: use 1-64 letters, digits, or . _ @ -")
+        raise AccountError("username: use 1-64 letters, digits, or . _ @ -", "account.username")
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "error.choose_role")
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"password must be at least {MIN_PASSWORD} characters")
+        raise AccountError(
+            f"password must be at least {MIN_PASSWORD} characters",
+            "account.password",
+            minimum=MIN_PASSWORD,
+        )
 
 
 async def add_staff(db: Database, username: str, password: str, role: str) -> None:

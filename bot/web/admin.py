@@ -15,6 +15,20 @@ from storage import staff_repo
 from storage.staff import ROLES
 
 AUDIT_PAGE = 100
+#: the actions the staff app records, each worded as `audit.action.<action>` in the catalogue
+AUDIT_ACTIONS = (
+    "view_personal_data",
+    "export",
+    "delete_interview",
+    "delete_quote",
+    "delete_staff",
+    "delete_tag",
+    "download_media",
+    "edit_transcript",
+    "quote_pack",
+    "save_cell_summary",
+    "remove_cell_summary",
+)
 
 
 @requires("admin")
@@ -33,6 +47,7 @@ async def audit(request: web.Request) -> web.StreamResponse:
         "audit.html",
         {
             "title": translator(request)("nav.audit"),
+            "actions": {a: translator(request)(f"audit.action.{a}") for a in AUDIT_ACTIONS},
             "entries": entries,
             "older": older,
             "q": search,
@@ -67,7 +82,8 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             str(form.get("role", "viewer")),
         )
     except AccountError as exc:
-        return await staff(request, error=str(exc), status=400)
+        error = translator(request)(exc.key, **exc.params)
+        return await staff(request, error=error, status=400)
     raise web.HTTPSeeOther("/staff")
 
 

@@ -107,14 +107,8 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@web.middleware
-async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    from bot.web.routes import is_staff_route
-
-    if not is_staff_route(request):
-        return await handler(request)
-    if "\x00" in request.path or any("\x00" in v for v in request.query.values()):
-        raise web.HTTPBadRequest(text="The address contains a character that is not allowed.")
+async def identify(request: web.Request) -> None:
+    """Put the signed-in person at `request[STAFF]`, when the session cookie is a live one."""
     services = request.app[SERVICES]
     token = request.cookies.get(security.SESSION_COOKIE)
     if token:
@@ -125,6 +119,17 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             request[STAFF] = Staff(
                 user.id, user.username, user.role, session.csrf_token, token, user.language
             )
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    from bot.web.routes import is_staff_route
+
+    if not is_staff_route(request):
+        return await handler(request)
+    if "\x00" in request.path or any("\x00" in v for v in request.query.values()):
+        raise web.HTTPBadRequest(text="The address contains a character that is not allowed.")
+    await identify(request)
     if isinstance(request.match_info.route.resource, StaticResource):
         role: str | None = None  # CSS, scripts and images are public
     else:  # a view that forgot to declare a role is for admins only
@@ -136,7 +141,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 raise web.HTTPFound("/login?next=" + quote(request.path_qs, safe=""))
             raise web.HTTPUnauthorized(text="Sign in first.")
         if not staff.can(role):
-            return _forbidden(request, f"This needs the {role} role; you are a {staff.role}.")
+            t = _translator(request)
+            return _forbidden(
+                request,
+                t("error.needs_role", role=t(f"role.{role}"), current=t(f"role.{staff.role}")),
+            )
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = (
             staff.csrf_token
@@ -149,20 +158,25 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             value = form.get(security.CSRF_FIELD)
             given = value if isinstance(value, str) else None
         if not security.tokens_match(given, expected):
-            return _forbidden(
-                request,
-                "The form had expired or did not come from this site. "
-                "Go back, reload the page and try again.",
-            )
+            return _forbidden(request, _translator(request)("error.csrf"))
     try:
         return await handler(request)
     except BadQuery as exc:
-        context = {"title": "Check the address", "message": str(exc)}
-        return render(request, "error.html", context, status=400)
+        from bot.web import errors
+
+        return errors.page(request, 400, str(exc))
+
+
+def _translator(request: web.Request) -> Callable[..., str]:
+    from bot.web import language
+
+    return language.translator(request)
 
 
 def _forbidden(request: web.Request, message: str) -> web.StreamResponse:
-    return render(request, "error.html", {"title": "Not allowed", "message": message}, status=403)
+    """A 403 page whose message is already in the reader's language."""
+    t = _translator(request)
+    return render(request, "error.html", {"title": t("error.title.403"), "message": message}, 403)
 
 
 @public
@@ -177,20 +191,28 @@ def _login_page(
 ) -> web.StreamResponse:
     csrf = request.cookies.get(security.LOGIN_CSRF_COOKIE) or security.new_token()
     context = {
-        "title": "Sign in",
+        "title": _translator(request)("login.title"),
         "login_csrf": csrf,
         "next": _safe_next(request.query.get("next") or context.get("next")),
         **context,
     }
     response = render(request, "login.html", context, status=status)
     security.set_cookie(response, request, security.LOGIN_CSRF_COOKIE, csrf, max_age=3600)
+    from bot.web import language
+
+    language.remember(response, request)
     return response
 
 
 @public
 async def login(request: web.Request) -> web.StreamResponse:
+    from bot.web import language
+
     services = request.app[SERVICES]
     form = await request.post()
+    if str(form.get("lang", "")) in language.LANGUAGES:
+        request[language.CHOSEN] = str(form.get("lang"))
+    t = language.translator(request)
     username = str(form.get("username", "")).strip()[:64]
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "")))
@@ -203,14 +225,11 @@ async def login(request: web.Request) -> web.StreamResponse:
     )
     if attempt.by_user > RATE_LIMIT or attempt.by_ip > RATE_LIMIT_PER_ADDRESS:
         await staff_repo.end_attempt(services.db, attempt.id)  # only checked ones count
-        context["error"] = (
-            "Too many failed sign-in attempts. Wait 15 minutes, then try again "
-            "(or ask an administrator to reset your password)."
-        )
+        context["error"] = t("login.too_many")
         return _login_page(request, context, status=429)
     user = await staff_repo.find_user(services.db, username) if username else None
     if not await _password_ok(user.password_hash if user else None, password):
-        context["error"] = "The username or password is not right."
+        context["error"] = t("login.wrong")
         return _login_page(request, context, status=401)
     assert user is not None and user.id is not None
     await staff_repo.clear_failures(services.db, username.lower())

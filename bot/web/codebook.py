@@ -36,10 +36,24 @@ async def index(
             "tags": await coding_repo.list_tags(db),
             "usage": await coding_repo.tag_usage(db),
             "error": error,
-            "notice": notice or request.query.get("notice", "")[:200],
+            "notice": notice or _notice(request),
         },
         status=status,
     )
+
+
+def _notice(request: web.Request) -> str:
+    """The note after a merge or an import (`?notice=merged`, `?notice=imported&new=&updated=`)
+    in the reader's language; nothing for any other value (the address is anyone's to write)."""
+    t = translator(request)
+    q = request.query
+    if q.get("notice") == "merged":
+        return t("codebook.merged")
+    if q.get("notice") == "imported":
+        numbers = [q.get(k, "") for k in ("new", "updated")]
+        if all(n.isascii() and n.isdigit() and len(n) < 10 for n in numbers):
+            return t("codebook.imported", created=int(numbers[0]), updated=int(numbers[1]))
+    return ""
 
 
 def _fields(form: Mapping[str, object]) -> tuple[str, str, str]:
@@ -94,7 +108,7 @@ async def merge(request: web.Request) -> web.StreamResponse:
         await coding_repo.merge_tags(request.app[SERVICES].db, int(source), int(target))
     except CodingError as exc:
         return await index(request, error=error_text(translator(request), str(exc)), status=400)
-    raise web.HTTPSeeOther("/codebook?notice=Tags+merged")
+    raise web.HTTPSeeOther("/codebook?notice=merged")
 
 
 @requires("admin")
@@ -157,4 +171,4 @@ async def import_csv(request: web.Request) -> web.StreamResponse:
         return await index(request, error=translator(request)("error.csv_utf8"), status=400)
     except (CodingError, csv.Error) as exc:
         return await index(request, error=error_text(translator(request), str(exc)), status=400)
-    raise web.HTTPSeeOther(f"/codebook?notice=Imported:+{created}+new,+{updated}+updated")
+    raise web.HTTPSeeOther(f"/codebook?notice=imported&new={created}&updated={updated}")

@@ -50,7 +50,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     page = filtering.page_number(request.query)
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
     beside = await contribution_repo.count(services.db, contributions.parse(request.query))
-    view = QuestionnaireView(services.questionnaire, language_of(request))
+    view = QuestionnaireView(services.questionnaire, language_of(request), t)
     params = filtering.as_params(request.query)
     pages = max(1, -(-total // review_query.PAGE_SIZE))
     return render(
@@ -101,8 +101,8 @@ async def show(request: web.Request, *, error: str = "", status: int = 200) -> w
     services = request.app[SERVICES]
     interview, respondent, answers = await _load(request)
     staff = current(request)
-    view = QuestionnaireView(services.questionnaire, language_of(request))
     t = translator(request)
+    view = QuestionnaireView(services.questionnaire, language_of(request), t)
     fields = {a.key: a.value for a in answers if a.key in ("country", "role", "relationship")}
     name = view.name(interview.id, fields)
     order = view.key_order()
@@ -274,7 +274,7 @@ async def quotes(request: web.Request) -> web.StreamResponse:
         found.extend(batch)
         if len(found) >= 500:
             break
-    view = QuestionnaireView(services.questionnaire, language_of(request))
+    view = QuestionnaireView(services.questionnaire, language_of(request), translator(request))
     return render(
         request,
         "quotes.html",

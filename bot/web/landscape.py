@@ -33,10 +33,11 @@ async def index(request: web.Request) -> web.StreamResponse:
 
     cells = await landscape_query.coverage(services.db, chosen)
     by_country: Counter[str] = Counter()
-    by_level: Counter[str] = Counter()
-    for country, level, n in cells:
+    by_level: Counter[tuple[str, str]] = Counter()  # (level id or "", label)
+    not_answered = t("chart.not_answered")
+    for country, level, version, n in cells:
         by_country[country] += n
-        by_level[level] += n
+        by_level[(level, view.level(level, version or None, not_answered))] += n
     countries = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
     levels = view.levels()
     country_names = {c: view.choice_label("country", c) for c in by_country}
@@ -94,16 +95,16 @@ async def index(request: web.Request) -> web.StreamResponse:
             ),
             "coverage": cells,
             "levels": [
-                (lv, level_names.get(lv, lv or t("chart.not_answered")), by_level.get(lv, 0))
-                for lv in [*dict(levels), *(k for k in by_level if k not in level_names)]
+                *(
+                    (lv, name, sum(n for (k, _), n in by_level.items() if k == lv))
+                    for lv, name in levels
+                ),
+                *((k, label, n) for (k, label), n in by_level.items() if k not in level_names),
             ],
             "level_chart": hbar(
                 t("chart.by_level"),
                 t("chart.by_level_desc"),
-                [
-                    Bar(level_names.get(lv, lv or t("chart.not_answered")), n)
-                    for lv, n in by_level.items()
-                ],
+                [Bar(label, n) for (_, label), n in by_level.items()],
                 COLOURS[1],
                 empty,
             ),
@@ -111,7 +112,7 @@ async def index(request: web.Request) -> web.StreamResponse:
             "level_names": level_names,
             "outcomes": [(key, t(f"outcome.{key}")) for key, _ in OUTCOMES],
             "area_note": view.area_note(),
-            "level_note": view.only_earlier_note("level", t("landscape.level_what")),
+            "level_note": view.level_note(),
             "matrix": matrix,
             "traits": trait_rows,
             "stages": stages,

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.interview import Catalogue, load_catalogue
 from bot.services import SERVICES
+from bot.web import security
 from bot.web.auth import STAFF, current, requires
 from storage import staff_repo
 
@@ -36,12 +37,50 @@ def setup(app: web.Application) -> None:
     app[CATALOGUE] = load_catalogue(source, "staff")
 
 
+#: the language chosen before signing in (`?lang=cy` on the sign-in page), kept for a year
+COOKIE = "dgu_staff_lang"
+#: a language a view has read from a form (the sign-in form's hidden `lang`)
+CHOSEN = web.RequestKey("staff_language_chosen", str)
+
+
 def language_of(request: web.Request) -> str:
+    """The signed-in person's choice; before sign-in `?lang=`, then the language cookie the
+    sign-in page set, then the browser's Accept-Language (Welsh when preferred to English)."""
     staff = request.get(STAFF)
     if staff is not None:
         return staff.language if staff.language in LANGUAGES else "en"
-    asked = request.query.get("lang", "")
-    return asked if asked in LANGUAGES else "en"
+    for asked in (
+        request.query.get("lang", ""),
+        request.get(CHOSEN, ""),
+        request.cookies.get(COOKIE, ""),
+    ):
+        if asked in LANGUAGES:
+            return asked
+    return preferred(request.headers.get("Accept-Language", ""))
+
+
+def preferred(header: str) -> str:
+    """The first of our languages in an Accept-Language header, by weight; English if none."""
+    best, weight = "en", 0.0
+    for item in header.split(",")[:20]:
+        tag, _, params = item.strip().partition(";")
+        code = tag.strip().lower().split("-", 1)[0]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:7])
+            except ValueError:
+                q = 0.0
+        if code in LANGUAGES and q > weight:
+            best, weight = code, q  # equal weights: the first listed wins
+    return best
+
+
+def remember(response: web.StreamResponse, request: web.Request) -> None:
+    """Keep a language chosen before sign-in (`?lang=`) for the next pages, errors included."""
+    asked = request.query.get("lang", "") or request.get(CHOSEN, "")
+    if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        security.set_cookie(response, request, COOKIE, asked, max_age=365 * 24 * 3600)
 
 
 def translator(request: web.Request) -> Translate:

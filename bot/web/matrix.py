@@ -127,8 +127,8 @@ def cells(
 
 def _context(request: web.Request) -> tuple[Any, Translate, QuestionnaireView, str]:
     services = request.app[SERVICES]
-    lang = language_of(request)
-    return services, translator(request), QuestionnaireView(services.questionnaire, lang), lang
+    lang, t = language_of(request), translator(request)
+    return services, t, QuestionnaireView(services.questionnaire, lang, t), lang
 
 
 @requires("viewer")
@@ -266,7 +266,7 @@ def _fixed(row: MatrixRow, view: QuestionnaireView) -> list[str]:
     return [
         row.interview.id,
         view.choice_label("country", country) if isinstance(country, str) else "",
-        view.choice_label("level", level) if isinstance(level, str) else "",
+        view.level(level, row.interview.questionnaire_version),
         view.relationship(row.fields),
     ]
 

@@ -84,6 +84,50 @@ class QuestionnaireView:
         except Exception:
             return fallback or key
 
+    def asks(self, question_id: str, version: str | None) -> bool:
+        """Whether the questionnaire version an interview used asks `question_id`; True for a
+        version this deployment doesn't hold (we can't tell, so it reads as unanswered)."""
+        for held in self.versions():
+            if getattr(held, "version", None) == version:
+                try:
+                    return bool(held.has_question(question_id))
+                except Exception:
+                    return True
+        return True
+
+    def level(self, value: Any, version: str | None, unanswered: str = "") -> str:
+        """An interview's level of government as staff read it: the choice; "Not asked in
+        version 2026.2" when its questionnaire has no level question (version 2 asks the
+        respondent's relationship to the unit instead, which says nothing about the level);
+        `unanswered` when it was asked and not answered."""
+        if isinstance(value, str) and value:
+            return self.choice_label("level", value)
+        if not self.asks("level", version):
+            return self._t("level.not_asked", "Not asked in version {version}", version=version)
+        return unanswered
+
+    def level_note(self) -> str:
+        """The level filter's help text: which versions ask the level ("" when all do)."""
+        asked: list[str] = []
+        not_asked: list[str] = []
+        for version in self.versions():
+            try:
+                has = version.has_question("level")
+            except Exception:
+                return ""
+            (asked if has else not_asked).append(str(getattr(version, "version", "")))
+        if not asked or not not_asked:
+            return ""
+        return self._t(
+            "level.hint",
+            "Only questionnaire version {asked} asks the level of government. Interviews on "
+            "version {not_asked} show as “Not asked in version {not_asked}” (that version asks "
+            "the respondent's relationship to the unit instead, which says nothing about its "
+            "level), and choosing a level leaves them out.",
+            asked=", ".join(asked),
+            not_asked=", ".join(not_asked),
+        )
+
     def levels(self) -> list[tuple[str, str]]:
         return self.choices("level") or [(c, c.title()) for c in LEVELS_FALLBACK]
 
@@ -156,25 +200,6 @@ class QuestionnaireView:
             return str(version.question_text(key, self.lang))
         except Exception:
             return key
-
-    def only_earlier_note(self, question_id: str, what: str) -> str:
-        """Say so when only earlier versions ask a question the view counts."""
-        versions = self.versions()
-        try:
-            if versions[0].has_question(question_id):
-                return ""
-            asked = [v.version for v in versions[1:] if v.has_question(question_id)]
-        except Exception:
-            return ""
-        if not asked:
-            return ""
-        return self._t(
-            "versions.only_earlier",
-            "{what} is asked only in questionnaire version {versions}; later interviews show as "
-            "“Not answered” (it can be found from the unit's name).",
-            what=what,
-            versions=", ".join(asked),
-        )
 
     def area_note(self) -> str:
         """How the areas × outcomes matrix reads across versions ("" with one version)."""

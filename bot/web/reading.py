@@ -29,7 +29,7 @@ DEFAULT_QUESTION = "difference"
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
-    view = QuestionnaireView(services.questionnaire, language_of(request))
+    view = QuestionnaireView(services.questionnaire, language_of(request), t)
     questions = view.questions()
     known = {qid for qid, _, _ in questions}
     asked = request.query.get("question", "")
@@ -70,9 +70,7 @@ async def index(request: web.Request) -> web.StreamResponse:
                 "country": view.choice_label("country", row.fields["country"])
                 if row.fields.get("country")
                 else "",
-                "level": view.choice_label("level", row.fields["level"])
-                if row.fields.get("level")
-                else "",
+                "level": view.level(row.fields.get("level"), row.interview.questionnaire_version),
                 "role": view.relationship(row.fields),
                 "area": view.choice_label("attempted", row.area) if row.area else "",
                 "outcome": _outcome(row.outcomes.get(row.area or area), t),

@@ -1,7 +1,8 @@
-"""The report pack: one ZIP with a DOCX draft (python-docx) and the charts as SVG.
+"""The report pack: one ZIP with a DOCX draft (python-docx) and the charts as SVG and PNG.
 
 The DOCX holds the landscape figures (funnel, coverage by country and level, what was
-attempted and how it went) and, per theme, the quotes credited as each respondent allowed
+attempted and how it went), each chart as a picture with its description as alt text, and, per
+theme, the quotes credited as each respondent allowed
 (the theme board's rules: background-only never, anonymised by unit and country, attributable
 by the credit they typed). It is a draft the team edits, in the reader's language.
 """
@@ -17,12 +18,13 @@ from typing import Any
 
 from aiohttp import web
 from docx import Document
+from docx.shared import Inches
 
 from bot.services import SERVICES
 from bot.web import downloads, themes
 from bot.web import filters as filtering
 from bot.web.auth import requires
-from bot.web.charts import COLOURS, Bar, hbar
+from bot.web.charts import COLOURS, Bar, Chart
 from bot.web.language import Translate, language_of, translator
 from bot.web.questions import OUTCOMES, QuestionnaireView
 from storage import landscape_query
@@ -39,6 +41,14 @@ def _table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
             cell.text = str(value)
 
 
+def _picture(document: Any, chart: Chart, png: bytes) -> None:
+    """The chart's PNG across the page, its title and description as the alt text."""
+    document.add_picture(io.BytesIO(png), width=Inches(6.0))
+    properties = document.inline_shapes[-1]._inline.docPr
+    properties.set("title", chart.title)
+    properties.set("descr", chart.description)
+
+
 def build(
     t: Translate,
     figures: dict[str, Any],
@@ -46,17 +56,22 @@ def build(
     left_out: int,
     lang: str,
 ) -> bytes:
-    """The ZIP: report.docx and charts/*.svg."""
+    """The ZIP: report.docx and charts/*.svg, charts/*.png."""
+    charts: dict[str, Chart] = figures["charts"]
+    pngs = {name: chart.png() for name, chart in charts.items()}
     document = Document()
     document.core_properties.language = "cy-GB" if lang == "cy" else "en-GB"
     document.add_heading(t("pack.title"), level=0)
     document.add_paragraph(t("pack.draft"))
     document.add_heading(t("pack.figures"), level=1)
     document.add_heading(t("landscape.funnel"), level=2)
+    _picture(document, charts["funnel"], pngs["funnel"])
     _table(document, [t("landscape.stage"), t("nav.interviews")], figures["stages"])
     document.add_heading(t("chart.by_country"), level=2)
+    _picture(document, charts["countries"], pngs["countries"])
     _table(document, [t("col.country"), t("nav.interviews")], figures["countries"])
     document.add_heading(t("chart.by_level"), level=2)
+    _picture(document, charts["levels"], pngs["levels"])
     _table(document, [t("col.level"), t("nav.interviews")], figures["levels"])
     document.add_heading(t("landscape.outcomes"), level=2)
     _table(
@@ -79,8 +94,9 @@ def build(
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as pack:
         pack.writestr("report.docx", docx.getvalue())
-        for name, svg in figures["charts"].items():
-            pack.writestr(f"charts/{name}.svg", str(svg))
+        for name, chart in charts.items():
+            pack.writestr(f"charts/{name}.svg", str(chart.svg()))
+            pack.writestr(f"charts/{name}.png", pngs[name])
     return archive.getvalue()
 
 
@@ -90,9 +106,9 @@ async def _figures(request: web.Request, view: QuestionnaireView, t: Translate) 
     cells = await landscape_query.coverage(services.db, chosen)
     by_country: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
-    for country, level, n in cells:
+    for country, level, version, n in cells:
         by_country[view.choice_label("country", country) if country else "—"] += n
-        by_level[view.choice_label("level", level) if level else t("chart.not_answered")] += n
+        by_level[view.level(level, version or None, t("chart.not_answered"))] += n
     areas = view.areas()
     counts = await landscape_query.value_counts(
         services.db, chosen, [f"outcome@{a}" for a, _ in areas]
@@ -116,20 +132,20 @@ async def _figures(request: web.Request, view: QuestionnaireView, t: Translate) 
         "outcomes": outcomes,
         "matrix": matrix,
         "charts": {
-            "funnel": hbar(
+            "funnel": Chart(
                 t("chart.funnel"),
                 t("chart.funnel_desc"),
                 [Bar(k, n) for k, n in stages],
                 COLOURS[3],
                 empty,
             ),
-            "countries": hbar(
+            "countries": Chart(
                 t("chart.by_country"),
                 t("chart.by_country_desc"),
                 [Bar(k, n) for k, n in countries[:25]],
                 empty=empty,
             ),
-            "levels": hbar(
+            "levels": Chart(
                 t("chart.by_level"),
                 t("chart.by_level_desc"),
                 [Bar(k, n) for k, n in by_level.most_common()],
@@ -145,10 +161,10 @@ async def download(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
     lang = language_of(request)
-    view = QuestionnaireView(services.questionnaire, lang)
+    view = QuestionnaireView(services.questionnaire, lang, t)
     chosen = filtering.parse(request.query)
     figures = await _figures(request, view, t)
-    board, left_out = await themes.board(request, chosen, view, t)
+    board, left_out = await themes.board(request, chosen, view, t, for_pack=True)
     body = await asyncio.to_thread(build, t, figures, board, left_out, lang)
     response = await downloads._start(
         request, "application/zip", "report-pack.zip", "report_pack", chosen

@@ -60,6 +60,7 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/matrix/cell", matrix.edit_cell, "matrix_cell")
     add("POST", "/matrix/cell", matrix.save_cell, "matrix_cell_save")
     add("POST", "/quotes/{id}/delete", interviews.delete_quote, "quote_delete")
+    add("POST", "/quotes/{id}/pack", themes.save_pack, "quote_pack")
 
     add("GET", "/contributions", contributions.index, "contributions")
     add("GET", "/contributions/{id}", contributions.show, "contribution")

@@ -5,6 +5,10 @@ Consent as in the quotes export: a background-only interview (or one that never 
 no quotes; a passage of a personal answer only with attributable consent; an anonymised quote
 is credited by unit and country, never by name; an attributable one by the credit the
 respondent typed.
+
+Staff choose which quotes go into the report pack (`POST /quotes/{id}/pack`, editors, audited):
+every quote is in it until someone leaves it out; the board shows each quote's choice, and
+the pack (`board(..., for_pack=True)`) takes only the chosen ones, consent checked again there.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ from bot import exports
 from bot.interview import split_key
 from bot.services import SERVICES
 from bot.web import filters as filtering
-from bot.web.auth import requires
+from bot.web.auth import current, requires
 from bot.web.interviews import status_labels
-from bot.web.language import Translate, language_of, translator
+from bot.web.language import Translate, language_of, local_path, translator
 from bot.web.questions import QuestionnaireView
 from bot.web.templating import render
-from storage import coding_repo, reading_query, review_query
+from storage import coding_repo, reading_query, review_query, staff_repo
 from storage.landscape_query import QuoteRow, stream_quotes
 from storage.review_query import Filters
 
@@ -55,9 +59,15 @@ class Theme:
 
 
 async def board(
-    request: web.Request, chosen: Filters, view: QuestionnaireView, t: Translate
+    request: web.Request,
+    chosen: Filters,
+    view: QuestionnaireView,
+    t: Translate,
+    *,
+    for_pack: bool = False,
 ) -> tuple[list[Theme], int]:
-    """Themes (one per tag, or the chosen tag) with their quotes, and how many were left out."""
+    """Themes (one per tag, or the chosen tag) with their quotes, and how many consent left
+    out; `for_pack`: only the quotes staff chose for the report pack."""
     services = request.app[SERVICES]
     lang = language_of(request)
     personal = exports.personal_ids(services.questionnaire)
@@ -75,6 +85,8 @@ async def board(
     outcomes = await reading_query.outcomes_of(services.db, {r.interview.id for r in rows})
     left_out = 0
     for row in rows[:LIMIT]:
+        if for_pack and not row.quote.in_pack:
+            continue
         question_id, area = split_key(row.quote.answer_key)
         by = credit(row, view, t)
         if by is None or (question_id in personal and not exports.attributable(row.interview)):
@@ -82,7 +94,7 @@ async def board(
             continue
         outcome = outcomes.get(row.interview.id, {}).get(area) if area else None
         country = view.choice_label("country", row.country) if row.country else t("themes.none")
-        level = view.choice_label("level", row.level) if row.level else t("themes.none")
+        level = view.level(row.level, row.interview.questionnaire_version, t("themes.none"))
         outcome_label = t(f"outcome.{outcome}") if outcome else t("themes.no_outcome")
         item = {
             "row": row,
@@ -106,7 +118,7 @@ async def board(
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
-    view = QuestionnaireView(services.questionnaire, language_of(request))
+    view = QuestionnaireView(services.questionnaire, language_of(request), t)
     chosen = filtering.parse(request.query)
     themes, left_out = await board(request, chosen, view, t)
     return render(
@@ -125,3 +137,28 @@ async def index(request: web.Request) -> web.StreamResponse:
             "view": view,
         },
     )
+
+
+@requires("editor")
+async def save_pack(request: web.Request) -> web.StreamResponse:
+    """Put a quote in the report pack or leave it out; recorded in the audit log."""
+    services = request.app[SERVICES]
+    raw = request.match_info["id"]
+    form = await request.post()
+    in_pack = str(form.get("in_pack", "")) == "1"
+    quote = (
+        await coding_repo.set_in_pack(services.db, int(raw), in_pack)
+        if raw.isdigit() and int(raw) <= filtering.MAX_ID
+        else None
+    )
+    if quote is None:
+        raise web.HTTPNotFound(text="No such quote.")
+    await staff_repo.audit(
+        services.db,
+        current(request).username,
+        "quote_pack",
+        quote.interview_id,
+        services.clock(),
+        {"quote": quote.id, "in_pack": in_pack},
+    )
+    raise web.HTTPSeeOther(local_path(str(form.get("next", "")) or "/themes"))

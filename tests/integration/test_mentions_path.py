@@ -81,12 +81,14 @@ async def test_mention_to_invitation_to_completed_interview(database_url: str) -
             data={"csrf_token": csrf, "text": draft},
             allow_redirects=False,
         )
-        assert sent.status == 303 and "Reply%20sent" in sent.headers["Location"]
+        assert sent.status == 303 and "?message=sent&detail=" in sent.headers["Location"]
         [reply] = x.created  # the fake X API recorded exactly one reply, to the mention
         assert reply["in_reply_to_tweet_id"] == tweet and reply["text"] == draft
         lead = await _lead(services, lead_id)
         assert lead.status == "invited" and lead.invitation_tweet_id == reply["id"]
         assert lead.invited_by == "comms"
+        shown = await bot.client.get(sent.headers["Location"])
+        assert f"Reply sent (tweet {reply['id']})." in await shown.text()
 
         # a second invitation is refused and sends nothing
         again = await bot.client.post(

@@ -21,6 +21,7 @@ async def add_interview(
     source: str | None = None,
     quote_consent: str | None = "anonymised",
     name: str | None = None,
+    version: str = "1",
 ) -> str:
     started = BASE + timedelta(hours=n)
     async with db.transaction() as session:
@@ -31,7 +32,7 @@ async def add_interview(
             id=f"iv{n:05d}",
             respondent_id=respondent.id,
             questionnaire_id="dgu_landscape",
-            questionnaire_version="1",
+            questionnaire_version=version,
             language=language,
             status=status,
             source=source,

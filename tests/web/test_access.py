@@ -62,6 +62,7 @@ POST_ROUTES = [
     "/interviews/iv00001/quotes",
     "/interviews/iv00001/delete",
     "/quotes/1/delete",
+    "/quotes/1/pack",
     "/media/1/transcript",
     "/codebook",
     "/codebook/merge",
@@ -230,7 +231,7 @@ async def test_admin_deletes_and_it_is_audited(client: TestClient, db) -> None:
     assert deleted.status == 303
     assert (await client.get("/interviews/iv00001")).status == 404
     audit = await (await client.get("/audit")).text()
-    assert "delete interview" in audit and "view personal data" in audit
+    assert "deleted an interview" in audit and "viewed personal data" in audit
 
 
 async def test_admin_manages_staff(client: TestClient, db) -> None:

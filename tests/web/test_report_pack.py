@@ -52,6 +52,8 @@ def _text(body: bytes) -> tuple[str, list[str]]:
     for name in names:
         if name.endswith(".svg"):
             assert pack.read(name).startswith(b"<svg")
+        if name.endswith(".png"):
+            assert pack.read(name).startswith(b"\x89PNG\r\n\x1a\n")
     return "\n".join(paragraphs + cells), names
 
 
@@ -63,8 +65,11 @@ async def test_report_pack_figures_quotes_and_consent(any_client: TestClient, an
     assert response.headers["Content-Type"] == "application/zip"
     text, names = _text(await response.read())
     assert sorted(names) == [
+        "charts/countries.png",
         "charts/countries.svg",
+        "charts/funnel.png",
         "charts/funnel.svg",
+        "charts/levels.png",
         "charts/levels.svg",
         "report.docx",
     ]
@@ -86,3 +91,31 @@ async def test_report_pack_in_welsh(client: TestClient, db) -> None:
     assert "Dysgu gan unedau llywodraeth ddigidol: adroddiad drafft" in text
     assert "Platfformau a rennir" in text and "Uned llywodraeth ddigidol (" in text
     assert "Y Deyrnas Unedig" in text or "Teyrnas Unedig" in text
+
+
+async def test_the_docx_shows_each_chart_as_a_picture(client: TestClient, db) -> None:
+    """The charts are PNGs in the pack and pictures in the DOCX (with their description as
+    alt text), the same images, of the size drawn for their rows, in the reader's language."""
+    from PIL import Image
+
+    from bot.web.charts import png_size
+
+    await _seed(db)
+    csrf = await login(client, "viewer")
+    await client.post("/account/language", data={"csrf_token": csrf, "language": "cy"})
+    body = await (await client.get("/exports/report-pack.zip")).read()
+    pack = zipfile.ZipFile(io.BytesIO(body))
+    document = Document(io.BytesIO(pack.read("report.docx")))
+    pictures = {
+        part.blob for part in document.part.package.iter_parts() if "image" in part.content_type
+    }
+    assert len(document.inline_shapes) == 3
+    described = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert "Nifer y cyfweliadau o bob gwlad, y mwyaf yn gyntaf." in described
+    rows = {"funnel": 3, "countries": 2, "levels": 2}  # started/consented/completed; GB, EE
+    for name, count in rows.items():
+        png = pack.read(f"charts/{name}.png")
+        assert png in pictures, name
+        image = Image.open(io.BytesIO(png))
+        image.load()  # decodes the whole image
+        assert image.format == "PNG" and image.size == png_size(count), name

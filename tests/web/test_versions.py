@@ -41,7 +41,7 @@ async def test_landscape_counts_both_versions_and_says_what_compares(client: Tes
     # ... and version 1's agreement scale, said to be version 1 only and not comparable
     assert "It works from the centre of government" in page
     assert "Version 2026.1 only" in page
-    assert "Level of government is asked only in questionnaire version 2026.1" in page
+    assert "Only questionnaire version 2026.1 asks the level of government" in page
 
 
 async def test_interview_pages_show_each_versions_answers_by_key(client: TestClient, db):
@@ -68,6 +68,6 @@ async def test_the_landscape_says_what_compares_in_welsh(client: TestClient, db)
     assert '<html lang="cy"' in page
     assert "felly mae'r cyfrifon yn adio ar draws fersiynau" in page
     assert "Fersiwn 2026.1 yn unig" in page
-    assert "Dim ond yn fersiwn 2026.1 o'r holiadur y gofynnir am Lefel llywodraeth" in page
+    assert "Dim ond fersiwn 2026.1 o'r holiadur sy'n gofyn am lefel llywodraeth" in page
     assert "counts add up" not in page and "Version 2026.1 only" not in page
     assert "Ddim yn gwybod" in page  # the outcome column
