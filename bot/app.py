@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from aiohttp import web
 
-from bot import health, jobs
+from bot import health, jobs, transcription
 from bot.interview import Questionnaire, load_questionnaire
 from bot.mentions import leads
 from bot.mentions import views as mention_views
@@ -55,6 +55,7 @@ class Overrides:
 def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Application:
     """Build the process; tests pass `Overrides`."""
     overrides = overrides or Overrides()
+    transcription.check(settings)  # a Whisper model setting that cannot work stops the start
     questionnaire = overrides.questionnaire or load_questionnaire(settings.questionnaire)
     db = Database(settings.database_url)
     services = Services(
@@ -64,6 +65,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Ap
     app[SERVICES] = services
 
     app.cleanup_ctx.append(_database_ctx(migrate=overrides.migrate))
+    app.cleanup_ctx.append(transcription.context)  # after the database, before Telegram
     token, api_url_of = _telegram_endpoint(app, settings, overrides)
     app.cleanup_ctx.append(telegram_context(token, api_url_of))
     if overrides.jobs:
