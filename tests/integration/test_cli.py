@@ -84,3 +84,18 @@ def test_export_of_an_empty_database_and_staff_add(tmp_path):
     assert short.returncode != 0 and "password" in short.stderr and "Traceback" not in short.stderr
     xlsx = run("export", "--format", "xlsx", env=env)
     assert xlsx.returncode != 0 and "--out" in xlsx.stderr
+
+
+def test_serve_refuses_a_transcription_model_directory_that_is_not_there(tmp_path):
+    result = run(
+        "serve",
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "TRANSCRIPTION_MODEL_DIR": str(tmp_path / "no-model"),
+            "PORT": "0",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "TRANSCRIPTION_MODEL_DIR:" in result.stderr and "is not a directory" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -296,3 +296,81 @@ async def test_a_recording_that_cannot_be_decoded_is_marked_failed(database_url,
         [voice] = await _media(bot.services, 3520)
         assert (voice.transcript, voice.transcription) == (None, "failed")
         assert emulator.violations == []
+
+
+async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
+    database_url, tmp_path: Path, monkeypatch
+):
+    """A stop waits for the transcription under way (held until the stop begins; nobody calls
+    settle() here: the process's own shutdown does); one a kill left pending is started again
+    at the next start."""
+    import threading
+
+    from sqlalchemy import update
+
+    from bot import transcription
+    from storage.database import Database
+    from storage.interviews import InterviewStore
+    from storage.models import Media
+
+    stopping = threading.Event()
+    finished: list[str] = []
+    real = transcription.transcribe_file
+
+    def held(path, engine):
+        assert stopping.wait(60), "the stop never began"
+        text = real(path, engine)
+        finished.append(text)
+        return text
+
+    opus = _to_opus(
+        await _speak(tmp_path, "our biggest success was the digital service standard", speed=130)
+    )
+    monkeypatch.setattr(transcription, "transcribe_file", held)
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
+    ):
+        from bot.telegram import PTB_APP
+
+        ptb = type(bot.app[PTB_APP])
+        stop = ptb.stop
+
+        async def stop_begins(self) -> None:  # the process's stop begins with Telegram's
+            stopping.set()
+            await stop(self)
+
+        monkeypatch.setattr(ptb, "stop", stop_begins)
+        chat = emulator.chat(3530)
+        await consent(chat, "English")
+        await _to_question(chat, bot.services, "organisation")
+        await chat.send_voice(4, data=opus)
+        await bot.idle()
+        assert finished == [] and len(transcription._tasks) == 1  # held, under way
+    assert len(finished) == 1 and not transcription._tasks  # the stop waited for it
+    monkeypatch.setattr(transcription, "transcribe_file", real)
+    db = Database(database_url)
+    try:
+        respondent = await InterviewStore(db).respondent(3530)
+        assert respondent is not None and respondent.id is not None
+        [voice] = await MediaStore(db).for_respondent(respondent.id)
+        assert (voice.transcription, voice.transcript_source) == ("done", "machine")
+        assert voice.transcript is not None and "success" in voice.transcript.split()
+        # as if the process had been killed mid-transcription
+        async with db.transaction() as session:
+            await session.execute(
+                update(Media)
+                .where(Media.id == voice.id)  # type: ignore[arg-type]
+                .values(transcription="pending", transcript=None, transcript_source=None)
+            )
+    finally:
+        await db.dispose()
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
+    ):
+        await transcription.settle()
+        [again] = await _media(bot.services, 3530)
+        assert (again.transcription, again.transcript_source) == ("done", "machine")
+        assert again.transcript == voice.transcript
+        assert emulator.violations == []
