@@ -53,6 +53,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
     add("GET", "/media/{id}", media.download, "media_download")
     add("POST", "/media/{id}/transcript", media.save_transcript, "media_transcript")
+    add("POST", "/media/{id}/confirm", media.confirm_transcript, "media_confirm")
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("GET", "/reading", reading.index, "reading")
     add("GET", "/themes", themes.index, "themes")

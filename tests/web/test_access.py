@@ -63,6 +63,7 @@ POST_ROUTES = [
     "/interviews/iv00001/delete",
     "/quotes/1/delete",
     "/media/1/transcript",
+    "/media/1/confirm",
     "/codebook",
     "/codebook/merge",
     "/codebook/import",

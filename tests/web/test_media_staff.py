@@ -153,6 +153,93 @@ async def test_editor_types_a_transcript_marked_with_who(db, media_client):
     assert answer.endswith("\n\n[transcript] We halved the waiting times.")
 
 
+async def test_editor_confirms_a_machine_transcript(db, media_client):
+    """A machine's transcript stays marked machine-made until a person confirms it; the
+    confirmation records who and when, is audited, and makes it count as the answer's text.
+    In Welsh too."""
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    store = MediaStore(db)
+    from datetime import UTC, datetime
+
+    await store.set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    token = await login(client, "viewer")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Machine transcript, not yet checked by a person" in page
+    assert f'action="/media/{ids["voice"]}/confirm"' not in page  # a viewer cannot
+    refused = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert refused.status == 403
+    await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    token = await login(client, "editor")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert f'action="/media/{ids["voice"]}/confirm"' in page and "Confirm transcript" in page
+    assert "[transcript]" not in await _answer(db, interview_id)  # a machine's: not yet text
+    confirmed = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert confirmed.status == 303
+    row = await store.get(ids["voice"])
+    assert row is not None
+    assert (row.transcript, row.transcript_source, row.transcript_by) == (
+        "we halved the waiting time",
+        "confirmed",
+        "editor",
+    )
+    assert row.transcript_at not in (None, datetime(2026, 5, 1, tzinfo=UTC))  # when confirmed
+    assert (await _answer(db, interview_id)).endswith("\n\n[transcript] we halved the waiting time")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Machine transcript confirmed by editor" in page
+    assert f'action="/media/{ids["voice"]}/confirm"' not in page  # nothing left to confirm
+    again = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert again.status == 303
+    audit = await staff_repo.audit_page(db, before_id=None, limit=50)
+    confirmations = [a for a in audit if a.action == "confirm_transcript"]
+    assert [(a.username, a.target) for a in confirmations] == [("editor", interview_id)]
+    # a later machine run never overwrites a confirmed transcript
+    assert not await store.set_machine_transcript(
+        ids["voice"], "something else", now=datetime(2026, 5, 2, tzinfo=UTC)
+    )
+    kept = await store.get(ids["voice"])
+    assert kept is not None and kept.transcript == "we halved the waiting time"
+    # correcting a confirmed transcript replaces its paragraph in the answer
+    await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "We halved the waiting times.", "csrf_token": token},
+        allow_redirects=False,
+    )
+    answer = await _answer(db, interview_id)
+    assert answer.count("[transcript]") == 1 and answer.endswith("waiting times.")
+    await client.post("/account/language", data={"csrf_token": token, "language": "cy"})
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Trawsgrifiwyd gan editor" in page
+
+
+async def test_machine_transcript_confirm_button_in_welsh(db, media_client):
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    from datetime import UTC, datetime
+
+    await MediaStore(db).set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    token = await login(client, "editor")
+    await client.post("/account/language", data={"csrf_token": token, "language": "cy"})
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Trawsgrifiad peiriant, heb ei wirio gan berson eto" in page
+    assert "Cadarnhau&#39;r trawsgrifiad" in page or "Cadarnhau'r trawsgrifiad" in page
+    await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "wedi&#39;i gadarnhau gan editor" in page or "wedi'i gadarnhau gan editor" in page
+
+
 async def test_staff_deletion_erases_the_files(db, media_client):
     client, root = media_client
     interview_id, _ids = await _seed(db, root)
