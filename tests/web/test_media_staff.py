@@ -253,3 +253,120 @@ async def test_staff_deletion_erases_the_files(db, media_client):
     )
     assert done.status == 303
     assert list(root.iterdir()) == []
+
+
+async def _add_file(db, root: Path, interview_id: str, key: str, data: bytes) -> int:
+    path, digest = write_file(root, interview_id, data, ".ogg")
+    row = await MediaStore(db).add(
+        Media(
+            interview_id=interview_id,
+            answer_key=key,
+            kind="voice",
+            mime_type="audio/ogg",
+            size=len(data),
+            duration=7,
+            sha256=digest,
+            file_id=f"F{key}",
+            file_unique_id=f"U{key}",
+            path=path,
+        )
+    )
+    assert row.id is not None
+    return row.id
+
+
+async def test_exports_list_files_and_the_zip_holds_them_but_never_a_withheld_answers(
+    db, media_client
+):
+    """JSON, the files CSV, the XLSX's files sheet and the ZIP list each file with its
+    metadata and transcript; the ZIP holds the files. A voice note sent as the answer to a
+    personal question (organisation) of an interview without attributable consent is
+    withheld like the answer: listed as withheld, never in the ZIP -- except in the admins'
+    full export. Behind sign-in and audited."""
+    import csv
+    import io
+    import json
+    import zipfile
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    secret = b"OggS\x00\x02who-I-am"
+    personal = await _add_file(db, root, interview_id, "organisation", secret)
+    await MediaStore(db).set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    anonymous = await client.get("/exports/interviews.zip", allow_redirects=False)
+    assert anonymous.status == 302
+    token = await login(client, "viewer")
+
+    data = await (await client.get("/exports/interviews.json")).json()
+    [record] = [r for r in data if r["interview_id"] == interview_id]
+    by_id = {f.get("file_id"): f for f in record["files"]}
+    voice = by_id[ids["voice"]]
+    assert voice == {
+        "file_id": ids["voice"],
+        "answer_key": "biggest_success",
+        "kind": "voice",
+        "mime_type": "audio/ogg",
+        "file_name": None,
+        "size_bytes": len(VOICE),
+        "duration_seconds": 42,
+        "sha256": voice["sha256"],
+        "received_at": voice["received_at"],
+        "transcript": "we halved the waiting time",
+        "transcript_status": "machine",
+        "transcript_by": None,
+        "transcript_at": voice["transcript_at"],
+        "path": f"files/{interview_id}/{ids['voice']}.ogg",
+    }
+    assert len(voice["sha256"]) == 64
+    assert by_id[ids["document"]]["file_name"] == "report.html"
+    assert {"answer_key": "organisation", "withheld": True} in record["files"]
+    assert all(f.get("file_id") != personal for f in record["files"])
+
+    files_csv = await (await client.get("/exports/files.csv")).text()
+    rows = list(csv.DictReader(io.StringIO(files_csv.lstrip("\ufeff"))))
+    assert {r["file_id"] for r in rows if r["withheld"] == "no"} == {str(i) for i in ids.values()}
+    [hidden] = [r for r in rows if r["withheld"] == "yes"]
+    assert (hidden["answer_key"], hidden["sha256"], hidden["file_id"]) == ("organisation", "", "")
+    [voice_row] = [r for r in rows if r["file_id"] == str(ids["voice"])]
+    assert voice_row["transcript_status"] == "machine" and voice_row["duration_seconds"] == "42"
+
+    book = load_workbook(io.BytesIO(await (await client.get("/exports/interviews.xlsx")).read()))
+    sheet = list(book["files"].values)
+    assert sheet[0][:5] == ("interview_id", "answer_key", "withheld", "file_id", "kind")
+    assert len(sheet) == 1 + 4
+
+    response = await client.get("/exports/interviews.zip")
+    assert response.status == 200 and response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="interviews-')
+    archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    names = set(archive.namelist())
+    assert {"interviews.json", "files.csv"} <= names
+    assert archive.read(f"files/{interview_id}/{ids['voice']}.ogg") == VOICE
+    assert archive.read(f"files/{interview_id}/{ids['document']}.html") == HOSTILE
+    assert f"files/{interview_id}/{personal}.ogg" not in names
+    assert all(secret not in archive.read(n) for n in names)
+    inside = json.loads(archive.read("interviews.json"))
+    assert {f["path"] for r in inside for f in r["files"] if "path" in f} <= names
+    forbidden = await client.get("/exports/interviews-full.zip", allow_redirects=False)
+    assert forbidden.status == 403
+
+    await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    await login(client, "admin")
+    full = zipfile.ZipFile(
+        io.BytesIO(await (await client.get("/exports/interviews-full.zip")).read())
+    )
+    assert full.read(f"files/{interview_id}/{personal}.ogg") == secret
+    full_rows = (await (await client.get("/exports/files-full.csv")).text()).count(
+        "\n"
+    )
+    assert full_rows == 1 + 4
+    audit = await staff_repo.audit_page(db, before_id=None, limit=50)
+    exported = [(a.username, a.target, a.detail["format"]) for a in audit if a.action == "export"]
+    assert ("viewer", "interviews", "zip") in exported
+    assert ("admin", "interviews_full", "zip") in exported
+    assert ("viewer", "interviews", "csv") in exported  # files.csv
