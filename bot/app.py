@@ -199,7 +199,7 @@ def _telegram_endpoint(
         emulator = BotApiEmulator(token)
     app[EMULATOR] = emulator
     app.cleanup_ctx.append(_emulator_ctx(emulator))
-    setup_simulator_routes(app, emulator)
+    setup_simulator_routes(app, emulator, upload_max_bytes=settings.media_max_bytes)
 
     def api_url(_app: web.Application) -> str:
         assert emulator.root is not None  # set by _emulator_ctx, which runs first
