@@ -361,9 +361,7 @@ async def test_exports_list_files_and_the_zip_holds_them_but_never_a_withheld_an
         io.BytesIO(await (await client.get("/exports/interviews-full.zip")).read())
     )
     assert full.read(f"files/{interview_id}/{personal}.ogg") == secret
-    full_rows = (await (await client.get("/exports/files-full.csv")).text()).count(
-        "\n"
-    )
+    full_rows = (await (await client.get("/exports/files-full.csv")).text()).count("\n")
     assert full_rows == 1 + 4
     audit = await staff_repo.audit_page(db, before_id=None, limit=50)
     exported = [(a.username, a.target, a.detail["format"]) for a in audit if a.action == "export"]
