@@ -2,8 +2,9 @@
 
 Decoding: PyAV (the `av` wheel, which bundles FFmpeg with libopus) turns any recording a
 respondent sends -- Telegram's voice notes are Ogg/Opus, audio files may be MP3, M4A, WAV,
-video notes MP4 -- into 16 kHz mono 16-bit PCM, in this process: a fresh machine needs no
-codec or program besides the Python packages.
+video notes MP4 -- into 16 kHz mono 16-bit PCM: a fresh machine needs no codec or program
+besides the Python packages. Decoding and recognition (bot/speech.py) run in one worker
+process, as PocketSphinx holds the GIL (in a thread it stalled the bot for seconds).
 
 Engines, chosen per recording by the respondent's language (`engine_for`):
 
@@ -27,14 +28,17 @@ waits for running work at stop.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
+import multiprocessing
+import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from bot import speech
 from bot.settings import ConfigError, Settings
+from bot.speech import POCKETSPHINX_MODELS, Engine, recognise, to_pcm
 from storage.media_repo import MediaStore, resolve
 from storage.models import Media
 
@@ -46,22 +50,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SPOKEN_KINDS = ("voice", "audio", "video_note")
-POCKETSPHINX_MODELS = {"en": "en-us"}  # respondent language -> PocketSphinx's bundled model
 WHISPER_LANGUAGES = frozenset({"en", "cy"})
 WHISPER_FILES = ("model.bin", "config.json")  # what every CTranslate2 Whisper model folder has
-RATE = 16_000
-MAX_DECODE_SECONDS = 3600  # never more PCM than an hour's (a limit on a malformed file)
 
 _tasks: set[asyncio.Task[None]] = set()
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
-
-@dataclass(frozen=True)
-class Engine:
-    """Which engine transcribes a recording, with which model, in which language."""
-
-    name: str  # "pocketsphinx" or "whisper"
-    model: str  # PocketSphinx's bundled model name, or a Whisper model directory
-    language: str
+__all__ = ["POCKETSPHINX_MODELS", "Engine", "engine_for", "recognise", "start", "to_pcm"]
 
 
 def pocketsphinx_available() -> bool:
@@ -133,71 +129,31 @@ def check(settings: Settings) -> None:
             )
 
 
-def to_pcm(path: Path) -> bytes:
-    """The recording's first audio stream as 16 kHz mono signed 16-bit little-endian PCM
-    (raises av.FFmpegError, or ValueError when it has no audio)."""
-    import av
-
-    out = bytearray()
-    limit = MAX_DECODE_SECONDS * RATE * 2
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            raise ValueError("no audio stream")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
-        for frame in container.decode(stream):
-            for converted in resampler.resample(frame):
-                out += bytes(converted.planes[0])[: converted.samples * 2]
-            if len(out) >= limit:
-                return bytes(out[:limit])
-        for converted in resampler.resample(None):
-            out += bytes(converted.planes[0])[: converted.samples * 2]
-    return bytes(out)
-
-
-def recognise(pcm: bytes, language: str = "en") -> str:
-    """Words PocketSphinx hears in `pcm` with its model for `language` ("" if none)."""
-    from pocketsphinx import Decoder, get_model_path
-
-    name = POCKETSPHINX_MODELS[language]
-    folder = Path(get_model_path()) / name
-    decoder = Decoder(
-        hmm=str(folder / name),
-        lm=str(folder / f"{name}.lm.bin"),
-        dict=str(folder / "cmudict-en-us.dict"),
-        loglevel="FATAL",
-    )
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    return hypothesis.hypstr.strip() if hypothesis is not None else ""
-
-
-@functools.lru_cache(maxsize=2)
-def _whisper_model(folder: str) -> Any:
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(folder, device="cpu", compute_type="int8")
-
-
-def whisper(pcm: bytes, folder: str, language: str) -> str:  # pragma: no cover - needs a model
-    """Words faster-whisper hears in `pcm` with the model in `folder`. Untested here: no
-    model can be downloaded on the build machine (the selection and checks are tested)."""
-    import numpy
-
-    audio = numpy.frombuffer(pcm, dtype="<i2").astype(numpy.float32) / 32768.0
-    segments, _info = _whisper_model(folder).transcribe(
-        audio, language=language, vad_filter=False, beam_size=5
-    )
-    return " ".join(s.text.strip() for s in segments).strip()
+def _worker() -> ProcessPoolExecutor:
+    """One worker process for every transcription (started on first use): the engines hold
+    the GIL, and one at a time keeps a small server's other core for the bot."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pool
 
 
 def transcribe_file(path: Path, engine: Engine) -> str:
-    pcm = to_pcm(path)
-    if engine.name == "whisper":
-        return whisper(pcm, engine.model, engine.language)
-    return recognise(pcm, engine.language)
+    """The words in the recording at `path`, worked out in the worker process (this thread
+    waits without holding the GIL)."""
+    return _worker().submit(speech.transcribe_file, path, engine).result()
+
+
+def shutdown() -> None:
+    """Stop the worker process (after `settle()`); a later transcription starts another."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def wanted(services: Services, media: Media, language: str) -> Engine | None:
@@ -247,6 +203,7 @@ async def context(app: web.Application) -> AsyncIterator[None]:
         log.info("resumed %d pending transcription(s)", resumed)
     yield
     await settle()
+    await asyncio.to_thread(shutdown)
 
 
 async def _run(services: Services, media: Media, engine: Engine) -> None:
