@@ -33,6 +33,7 @@ import multiprocessing
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,10 +142,14 @@ def _worker() -> ProcessPoolExecutor:
         return _pool
 
 
-def transcribe_file(path: Path, engine: Engine) -> str:
-    """The words in the recording at `path`, worked out in the worker process (this thread
-    waits without holding the GIL)."""
-    return _worker().submit(speech.transcribe_file, path, engine).result()
+async def transcribe(path: Path, engine: Engine) -> str:
+    """The words in the recording at `path`, worked out in the worker process (queued there
+    one at a time; the bot's loop and threads stay free). A worker that died is replaced."""
+    try:
+        return await asyncio.wrap_future(_worker().submit(speech.transcribe_file, path, engine))
+    except BrokenProcessPool:
+        await asyncio.to_thread(shutdown)  # the next transcription starts a fresh worker
+        raise
 
 
 def shutdown() -> None:
@@ -192,9 +197,10 @@ async def resume(services: Services) -> int:
 
 
 async def context(app: web.Application) -> AsyncIterator[None]:
-    """aiohttp cleanup context: resume pending work once the database is up; at stop, wait
-    for the transcriptions under way (each is bounded by the media limits) so none is lost
-    half-done, and whatever did not start stays "pending" for the next start."""
+    """aiohttp cleanup context: resume pending work once the database is up; at stop (after
+    Telegram's, so no new recording comes in), wait for the transcriptions under way and
+    queued (each bounded by the media limits) so none is lost half-done, then stop the
+    worker. What a crash or kill interrupts stays "pending" for the next start."""
     from bot.services import SERVICES
 
     services = app[SERVICES]
@@ -211,10 +217,11 @@ async def _run(services: Services, media: Media, engine: Engine) -> None:
     store = MediaStore(services.db)
     await store.set_transcription(media.id, "pending")
     path = resolve(services.settings.media_path, media.path)
-    if path is None:
+    if path is None:  # a path outside MEDIA_DIR: never read
+        await store.set_transcription(media.id, "failed")
         return
     try:
-        text = await asyncio.to_thread(transcribe_file, path, engine)
+        text = await transcribe(path, engine)
     except Exception as exc:  # a bad file or engine must not stop the bot
         log.warning("transcription of a %s failed: %s", media.kind, type(exc).__name__)
         await store.set_transcription(media.id, "failed")

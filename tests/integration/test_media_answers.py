@@ -304,6 +304,7 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
     """A stop waits for the transcription under way (held until the stop begins; nobody calls
     settle() here: the process's own shutdown does); one a kill left pending is started again
     at the next start."""
+    import asyncio
     import threading
 
     from sqlalchemy import update
@@ -315,18 +316,18 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
 
     stopping = threading.Event()
     finished: list[str] = []
-    real = transcription.transcribe_file
+    real = transcription.transcribe
 
-    def held(path, engine):
-        assert stopping.wait(60), "the stop never began"
-        text = real(path, engine)
+    async def held(path, engine):
+        assert await asyncio.to_thread(stopping.wait, 60), "the stop never began"
+        text = await real(path, engine)
         finished.append(text)
         return text
 
     opus = _to_opus(
         await _speak(tmp_path, "our biggest success was the digital service standard", speed=130)
     )
-    monkeypatch.setattr(transcription, "transcribe_file", held)
+    monkeypatch.setattr(transcription, "transcribe", held)
     async with (
         running_emulator() as emulator,
         running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
@@ -348,7 +349,7 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
         await bot.idle()
         assert finished == [] and len(transcription._tasks) == 1  # held, under way
     assert len(finished) == 1 and not transcription._tasks  # the stop waited for it
-    monkeypatch.setattr(transcription, "transcribe_file", real)
+    monkeypatch.setattr(transcription, "transcribe", real)
     db = Database(database_url)
     try:
         respondent = await InterviewStore(db).respondent(3530)
