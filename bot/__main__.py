@@ -27,8 +27,16 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the bot, staff web app, monitor and jobs")
     sub.add_parser("migrate", help="apply database migrations and exit")
     export = sub.add_parser("export", help="write the collected interviews")
-    export.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
-    export.add_argument("--out", type=Path, help="file to write (JSON/CSV: stdout when absent)")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "xlsx", "files-csv", "zip"],
+        default="json",
+        help="files-csv: each file sent as an answer with its metadata and transcript; zip: "
+        "the JSON, that list and the files themselves (never a withheld answer's)",
+    )
+    export.add_argument(
+        "--out", type=Path, help="file to write (JSON/CSV: stdout when absent; XLSX/ZIP: needed)"
+    )
     export.add_argument(
         "--status", default="completed", help="completed (default), all, or a status"
     )
@@ -168,12 +176,20 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.full:  # the team's follow-up data: who ran it goes in the staff audit log
             await _audit_full_export(db, args)
-        if args.format == "xlsx":
+        if args.format in ("xlsx", "zip"):
             if args.out is None:
-                raise ValueError("--format xlsx needs --out FILE")
-            await exports.write_xlsx(db, selection, str(args.out))
+                raise ValueError(f"--format {args.format} needs --out FILE")
+            if args.format == "xlsx":
+                await exports.write_xlsx(db, selection, str(args.out))
+            else:
+                with args.out.open("wb") as target:
+                    await exports.write_zip(db, selection, settings.media_path, target)
             return 0
-        chunks = exports.json_chunks if args.format == "json" else exports.csv_chunks
+        chunks = {
+            "json": exports.json_chunks,
+            "csv": exports.csv_chunks,
+            "files-csv": exports.files_csv_chunks,
+        }[args.format]
         if args.out is None:
             async for chunk in chunks(db, selection):
                 sys.stdout.write(chunk)

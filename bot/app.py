@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from aiohttp import web
 
-from bot import health, jobs
+from bot import health, jobs, transcription
 from bot.interview import Questionnaire, load_questionnaire
 from bot.mentions import leads
 from bot.mentions import views as mention_views
@@ -56,6 +56,7 @@ class Overrides:
 def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Application:
     """Build the process; tests pass `Overrides`."""
     overrides = overrides or Overrides()
+    transcription.check(settings)  # a Whisper model setting that cannot work stops the start
     questionnaire = overrides.questionnaire or load_questionnaire(settings.questionnaire)
     db = Database(settings.database_url)
     services = Services(
@@ -65,6 +66,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Ap
     app[SERVICES] = services
 
     app.cleanup_ctx.append(_database_ctx(migrate=overrides.migrate))
+    app.cleanup_ctx.append(transcription.context)  # after the database, before Telegram
     token, api_url_of = _telegram_endpoint(app, settings, overrides)
     app.cleanup_ctx.append(telegram_context(token, api_url_of))
     if overrides.jobs:
@@ -198,7 +200,7 @@ def _telegram_endpoint(
         emulator = BotApiEmulator(token)
     app[EMULATOR] = emulator
     app.cleanup_ctx.append(_emulator_ctx(emulator, fresh=overrides.emulator is None))
-    setup_simulator_routes(app, emulator)
+    setup_simulator_routes(app, emulator, upload_max_bytes=settings.media_max_bytes)
 
     def api_url(_app: web.Application) -> str:
         assert emulator.root is not None  # set by _emulator_ctx, which runs first

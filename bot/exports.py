@@ -22,10 +22,11 @@ from typing import Any, NamedTuple, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlmodel import col
 
+from bot.interview import split_key
 from storage import contribution_repo
 from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
-from storage.models import Answer, Interview, Respondent
+from storage.models import Answer, Interview, Media, Respondent
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -184,9 +185,15 @@ def json_value(stored: str | None) -> Any:
 
 
 async def iter_interviews(
-    db: Database, selection: ExportFilter, *, lean: bool = False
+    db: Database,
+    selection: ExportFilter,
+    *,
+    lean: bool = False,
+    files: dict[str, list[Media]] | None = None,
 ) -> AsyncIterator[tuple[Interview, Respondent | None, list[Any]]]:
     """Interviews with their respondent and answers, a batch at a time, oldest first.
+    `files`, when given, holds each interview's files (voice notes, documents, photos) by
+    interview id, filled a batch at a time before the batch's interviews are yielded.
 
     Answers come as read-only rows with the fields of `ANSWER_COLUMNS`. `lean` (the CSV
     export): interviews as rows of `CSV_INTERVIEW_COLUMNS` (they read like the objects for
@@ -223,6 +230,13 @@ async def iter_interviews(
             else:
                 for answer in result:
                     answers[answer.interview_id].append(answer)
+            if files is not None:
+                files.clear()
+                found = await session.execute(
+                    select(Media).where(col(Media.interview_id).in_(ids)).order_by(col(Media.id))
+                )
+                for media in found.scalars():
+                    files.setdefault(media.interview_id, []).append(media)
             session.expunge_all()
         for interview, respondent in rows:
             yield interview, respondent, answers[interview.id]
@@ -252,8 +266,9 @@ def interview_json(
     personal: frozenset[str],
     *,
     full: bool = False,
+    files: Sequence[Media] = (),
 ) -> dict[str, Any]:
-    """One interview in the INTERFACE.md schema.
+    """One interview in the INTERFACE.md schema, with the files sent as answers (`files`).
 
     Who the person is (Telegram id, username, name, the credit they typed, and answers to
     questions marked `personal`, such as their role, organisation and contact) is exported
@@ -288,6 +303,52 @@ def interview_json(
             "credit": interview.credit if full else credit_of(interview),
         },
         "answers": [_answer_json(a, withhold=a.question_id in hidden) for a in answers],
+        "files": [file_json(m, withhold=withheld_file(m, hidden)) for m in files],
+    }
+
+
+def transcript_status(media: Media) -> str:
+    """none, pending, failed, machine (not yet checked by a person), confirmed (a person
+    confirmed the machine's) or person (typed or corrected by a person)."""
+    if media.transcript and media.transcript_source:
+        return media.transcript_source
+    if media.transcription in ("pending", "failed"):
+        return media.transcription
+    return "none"
+
+
+def withheld_file(media: Media, hidden: frozenset[str]) -> bool:
+    """A file sent as the answer to a withheld question is withheld like the answer."""
+    return split_key(media.answer_key)[0] in hidden
+
+
+def zip_path(media: Media) -> str:
+    """Where the file is inside a ZIP export: files/<interview id>/<file id><suffix>."""
+    suffix = media.path.rsplit(".", 1)[-1] if "." in media.path.rsplit("/", 1)[-1] else ""
+    return f"files/{media.interview_id}/{media.id}{'.' + suffix if suffix else ''}"
+
+
+def file_json(media: Media, *, withhold: bool) -> dict[str, Any]:
+    """A voice note, audio, video note, document or photo sent as (part of) an answer: its
+    metadata and transcript; `path` is where a ZIP export holds it. Withheld: only which
+    answer it belongs to."""
+    if withhold:
+        return {"answer_key": media.answer_key, "withheld": True}
+    return {
+        "file_id": media.id,
+        "answer_key": media.answer_key,
+        "kind": media.kind,
+        "mime_type": media.mime_type,
+        "file_name": media.file_name,
+        "size_bytes": media.size,
+        "duration_seconds": media.duration,
+        "sha256": media.sha256,
+        "received_at": iso(media.created_at),
+        "transcript": media.transcript,
+        "transcript_status": transcript_status(media),
+        "transcript_by": media.transcript_by,
+        "transcript_at": iso(media.transcript_at),
+        "path": zip_path(media),
     }
 
 
@@ -310,9 +371,15 @@ async def json_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[st
     """A JSON array, one interview per line, produced incrementally."""
     yield "["
     first = True
-    async for interview, respondent, answers in iter_interviews(db, selection):
+    files: dict[str, list[Media]] = {}
+    async for interview, respondent, answers in iter_interviews(db, selection, files=files):
         record = interview_json(
-            interview, respondent, answers, selection.personal, full=selection.full
+            interview,
+            respondent,
+            answers,
+            selection.personal,
+            full=selection.full,
+            files=files.get(interview.id, ()),
         )
         body = json.dumps(record, ensure_ascii=False)
         yield ("\n" if first else ",\n") + body
@@ -391,12 +458,104 @@ async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("interviews")
     sheet.append([*BASE_COLUMNS, *columns])
-    async for interview, respondent, answers in iter_interviews(db, selection):
+    file_rows: list[list[Any]] = []
+    files: dict[str, list[Media]] = {}
+    async for interview, respondent, answers in iter_interviews(db, selection, files=files):
         values = row_values(
             interview, respondent, answers, columns, selection.personal, full=selection.full
         )
         sheet.append([_xlsx_cell(v) for v in values])
+        file_rows.extend(_file_rows(interview, files.get(interview.id, ()), selection))
+    # the second sheet: each file with its metadata and transcript (issue 15)
+    sheet = workbook.create_sheet("files")
+    sheet.append(FILE_COLUMNS)
+    for row in file_rows:
+        sheet.append([_xlsx_cell(v) for v in row])
     workbook.save(target)
+
+
+FILE_COLUMNS = [
+    "interview_id",
+    "answer_key",
+    "withheld",
+    "file_id",
+    "kind",
+    "mime_type",
+    "file_name",
+    "size_bytes",
+    "duration_seconds",
+    "sha256",
+    "received_at",
+    "transcript",
+    "transcript_status",
+    "transcript_by",
+    "transcript_at",
+    "path",
+]
+
+
+def _file_rows(
+    interview: Interview, files: Iterable[Media], selection: ExportFilter
+) -> list[list[Any]]:
+    hidden = frozenset() if selection.full or attributable(interview) else selection.personal
+    rows = []
+    for media in files:
+        data = file_json(media, withhold=withheld_file(media, hidden))
+        data["interview_id"] = interview.id
+        data["withheld"] = bool(data.get("withheld"))
+        rows.append([safe_cell(flat(data.get(c))) for c in FILE_COLUMNS])
+    return rows
+
+
+async def files_csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str]:
+    """Each file sent as an answer, one row each, with its metadata and transcript; a file of
+    a withheld answer says only that it is withheld."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(FILE_COLUMNS)
+    files: dict[str, list[Media]] = {}
+    async for interview, _respondent, _answers in iter_interviews(db, selection, files=files):
+        writer.writerows(_file_rows(interview, files.get(interview.id, ()), selection))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+async def write_zip(db: Database, selection: ExportFilter, media_root: Any, target: Any) -> int:
+    """A ZIP of the JSON export (interviews.json), the files list (files.csv) and the files
+    themselves under files/<interview id>/ (the JSON's `path`). A withheld answer's file is
+    never included; a file no longer on disk is left out (its row stays). Returns how many
+    files went in. `target` is a seekable binary file."""
+    import asyncio
+    import zipfile
+
+    from storage.media_repo import resolve
+
+    included = 0
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("interviews.json", "w") as handle:
+            async for chunk in json_chunks(db, selection):
+                handle.write(chunk.encode("utf-8"))
+        with archive.open("files.csv", "w") as handle:
+            handle.write("\ufeff".encode())
+            async for chunk in files_csv_chunks(db, selection):
+                handle.write(chunk.encode("utf-8"))
+        files: dict[str, list[Media]] = {}
+        async for interview, _respondent, _answers in iter_interviews(db, selection, files=files):
+            hidden = (
+                frozenset() if selection.full or attributable(interview) else selection.personal
+            )
+            for media in files.get(interview.id, ()):
+                if withheld_file(media, hidden):
+                    continue
+                path = resolve(media_root, media.path)
+                if path is None or not path.is_file():
+                    continue
+                await asyncio.to_thread(archive.write, path, zip_path(media), zipfile.ZIP_STORED)
+                included += 1
+    return included
 
 
 #: what XML 1.0, so an XLSX file, cannot hold: openpyxl's own list misses U+FFFE and U+FFFF,

@@ -78,8 +78,12 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     media_max_seconds: int = Field(default=300, ge=1)
     media_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
-    # speech to text of voice notes on this server (bot/transcription.py), or "off"
-    transcription: Literal["pocketsphinx", "off"] = "pocketsphinx"
+    # speech to text of recordings on this server (bot/transcription.py), or "off"
+    transcription: Literal["on", "off"] = "on"
+    # a faster-whisper (CTranslate2) model directory: used instead of PocketSphinx, for English
+    # and Welsh; the _CY one, when set, for Welsh alone (needs the `whisper` extra)
+    transcription_model_dir: Path | None = None
+    transcription_model_dir_cy: Path | None = None
     session_secret: SecretStr | None = None
     #: proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto we believe
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
                     f"{part[:60]!r} is not an address or network (e.g. 10.0.0.0/8, ::1)"
                 ) from None
         return tuple(networks)
+
+    @field_validator("transcription", mode="before")
+    @classmethod
+    def _engine_name(cls, value: object) -> object:
+        return "on" if value == "pocketsphinx" else value  # the name it had before "on"
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,40 +1,67 @@
 """Speech to text on this server, never by a third party, in the background.
 
-The embedded engine is PocketSphinx with the English model its PyPI package ships; `sox`
-(a Debian package) turns a recording into the 16 kHz mono 16-bit PCM it reads. The
-respondent's language picks the model: there is only an English one here, so recordings in
-other languages (Welsh) wait for a person to type their transcript. A machine transcript is
-stored as source "machine" and never replaces one a person typed.
+Decoding: PyAV (the `av` wheel, which bundles FFmpeg with libopus) turns any recording a
+respondent sends -- Telegram's voice notes are Ogg/Opus, audio files may be MP3, M4A, WAV,
+video notes MP4 -- into 16 kHz mono 16-bit PCM: a fresh machine needs no codec or program
+besides the Python packages. Decoding and recognition (bot/speech.py) run in one worker
+process, as PocketSphinx holds the GIL (in a thread it stalled the bot for seconds).
+
+Engines, chosen per recording by the respondent's language (`engine_for`):
+
+- faster-whisper (an optional extra, `pip install 'dgu-bot[whisper]'`) when the operator points
+  TRANSCRIPTION_MODEL_DIR at a CTranslate2 Whisper model (multilingual: English and Welsh);
+  TRANSCRIPTION_MODEL_DIR_CY may name a model for Welsh alone (e.g. one fine-tuned on Welsh).
+  `check()` refuses to start when a set directory is missing, is not a model, or the extra is
+  not installed.
+- otherwise PocketSphinx with the English model its PyPI package ships. Welsh has no
+  PocketSphinx model: without Whisper, Welsh recordings wait for a person's transcript.
+
+A machine transcript is stored as source "machine" and never replaces a person's (or a
+confirmed) one. `Media.transcription` records the job: "pending" while queued, "done",
+"failed" (or None when no engine applies), so `resume()` picks up what a stop interrupted.
 
 `start()` runs a transcription as a task of the running loop; `settle()` waits for every
-task started so far (tests and shutdown).
+task started so far; `context` (an aiohttp cleanup context) resumes pending work at start and
+waits for running work at stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import subprocess  # runs sox, a fixed program, on a file we wrote  # nosec B404
+import multiprocessing
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.services import Services
+from bot import speech
+from bot.settings import ConfigError, Settings
+from bot.speech import POCKETSPHINX_MODELS, Engine, recognise, to_pcm
 from storage.media_repo import MediaStore, resolve
 from storage.models import Media
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 SPOKEN_KINDS = ("voice", "audio", "video_note")
-MODELS = {"en": "en-us"}  # respondent language -> PocketSphinx's bundled model folder
-DECODE_SECONDS = 60.0
+WHISPER_LANGUAGES = frozenset({"en", "cy"})
+WHISPER_FILES = ("model.bin", "config.json")  # what every CTranslate2 Whisper model folder has
 
 _tasks: set[asyncio.Task[None]] = set()
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+__all__ = ["POCKETSPHINX_MODELS", "Engine", "engine_for", "recognise", "start", "to_pcm"]
 
 
-def available() -> bool:
-    """PocketSphinx importable and sox on the PATH."""
-    if shutil.which("sox") is None:
-        return False
+def pocketsphinx_available() -> bool:
     try:
         import pocketsphinx  # noqa: F401
     except ImportError:
@@ -42,79 +69,161 @@ def available() -> bool:
     return True
 
 
-def to_pcm(path: Path) -> bytes:
-    """The recording as 16 kHz mono signed 16-bit little-endian PCM (raises on failure)."""
-    sox = shutil.which("sox")
-    if sox is None:
-        raise OSError("sox is not installed")
-    done = subprocess.run(  # noqa: S603 - a fixed program and a path we made  # nosec B603
-        [sox, str(path), "-t", "raw", "-r", "16000", "-c", "1", "-b", "16",
-         "-e", "signed-integer", "-L", "-"],
-        capture_output=True,
-        timeout=DECODE_SECONDS,
-        check=True,
-    )  # fmt: skip
-    return done.stdout
+def whisper_available() -> bool:
+    try:
+        import faster_whisper  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
-def recognise(pcm: bytes, language: str = "en") -> str:
-    """Words PocketSphinx hears in `pcm` with the model for `language` ("" if none)."""
-    from pocketsphinx import Decoder, get_model_path
+def available() -> bool:
+    """The embedded engine and the decoder are importable."""
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        return False
+    return pocketsphinx_available()
 
-    folder = Path(get_model_path()) / MODELS[language]
-    decoder = Decoder(
-        hmm=str(folder / MODELS[language]),
-        lm=str(folder / f"{MODELS[language]}.lm.bin"),
-        dict=str(folder / "cmudict-en-us.dict"),
-        loglevel="FATAL",
+
+def _whisper_dir(settings: Settings, language: str) -> Path | None:
+    if language == "cy" and settings.transcription_model_dir_cy is not None:
+        return settings.transcription_model_dir_cy
+    return settings.transcription_model_dir
+
+
+def engine_for(settings: Settings, language: str) -> Engine | None:
+    """The engine for a recording in `language`, or None (no transcription)."""
+    if settings.transcription == "off":
+        return None
+    folder = _whisper_dir(settings, language)
+    if folder is not None and language in WHISPER_LANGUAGES:
+        return Engine("whisper", str(folder), language)
+    if language in POCKETSPHINX_MODELS:
+        return Engine("pocketsphinx", POCKETSPHINX_MODELS[language], language)
+    return None
+
+
+def check(settings: Settings) -> None:
+    """Refuse to start on a Whisper setting that cannot work (raises ConfigError)."""
+    if settings.transcription == "off":
+        return
+    named = (
+        ("TRANSCRIPTION_MODEL_DIR", settings.transcription_model_dir),
+        ("TRANSCRIPTION_MODEL_DIR_CY", settings.transcription_model_dir_cy),
     )
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    return hypothesis.hypstr.strip() if hypothesis is not None else ""
+    for name, folder in named:
+        if folder is None:
+            continue
+        if not folder.is_dir():
+            raise ConfigError(f"{name}: {folder} is not a directory")
+        missing = [f for f in WHISPER_FILES if not (folder / f).is_file()]
+        if missing:
+            raise ConfigError(
+                f"{name}: {folder} is not a faster-whisper (CTranslate2) model: "
+                f"no {', '.join(missing)}"
+            )
+        if not whisper_available():
+            raise ConfigError(
+                f"{name} is set but faster-whisper is not installed: "
+                "pip install 'dgu-bot[whisper]' (or set TRANSCRIPTION=off)"
+            )
 
 
-def transcribe_file(path: Path, language: str) -> str:
-    return recognise(to_pcm(path), language)
+def _worker() -> ProcessPoolExecutor:
+    """One worker process for every transcription (started on first use): the engines hold
+    the GIL, and one at a time keeps a small server's other core for the bot."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pool
 
 
-def wanted(services: Services, media: Media, language: str) -> bool:
-    return (
-        services.settings.transcription == "pocketsphinx"
-        and media.kind in SPOKEN_KINDS
-        and language in MODELS
-        and available()
-    )
+async def transcribe(path: Path, engine: Engine) -> str:
+    """The words in the recording at `path`, worked out in the worker process (queued there
+    one at a time; the bot's loop and threads stay free). A worker that died is replaced."""
+    try:
+        return await asyncio.wrap_future(_worker().submit(speech.transcribe_file, path, engine))
+    except BrokenProcessPool:
+        await asyncio.to_thread(shutdown)  # the next transcription starts a fresh worker
+        raise
+
+
+def shutdown() -> None:
+    """Stop the worker process (after `settle()`); a later transcription starts another."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def wanted(services: Services, media: Media, language: str) -> Engine | None:
+    if media.kind not in SPOKEN_KINDS:
+        return None
+    engine = engine_for(services.settings, language)
+    if engine is None:
+        return None
+    if engine.name == "pocketsphinx" and not available():
+        return None
+    return engine
 
 
 def start(services: Services, media: Media, language: str) -> None:
     """Transcribe in the background when the setting, the kind and the language allow."""
-    if not wanted(services, media, language):
+    engine = wanted(services, media, language)
+    if engine is None or media.id is None:
         return
-    task = asyncio.get_running_loop().create_task(_run(services, media, language))
+    task = asyncio.get_running_loop().create_task(_run(services, media, engine))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
 
 async def settle() -> None:
+    """Wait for every transcription started so far (and any they start)."""
     while _tasks:
         await asyncio.gather(*list(_tasks), return_exceptions=True)
 
 
-async def _run(services: Services, media: Media, language: str) -> None:
+async def resume(services: Services) -> int:
+    """Start again every transcription a stop left pending; returns how many."""
+    pending = await MediaStore(services.db).pending_transcriptions()
+    for media, language in pending:
+        start(services, media, language)
+    return len(pending)
+
+
+async def context(app: web.Application) -> AsyncIterator[None]:
+    """aiohttp cleanup context: resume pending work once the database is up; at stop (after
+    Telegram's, so no new recording comes in), wait for the transcriptions under way and
+    queued (each bounded by the media limits) so none is lost half-done, then stop the
+    worker. What a crash or kill interrupts stays "pending" for the next start."""
+    from bot.services import SERVICES
+
+    services = app[SERVICES]
+    resumed = await resume(services)
+    if resumed:
+        log.info("resumed %d pending transcription(s)", resumed)
+    yield
+    await settle()
+    await asyncio.to_thread(shutdown)
+
+
+async def _run(services: Services, media: Media, engine: Engine) -> None:
+    assert media.id is not None
+    store = MediaStore(services.db)
+    await store.set_transcription(media.id, "pending")
     path = resolve(services.settings.media_path, media.path)
-    if path is None or media.id is None:
+    if path is None:  # a path outside MEDIA_DIR: never read
+        await store.set_transcription(media.id, "failed")
         return
     try:
-        text = await asyncio.to_thread(transcribe_file, path, language)
-    except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+        text = await transcribe(path, engine)
+    except Exception as exc:  # a bad file or engine must not stop the bot
         log.warning("transcription of a %s failed: %s", media.kind, type(exc).__name__)
+        await store.set_transcription(media.id, "failed")
         return
-    if not text:
-        return
-    store = MediaStore(services.db)
-    current = await store.get(media.id)
-    if current is None or current.transcript_source == "person":  # erased, or a person's
-        return
-    await store.set_transcript(media.id, text, source="machine", by=None, now=services.clock())
+    await store.set_machine_transcript(media.id, text, now=services.clock())

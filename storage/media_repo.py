@@ -131,7 +131,14 @@ class MediaStore:
             return list(result.scalars())
 
     async def set_person_transcript(
-        self, media_id: int, text: str, *, by: str, heading: str, now: datetime
+        self,
+        media_id: int,
+        text: str,
+        *,
+        by: str,
+        heading: str,
+        now: datetime,
+        source: str = "person",
     ) -> bool:
         """A person's transcript: kept on the file's row and, so that search, tags, quotes and
         exports read it, as a paragraph "<heading> <text>" at the end of the answer's text
@@ -151,7 +158,7 @@ class MediaStore:
             ).scalar_one_or_none()
             if answer is not None and isinstance(answer.value, str):
                 value = answer.value
-                if media.transcript_source == "person" and media.transcript:
+                if media.transcript_source in ("person", "confirmed") and media.transcript:
                     old = f"\n\n{heading} {media.transcript}"
                     at = value.rfind(old)
                     if at >= 0:
@@ -161,22 +168,56 @@ class MediaStore:
                 answer.value = value
                 answer.updated_at = now
             media.transcript = text or None
-            media.transcript_source = "person" if text else None
+            media.transcript_source = source if text else None
             media.transcript_by = by if text else None
             media.transcript_at = now
         return True
 
-    async def set_transcript(
-        self, media_id: int, text: str, *, source: str, by: str | None, now: datetime
-    ) -> bool:
+    async def set_transcription(self, media_id: int, state: str) -> None:
         async with self.db.transaction() as session:
+            await session.execute(
+                update(Media).where(col(Media.id) == media_id).values(transcription=state)
+            )
+
+    async def set_machine_transcript(self, media_id: int, text: str, *, now: datetime) -> bool:
+        """A machine's transcript ("" when it heard nothing), never over a person's or a
+        confirmed one; the transcription is done either way."""
+        async with self.db.transaction() as session:
+            media = await session.get(Media, media_id)
+            if media is None:
+                return False
+            media.transcription = "done"
+            if media.transcript_source in ("person", "confirmed") or not text:
+                return False
+            media.transcript = text
+            media.transcript_source = "machine"
+            media.transcript_by = None
+            media.transcript_at = now
+        return True
+
+    async def confirm_transcript(
+        self, media_id: int, *, by: str, heading: str, now: datetime
+    ) -> bool:
+        """A person confirms a machine's transcript as it stands: it is marked confirmed, by
+        whom and when, and counts as the answer's text (like a person's). False when there is
+        no machine transcript to confirm."""
+        media = await self.get(media_id)
+        if media is None or media.transcript_source != "machine" or not media.transcript:
+            return False
+        return await self.set_person_transcript(
+            media_id, media.transcript, by=by, heading=heading, now=now, source="confirmed"
+        )
+
+    async def pending_transcriptions(self) -> list[tuple[Media, str]]:
+        """Recordings whose transcription a stop interrupted, with their interview's language."""
+        async with self.db.reading() as session:
             result = await session.execute(
-                update(Media)
-                .where(Media.id == media_id)  # type: ignore[arg-type]
-                .values(transcript=text, transcript_source=source, transcript_by=by,
-                        transcript_at=now)
-            )  # fmt: skip
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+                select(Media, col(Interview.language))
+                .join(Interview, col(Interview.id) == col(Media.interview_id))
+                .where(col(Media.transcription) == "pending")
+                .order_by(col(Media.id))
+            )
+            return [(m, language) for m, language in result.all()]
 
 
 async def sweep(db: Database, root: Path) -> int:

@@ -213,7 +213,11 @@ class Media(SQLModel, table=True):
     path: str = Field(sa_column=Column(Text, nullable=False))  # relative to MEDIA_DIR
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     transcript: str | None = Field(default=None, sa_column=Column(Text))
-    transcript_source: str | None = Field(default=None, max_length=16)  # machine or person
+    # machine (not yet checked), confirmed (a person confirmed the machine's), person (typed
+    # or corrected by a person); by/at: the person, or None for a machine's
+    transcript_source: str | None = Field(default=None, max_length=16)
     transcript_by: str | None = Field(default=None, max_length=128)
     transcript_at: datetime | None = None
+    # machine transcription: pending, done, failed; None when no engine applies
+    transcription: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)

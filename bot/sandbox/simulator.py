@@ -8,7 +8,9 @@ raw HTML, and the page builds DOM nodes from an allow-list.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import io
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,21 @@ from bot.sandbox.emulator import BotApiEmulator, StoredMessage
 from bot.sandbox.users import Chat
 
 EMULATOR_KEY = web.AppKey("sandbox_emulator", BotApiEmulator)
+UPLOAD_LIMIT_KEY = web.AppKey("sandbox_upload_limit", int)
+#: what Telegram's clients let a person send here, when the bot's own limit is not given
+DEFAULT_UPLOAD_BYTES = 20 * 1024 * 1024
 _PAGE = Path(__file__).with_name("templates") / "simulator.html"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
-def setup_simulator_routes(app: web.Application, emulator: BotApiEmulator) -> None:
-    """Add ``/simulator`` and its JSON API (``/simulator/api/...``) to the main app."""
+def setup_simulator_routes(
+    app: web.Application, emulator: BotApiEmulator, *, upload_max_bytes: int = DEFAULT_UPLOAD_BYTES
+) -> None:
+    """Add ``/simulator`` and its JSON API (``/simulator/api/...``) to the main app. Uploads
+    may be a little larger than `upload_max_bytes` (MEDIA_MAX_BYTES), so that the bot, not the
+    page, is what refuses a file that is too large, as it would from Telegram."""
     app[EMULATOR_KEY] = emulator
+    app[UPLOAD_LIMIT_KEY] = upload_max_bytes
     app.router.add_get("/simulator", _page)
     app.router.add_get("/simulator/api/chat", _chat_state)
     app.router.add_post("/simulator/api/send", _send)
@@ -44,9 +54,12 @@ def _check_host(request: web.Request) -> None:
         raise web.HTTPForbidden(text="the simulator answers on loopback addresses only")
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    """CSRF guard: same-origin JSON only (a cross-site form can send neither)."""
+async def _json_body(request: web.Request, *, max_size: int | None = None) -> dict[str, Any]:
+    """CSRF guard: same-origin JSON only (a cross-site form can send neither). `max_size`:
+    a larger body than the app's own limit (uploads)."""
     _check_host(request)
+    if max_size is not None:
+        request = request.clone(client_max_size=max_size)
     origin = request.headers.get("Origin")
     if origin != f"{request.scheme}://{request.host}":
         raise web.HTTPForbidden(text="cross-origin request refused")
@@ -164,8 +177,11 @@ UPLOAD_KINDS = ("voice", "audio", "document", "photo")
 
 async def _upload(request: web.Request) -> web.Response:
     """A file picked (or recorded) in the page, as the user's voice note, audio, photo or
-    document: base64 in the same-origin JSON body (so within the app's request size limit)."""
-    body = await _json_body(request)
+    document: base64 in the same-origin JSON body, up to a little over MEDIA_MAX_BYTES. A
+    recorded voice note the browser made as WebM/Opus (Chromium's MediaRecorder) is remuxed to
+    Ogg/Opus, what Telegram's apps send, without re-encoding."""
+    limit = request.app[UPLOAD_LIMIT_KEY]
+    body = await _json_body(request, max_size=(limit + 1024 * 1024) * 4 // 3 + 64 * 1024)
     chat = _chat_for(request, body)
     kind = str(body.get("kind") or "")
     if kind not in UPLOAD_KINDS:
@@ -184,6 +200,11 @@ async def _upload(request: web.Request) -> web.Response:
     except (TypeError, ValueError) as exc:
         raise web.HTTPBadRequest(text="duration must be a number of seconds") from exc
     if kind == "voice":
+        if not data.startswith(b"OggS"):
+            try:
+                data = await asyncio.to_thread(ogg_opus, data)
+            except ValueError as exc:
+                raise web.HTTPBadRequest(text="a voice note must be Opus audio") from exc
         message_id = await chat.send_voice(duration, data=data, caption=caption, wait=False)
     elif kind == "audio":
         message_id = await chat.send_audio(
@@ -206,6 +227,29 @@ async def _document(request: web.Request) -> web.Response:
                 headers={"Content-Disposition": f'attachment; filename="{_safe(doc.file_name)}"'},
             )
     raise web.HTTPNotFound()
+
+
+def ogg_opus(data: bytes) -> bytes:
+    """Opus audio in another container (WebM from a browser's MediaRecorder) as Ogg/Opus,
+    packet for packet (raises ValueError when it holds no Opus audio)."""
+    import av
+
+    out = io.BytesIO()
+    try:
+        with av.open(io.BytesIO(data), "r") as source:
+            streams = [s for s in source.streams.audio if s.codec_context.name == "opus"]
+            if not streams:
+                raise ValueError("no Opus audio")
+            with av.open(out, "w", format="ogg") as target:
+                stream = target.add_stream_from_template(streams[0])
+                for packet in source.demux(streams[0]):
+                    if packet.dts is None:  # the demuxer's flush packet
+                        continue
+                    packet.stream = stream
+                    target.mux(packet)
+    except av.FFmpegError as exc:
+        raise ValueError(f"not a recording: {type(exc).__name__}") from exc
+    return out.getvalue()
 
 
 def _safe(name: str) -> str:

@@ -13,7 +13,7 @@ import asyncio
 import csv
 import io
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -89,83 +89,84 @@ async def _send_text(response: web.StreamResponse, chunks: AsyncIterator[str]) -
             await response.write(chunk.encode("utf-8"))
 
 
-@requires("viewer")
-async def interviews_csv(request: web.Request) -> web.StreamResponse:
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: format -> (Content-Type, how the body is made)
+INTERVIEW_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": XLSX,
+    "files.csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+}
+
+
+async def _interviews(request: web.Request, fmt: str, *, full: bool) -> web.StreamResponse:
+    """The interviews as CSV, JSON, XLSX, the list of their files (files.csv), or a ZIP of
+    the JSON, that list and the files themselves. `full`: the team's own follow-up data
+    (admins only: every interview with who gave it, whatever their quote consent), audited as
+    `export` of `interviews_full`; otherwise withheld answers, and their files, stay out."""
+    services = request.app[SERVICES]
     chosen = filtering.parse(request.query)
-    response = await _start(
-        request, "text/csv; charset=utf-8", "interviews.csv", "interviews", chosen
-    )
-    await response.write("\ufeff".encode())  # Excel reads UTF-8 (Welsh ŵ, ŷ) only with a BOM
-    await _send_text(
-        response, exports.csv_chunks(request.app[SERVICES].db, _selection(request, chosen))
-    )
+    suffix = "-full" if full else ""
+    name = f"files{suffix}.csv" if fmt == "files.csv" else f"interviews{suffix}.{fmt}"
+    what = "interviews_full" if full else "interviews"
+    response = await _start(request, INTERVIEW_FORMATS[fmt], name, what, chosen)
+    selection = _selection(request, chosen, full=full)
+    if fmt in ("csv", "files.csv"):
+        await response.write("\ufeff".encode())  # Excel reads UTF-8 (ŵ, ŷ) only with a BOM
+        chunks = exports.csv_chunks if fmt == "csv" else exports.files_csv_chunks
+        await _send_text(response, chunks(services.db, selection))
+    elif fmt == "json":
+        await _send_text(response, exports.json_chunks(services.db, selection))
+    else:  # xlsx, zip: written to a temporary file, then streamed out in chunks
+        with tempfile.TemporaryFile() as spool:
+            if fmt == "xlsx":
+                await exports.write_xlsx(services.db, selection, spool)
+            else:
+                await exports.write_zip(services.db, selection, services.settings.media_path, spool)
+            spool.seek(0)
+            while chunk := await asyncio.to_thread(spool.read, CHUNK):
+                await response.write(chunk)
     await response.write_eof()
     return response
+
+
+@requires("viewer")
+async def interviews_csv(request: web.Request) -> web.StreamResponse:
+    return await _interviews(request, "csv", full=False)
 
 
 @requires("viewer")
 async def interviews_json(request: web.Request) -> web.StreamResponse:
-    chosen = filtering.parse(request.query)
-    response = await _start(
-        request, "application/json; charset=utf-8", "interviews.json", "interviews", chosen
-    )
-    await _send_text(
-        response, exports.json_chunks(request.app[SERVICES].db, _selection(request, chosen))
-    )
-    await response.write_eof()
-    return response
-
-
-@requires("admin")
-async def interviews_full_csv(request: web.Request) -> web.StreamResponse:
-    """The team's own follow-up data: every interview with who gave it and their contact
-    details, whatever their quote consent. Admins only; each download is in the audit log
-    as `export` of `interviews_full`."""
-    chosen = filtering.parse(request.query)
-    response = await _start(
-        request, "text/csv; charset=utf-8", "interviews-full.csv", "interviews_full", chosen
-    )
-    await response.write("\ufeff".encode())
-    selection = _selection(request, chosen, full=True)
-    await _send_text(response, exports.csv_chunks(request.app[SERVICES].db, selection))
-    await response.write_eof()
-    return response
-
-
-@requires("admin")
-async def interviews_full_json(request: web.Request) -> web.StreamResponse:
-    chosen = filtering.parse(request.query)
-    response = await _start(
-        request,
-        "application/json; charset=utf-8",
-        "interviews-full.json",
-        "interviews_full",
-        chosen,
-    )
-    selection = _selection(request, chosen, full=True)
-    await _send_text(response, exports.json_chunks(request.app[SERVICES].db, selection))
-    await response.write_eof()
-    return response
+    return await _interviews(request, "json", full=False)
 
 
 @requires("viewer")
 async def interviews_xlsx(request: web.Request) -> web.StreamResponse:
-    """openpyxl write-only into a temporary file, then streamed out in chunks."""
-    chosen = filtering.parse(request.query)
-    response = await _start(
-        request,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "interviews.xlsx",
-        "interviews",
-        chosen,
-    )
-    with tempfile.TemporaryFile() as spool:
-        await exports.write_xlsx(request.app[SERVICES].db, _selection(request, chosen), spool)
-        spool.seek(0)
-        while chunk := await asyncio.to_thread(spool.read, CHUNK):
-            await response.write(chunk)
-    await response.write_eof()
-    return response
+    return await _interviews(request, "xlsx", full=False)
+
+
+@requires("viewer")
+async def files_csv(request: web.Request) -> web.StreamResponse:
+    """Each file sent as an answer with its metadata and transcript (withheld ones say so)."""
+    return await _interviews(request, "files.csv", full=False)
+
+
+@requires("viewer")
+async def interviews_zip(request: web.Request) -> web.StreamResponse:
+    """interviews.json, files.csv and the files themselves (never a withheld answer's)."""
+    return await _interviews(request, "zip", full=False)
+
+
+def interviews_full(fmt: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler of /exports/interviews-full.<fmt>: the team's follow-up data (admins)."""
+
+    @requires("admin")
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _interviews(request, fmt, full=True)
+
+    handler.__name__ = handler.__qualname__ = f"interviews_full_{fmt.replace('.', '_')}"
+    return handler
 
 
 def attribution(row: QuoteRow, view: QuestionnaireView) -> str | None:

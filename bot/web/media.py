@@ -124,3 +124,26 @@ async def save_transcript(request: web.Request) -> web.StreamResponse:
         {"media": media.id},
     )  # fmt: skip
     raise web.HTTPSeeOther(f"/interviews/{media.interview_id}#media-{media.id}")
+
+
+@requires("editor")
+async def confirm_transcript(request: web.Request) -> web.StreamResponse:
+    """A person confirms a machine's transcript as it stands: no longer machine-made, marked
+    with who confirmed it and when, audited, and counted as the answer's text. Only a machine
+    transcript can be confirmed (a person's, or one confirmed already, is left as it is)."""
+    services = request.app[SERVICES]
+    media = await _found(request)
+    staff = current(request).username
+    assert media.id is not None
+    interview = await review_query.interview_detail(services.db, media.interview_id)
+    language = interview[0].language if interview is not None else "en"
+    heading = services.questionnaire.ui(language, "media.label.transcript")
+    confirmed = await MediaStore(services.db).confirm_transcript(
+        media.id, by=staff, heading=heading, now=services.clock()
+    )
+    if confirmed:
+        await staff_repo.audit(
+            services.db, staff, "confirm_transcript", media.interview_id, services.clock(),
+            {"media": media.id},
+        )  # fmt: skip
+    raise web.HTTPSeeOther(f"/interviews/{media.interview_id}#media-{media.id}")

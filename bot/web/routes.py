@@ -53,6 +53,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", "/interviews/{id}/delete", interviews.delete, "interview_delete")
     add("GET", "/media/{id}", media.download, "media_download")
     add("POST", "/media/{id}/transcript", media.save_transcript, "media_transcript")
+    add("POST", "/media/{id}/confirm", media.confirm_transcript, "media_confirm")
     add("GET", "/quotes", interviews.quotes, "quotes")
     add("GET", "/reading", reading.index, "reading")
     add("GET", "/themes", themes.index, "themes")
@@ -85,8 +86,17 @@ def setup_routes(app: web.Application) -> None:
     add("GET", "/exports/interviews.csv", downloads.interviews_csv, "export_csv")
     add("GET", "/exports/interviews.xlsx", downloads.interviews_xlsx, "export_xlsx")
     add("GET", "/exports/interviews.json", downloads.interviews_json, "export_json")
-    add("GET", "/exports/interviews-full.csv", downloads.interviews_full_csv, "export_full_csv")
-    add("GET", "/exports/interviews-full.json", downloads.interviews_full_json, "export_full_json")
+    add("GET", "/exports/interviews.zip", downloads.interviews_zip, "export_zip")
+    add("GET", "/exports/files.csv", downloads.files_csv, "export_files_csv")
+    for fmt in ("csv", "json", "zip"):
+        full = downloads.interviews_full(fmt)
+        add("GET", f"/exports/interviews-full.{fmt}", full, f"export_full_{fmt}")
+    add(
+        "GET",
+        "/exports/files-full.csv",
+        downloads.interviews_full("files.csv"),
+        "export_full_files",
+    )
     add("GET", "/exports/quotes.csv", downloads.quotes_csv, "export_quotes")
     add("GET", "/exports/report-pack.zip", reportpack.download, "export_report_pack")
     add("GET", "/exports/matrix.csv", matrix.export_csv, "export_matrix_csv")

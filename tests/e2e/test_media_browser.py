@@ -87,3 +87,30 @@ async def test_staff_play_see_and_transcribe(tab) -> None:
     await tab.wait_for_url("**/interviews/iv00001#media-*")
     assert "Transcribed by editor" in await tab.locator("main").inner_text()
     await accessible(tab)
+
+
+async def test_staff_confirm_a_machine_transcript(tab, db) -> None:
+    """The machine's transcript is marked machine-made, with a Confirm button (axe clean);
+    confirming marks it confirmed by the editor."""
+    from datetime import UTC, datetime
+
+    store = MediaStore(db)
+    [audio] = [m for m in await store.for_interviews(["iv00001"]) if m.kind == "audio"]
+    assert audio.id is not None
+    await store.set_machine_transcript(
+        audio.id, "our biggest success was the new service", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    await tab.goto("/login")
+    await tab.fill("#username", "editor")
+    await tab.fill("#password", PASSWORD)
+    await tab.click("button:has-text('Sign in')")
+    await tab.wait_for_url("**/interviews")
+    await tab.goto("/interviews/iv00001")
+    main = tab.locator("main")
+    assert "Machine transcript, not yet checked by a person" in await main.inner_text()
+    await accessible(tab)
+    await tab.click("button:has-text('Confirm transcript')")
+    await tab.wait_for_url("**/interviews/iv00001#media-*")
+    assert "Machine transcript confirmed by editor" in await main.inner_text()
+    assert await tab.locator("button:has-text('Confirm transcript')").count() == 0
+    await accessible(tab)

@@ -84,3 +84,74 @@ def test_export_of_an_empty_database_and_staff_add(tmp_path):
     assert short.returncode != 0 and "password" in short.stderr and "Traceback" not in short.stderr
     xlsx = run("export", "--format", "xlsx", env=env)
     assert xlsx.returncode != 0 and "--out" in xlsx.stderr
+
+
+def test_serve_refuses_a_transcription_model_directory_that_is_not_there(tmp_path):
+    result = run(
+        "serve",
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "TRANSCRIPTION_MODEL_DIR": str(tmp_path / "no-model"),
+            "PORT": "0",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "TRANSCRIPTION_MODEL_DIR:" in result.stderr and "is not a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_lists_files_and_zips_them(tmp_path):
+    """`dgu-bot export --format files-csv` lists each file with its metadata and transcript;
+    `--format zip` holds the JSON, that list and the files (not a withheld answer's)."""
+    import asyncio
+    import zipfile
+
+    from storage.database import Database
+    from storage.media_repo import MediaStore, write_file
+    from storage.migrate import upgrade_async
+    from storage.models import Media
+    from tests.web.seed import add_interview, typical
+
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    root = tmp_path / "media"
+
+    async def seed() -> dict[str, int]:
+        await upgrade_async(url)
+        db = Database(url)
+        try:
+            interview_id = await add_interview(db, 1, typical(1))
+            ids = {}
+            for key, data in (("biggest_success", b"OggS spoken"), ("organisation", b"OggS me")):
+                path, digest = write_file(root, interview_id, data, ".ogg")
+                row = await MediaStore(db).add(
+                    Media(interview_id=interview_id, answer_key=key, kind="voice",
+                          mime_type="audio/ogg", size=len(data), duration=3, sha256=digest,
+                          file_id=f"F{key}", file_unique_id=f"U{key}", path=path)
+                )  # fmt: skip
+                assert row.id is not None
+                ids[key] = row.id
+            return ids
+        finally:
+            await db.dispose()
+
+    ids = asyncio.run(seed())
+    env = {"DATABASE_URL": url, "MEDIA_DIR": str(root)}
+    listed = run("export", "--format", "files-csv", env=env)
+    assert listed.returncode == 0, listed.stderr
+    rows = list(csv.DictReader(io.StringIO(listed.stdout)))
+    assert [(r["answer_key"], r["withheld"], r["kind"]) for r in rows] == [
+        ("biggest_success", "no", "voice"),
+        ("organisation", "yes", ""),
+    ]
+    assert rows[0]["size_bytes"] == str(len(b"OggS spoken"))
+    assert rows[0]["path"] == f"files/iv00001/{ids['biggest_success']}.ogg"
+    out = tmp_path / "export.zip"
+    zipped = run("export", "--format", "zip", "--out", str(out), env=env)
+    assert zipped.returncode == 0, zipped.stderr
+    names = zipfile.ZipFile(out).namelist()
+    assert f"files/iv00001/{ids['biggest_success']}.ogg" in names
+    assert f"files/iv00001/{ids['organisation']}.ogg" not in names
+    assert {"interviews.json", "files.csv"} <= set(names)
+    no_out = run("export", "--format", "zip", env=env)
+    assert no_out.returncode == 2 and "--out" in no_out.stderr

@@ -140,4 +140,84 @@ async def test_simulator_shows_the_text_a_tap_was_answered_with():
                 await chat.tap("Ie")
             state = await (await client.get("/simulator/api/chat?user_id=79")).json()
     assert state["toasts"] == [{"text": "Wedi'i nodi eisoes", "alert": False}]
+
+
+def _webm_opus() -> bytes:
+    """Opus audio in WebM, what Chromium's MediaRecorder makes (a second of a tone)."""
+    import io
+    import math
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="webm") as target:
+        stream = target.add_stream("libopus", rate=48000, layout="mono")
+        samples = [int(8000 * math.sin(2 * math.pi * 440 * n / 48000)) for n in range(48000)]
+        pcm = b"".join(s.to_bytes(2, "little", signed=True) for s in samples)
+        frame = av.AudioFrame(format="s16", layout="mono", samples=48000)
+        frame.planes[0].update(pcm)
+        frame.sample_rate = 48000
+        for packet in stream.encode(frame):
+            target.mux(packet)
+        for packet in stream.encode(None):
+            target.mux(packet)
+    return out.getvalue()
+
+
+async def test_simulator_uploads_up_to_the_media_limit_and_voice_notes_as_ogg():
+    """Uploads are not held to the app's 1 MB request limit but to a little over the bot's
+    media limit (the bot, not the page, refuses a file too large); a WebM/Opus recording from
+    the browser reaches the bot as an Ogg/Opus voice note (remuxed, not re-encoded)."""
+    import base64
+
+    import av
+    from telegram.ext import MessageHandler, filters
+
+    emulator = BotApiEmulator()
+    app = web.Application()  # aiohttp's default request limit: 1 MB
+    app.add_subapp("/botapi", emulator.make_app())
+    setup_simulator_routes(app, emulator, upload_max_bytes=3 * 1024 * 1024)
+    fetched: list[tuple[str, bytes]] = []
+
+    async def got(update: Update, context) -> None:
+        message = update.message
+        item = message.voice or message.document
+        file = await context.bot.get_file(item.file_id)
+        fetched.append((type(item).__name__, bytes(await file.download_as_bytearray())))
+        await message.reply_text("ok")
+
+    webm = _webm_opus()
+    assert webm[:4] == b"\x1aE\xdf\xa3"  # EBML: a WebM file
+    big = b"%PDF-1.4 " + bytes(2_500_000)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        emulator.root = str(client.make_url("/botapi")).rstrip("/")
+        origin = {"Origin": str(client.make_url("")).rstrip("/")}
+        bot_app = ptb_builder(emulator).build()
+        bot_app.add_handler(MessageHandler(filters.VOICE | filters.Document.ALL, got))
+        async with polling(bot_app):
+            chat = emulator.chat(79)
+            user = {"user_id": 79, "first_name": "Ann"}
+            recorded = {**user, "kind": "voice", "mime_type": "audio/webm", "duration": 1,
+                        "data": base64.b64encode(webm).decode()}  # fmt: skip
+            assert (await client.post("/simulator/api/upload", json=recorded, headers=origin)).ok
+            await chat.settle()
+            document = {**user, "kind": "document", "mime_type": "application/pdf",
+                        "file_name": "big.pdf", "data": base64.b64encode(big).decode()}  # fmt: skip
+            assert (await client.post("/simulator/api/upload", json=document, headers=origin)).ok
+            await chat.settle()
+            huge = {**document, "data": base64.b64encode(bytes(5 * 1024 * 1024)).decode()}
+            too_big = await client.post("/simulator/api/upload", json=huge, headers=origin)
+            assert too_big.status == 413
+            noise = {**recorded, "data": base64.b64encode(b"not audio at all").decode()}
+            bad = await client.post("/simulator/api/upload", json=noise, headers=origin)
+            assert bad.status == 400 and "Opus" in await bad.text()
+    [(kind, ogg), (doc_kind, doc)] = fetched
+    assert (kind, doc_kind, doc) == ("Voice", "Document", big)
+    assert ogg[:4] == b"OggS" and b"OpusHead" in ogg[:100]
+    import io
+
+    with av.open(io.BytesIO(ogg)) as container:
+        assert container.streams.audio[0].codec_context.name == "opus"
+        frames = sum(f.samples for f in container.decode(audio=0))
+    assert 40000 < frames < 60000  # the second of audio, whole
     assert emulator.violations == []

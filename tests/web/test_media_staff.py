@@ -153,6 +153,93 @@ async def test_editor_types_a_transcript_marked_with_who(db, media_client):
     assert answer.endswith("\n\n[transcript] We halved the waiting times.")
 
 
+async def test_editor_confirms_a_machine_transcript(db, media_client):
+    """A machine's transcript stays marked machine-made until a person confirms it; the
+    confirmation records who and when, is audited, and makes it count as the answer's text.
+    In Welsh too."""
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    store = MediaStore(db)
+    from datetime import UTC, datetime
+
+    await store.set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    token = await login(client, "viewer")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Machine transcript, not yet checked by a person" in page
+    assert f'action="/media/{ids["voice"]}/confirm"' not in page  # a viewer cannot
+    refused = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert refused.status == 403
+    await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    token = await login(client, "editor")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert f'action="/media/{ids["voice"]}/confirm"' in page and "Confirm transcript" in page
+    assert "[transcript]" not in await _answer(db, interview_id)  # a machine's: not yet text
+    confirmed = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert confirmed.status == 303
+    row = await store.get(ids["voice"])
+    assert row is not None
+    assert (row.transcript, row.transcript_source, row.transcript_by) == (
+        "we halved the waiting time",
+        "confirmed",
+        "editor",
+    )
+    assert row.transcript_at not in (None, datetime(2026, 5, 1, tzinfo=UTC))  # when confirmed
+    assert (await _answer(db, interview_id)).endswith("\n\n[transcript] we halved the waiting time")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Machine transcript confirmed by editor" in page
+    assert f'action="/media/{ids["voice"]}/confirm"' not in page  # nothing left to confirm
+    again = await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert again.status == 303
+    audit = await staff_repo.audit_page(db, before_id=None, limit=50)
+    confirmations = [a for a in audit if a.action == "confirm_transcript"]
+    assert [(a.username, a.target) for a in confirmations] == [("editor", interview_id)]
+    # a later machine run never overwrites a confirmed transcript
+    assert not await store.set_machine_transcript(
+        ids["voice"], "something else", now=datetime(2026, 5, 2, tzinfo=UTC)
+    )
+    kept = await store.get(ids["voice"])
+    assert kept is not None and kept.transcript == "we halved the waiting time"
+    # correcting a confirmed transcript replaces its paragraph in the answer
+    await client.post(
+        f"/media/{ids['voice']}/transcript",
+        data={"transcript": "We halved the waiting times.", "csrf_token": token},
+        allow_redirects=False,
+    )
+    answer = await _answer(db, interview_id)
+    assert answer.count("[transcript]") == 1 and answer.endswith("waiting times.")
+    await client.post("/account/language", data={"csrf_token": token, "language": "cy"})
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Trawsgrifiwyd gan editor" in page
+
+
+async def test_machine_transcript_confirm_button_in_welsh(db, media_client):
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    from datetime import UTC, datetime
+
+    await MediaStore(db).set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    token = await login(client, "editor")
+    await client.post("/account/language", data={"csrf_token": token, "language": "cy"})
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Trawsgrifiad peiriant, heb ei wirio gan berson eto" in page
+    assert "Cadarnhau&#39;r trawsgrifiad" in page or "Cadarnhau'r trawsgrifiad" in page
+    await client.post(
+        f"/media/{ids['voice']}/confirm", data={"csrf_token": token}, allow_redirects=False
+    )
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "wedi&#39;i gadarnhau gan editor" in page or "wedi'i gadarnhau gan editor" in page
+
+
 async def test_staff_deletion_erases_the_files(db, media_client):
     client, root = media_client
     interview_id, _ids = await _seed(db, root)
@@ -166,3 +253,118 @@ async def test_staff_deletion_erases_the_files(db, media_client):
     )
     assert done.status == 303
     assert list(root.iterdir()) == []
+
+
+async def _add_file(db, root: Path, interview_id: str, key: str, data: bytes) -> int:
+    path, digest = write_file(root, interview_id, data, ".ogg")
+    row = await MediaStore(db).add(
+        Media(
+            interview_id=interview_id,
+            answer_key=key,
+            kind="voice",
+            mime_type="audio/ogg",
+            size=len(data),
+            duration=7,
+            sha256=digest,
+            file_id=f"F{key}",
+            file_unique_id=f"U{key}",
+            path=path,
+        )
+    )
+    assert row.id is not None
+    return row.id
+
+
+async def test_exports_list_files_and_the_zip_holds_them_but_never_a_withheld_answers(
+    db, media_client
+):
+    """JSON, the files CSV, the XLSX's files sheet and the ZIP list each file with its
+    metadata and transcript; the ZIP holds the files. A voice note sent as the answer to a
+    personal question (organisation) of an interview without attributable consent is
+    withheld like the answer: listed as withheld, never in the ZIP -- except in the admins'
+    full export. Behind sign-in and audited."""
+    import csv
+    import io
+    import json
+    import zipfile
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    secret = b"OggS\x00\x02who-I-am"
+    personal = await _add_file(db, root, interview_id, "organisation", secret)
+    await MediaStore(db).set_machine_transcript(
+        ids["voice"], "we halved the waiting time", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    anonymous = await client.get("/exports/interviews.zip", allow_redirects=False)
+    assert anonymous.status == 302
+    token = await login(client, "viewer")
+
+    data = await (await client.get("/exports/interviews.json")).json()
+    [record] = [r for r in data if r["interview_id"] == interview_id]
+    by_id = {f.get("file_id"): f for f in record["files"]}
+    voice = by_id[ids["voice"]]
+    assert voice == {
+        "file_id": ids["voice"],
+        "answer_key": "biggest_success",
+        "kind": "voice",
+        "mime_type": "audio/ogg",
+        "file_name": None,
+        "size_bytes": len(VOICE),
+        "duration_seconds": 42,
+        "sha256": voice["sha256"],
+        "received_at": voice["received_at"],
+        "transcript": "we halved the waiting time",
+        "transcript_status": "machine",
+        "transcript_by": None,
+        "transcript_at": voice["transcript_at"],
+        "path": f"files/{interview_id}/{ids['voice']}.ogg",
+    }
+    assert len(voice["sha256"]) == 64
+    assert by_id[ids["document"]]["file_name"] == "report.html"
+    assert {"answer_key": "organisation", "withheld": True} in record["files"]
+    assert all(f.get("file_id") != personal for f in record["files"])
+
+    files_csv = await (await client.get("/exports/files.csv")).text()
+    rows = list(csv.DictReader(io.StringIO(files_csv.lstrip("\ufeff"))))
+    assert {r["file_id"] for r in rows if r["withheld"] == "no"} == {str(i) for i in ids.values()}
+    [hidden] = [r for r in rows if r["withheld"] == "yes"]
+    assert (hidden["answer_key"], hidden["sha256"], hidden["file_id"]) == ("organisation", "", "")
+    [voice_row] = [r for r in rows if r["file_id"] == str(ids["voice"])]
+    assert voice_row["transcript_status"] == "machine" and voice_row["duration_seconds"] == "42"
+
+    book = load_workbook(io.BytesIO(await (await client.get("/exports/interviews.xlsx")).read()))
+    sheet = list(book["files"].values)
+    assert sheet[0][:5] == ("interview_id", "answer_key", "withheld", "file_id", "kind")
+    assert len(sheet) == 1 + 4
+
+    response = await client.get("/exports/interviews.zip")
+    assert response.status == 200 and response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="interviews-')
+    archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    names = set(archive.namelist())
+    assert {"interviews.json", "files.csv"} <= names
+    assert archive.read(f"files/{interview_id}/{ids['voice']}.ogg") == VOICE
+    assert archive.read(f"files/{interview_id}/{ids['document']}.html") == HOSTILE
+    assert f"files/{interview_id}/{personal}.ogg" not in names
+    assert all(secret not in archive.read(n) for n in names)
+    inside = json.loads(archive.read("interviews.json"))
+    assert {f["path"] for r in inside for f in r["files"] if "path" in f} <= names
+    forbidden = await client.get("/exports/interviews-full.zip", allow_redirects=False)
+    assert forbidden.status == 403
+
+    await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
+    await login(client, "admin")
+    full = zipfile.ZipFile(
+        io.BytesIO(await (await client.get("/exports/interviews-full.zip")).read())
+    )
+    assert full.read(f"files/{interview_id}/{personal}.ogg") == secret
+    full_rows = (await (await client.get("/exports/files-full.csv")).text()).count("\n")
+    assert full_rows == 1 + 4
+    audit = await staff_repo.audit_page(db, before_id=None, limit=50)
+    exported = [(a.username, a.target, a.detail["format"]) for a in audit if a.action == "export"]
+    assert ("viewer", "interviews", "zip") in exported
+    assert ("admin", "interviews_full", "zip") in exported
+    assert ("viewer", "interviews", "csv") in exported  # files.csv
