@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -83,9 +83,25 @@ class CallbackAnswers:
     def arrived(self, bot: Any, query_id: str) -> None:
         if query_id in self._answered:  # a redelivery in this process: answered already
             return
-        task = asyncio.create_task(self._answer_later(bot, query_id))
+        self._start(self._answer_later(bot, query_id))
+
+    def send(self, answer: Awaitable[Any]) -> None:
+        """A handler's answer goes out without the handler waiting for it: the spinner stops
+        as soon as Telegram has it, and the reply is not held back a round trip (nothing a
+        handler does depends on the answer's result; a failure is logged)."""
+        self._start(self._sent(answer))
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _sent(answer: Awaitable[Any]) -> None:
+        try:
+            await answer
+        except TelegramError as exc:  # expired, say: the update's work goes on regardless
+            log.debug("answerCallbackQuery failed: %s", exc)
 
     async def _answer_later(self, bot: Any, query_id: str) -> None:
         await asyncio.sleep(PRE_ANSWER_AFTER)
@@ -96,6 +112,11 @@ class CallbackAnswers:
             await ExtBot.answer_callback_query(bot, query_id)
         except TelegramError as exc:  # expired (a redelivery after a restart): harmless
             log.debug("answerCallbackQuery on arrival failed: %s", exc)
+
+    async def drain(self, within: float = 5.0) -> None:
+        """Let the answers in flight finish (before the bot's connections close)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=within)
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):
@@ -118,7 +139,8 @@ class DeliveryBot(ExtBot[Any]):
             if text:
                 log.info("callback answer text not shown: the query was answered on arrival")
             return True
-        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+        self._answers.send(super().answer_callback_query(callback_query_id, text, *args, **kwargs))
+        return True
 
 
 class PerUserSequentialProcessor(BaseUpdateProcessor):
@@ -335,6 +357,9 @@ def telegram_context(token: str, api_url_of: Any) -> Any:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            processor = application.update_processor
+            if isinstance(processor, PerUserSequentialProcessor):
+                await processor.answers.drain()  # before the bot's connections close
             if initialized:
                 await application.shutdown()
             else:  # PTB's shutdown skips an application that never finished initialising

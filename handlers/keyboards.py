@@ -26,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
+from bot import ratelimit
 from handlers import render
 from storage.interviews import ACTIVE_STATUSES
 
@@ -104,9 +105,10 @@ async def drop(turn: Turn, message_id: int) -> bool:
     if key in removed:
         return True
     try:
-        await turn.bot.edit_message_reply_markup(
-            chat_id=turn.chat_id, message_id=message_id, reply_markup=None
-        )
+        with ratelimit.yielding():  # housekeeping: never ahead of a reply in the flood budget
+            await turn.bot.edit_message_reply_markup(
+                chat_id=turn.chat_id, message_id=message_id, reply_markup=None
+            )
     except Forbidden:
         await turn.mark_unreachable()
         return True
