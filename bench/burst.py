@@ -218,21 +218,28 @@ def _metrics(report: Report, s: str, run: dict[str, Any]) -> None:
         )
 
 
-def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str = "steady") -> None:
-    """`runs`: ours first (one per backend), then the stock baselines; same crowd each."""
-    s = scenario
+def _preamble(
+    report: Report, s: str, runs: list[dict[str, Any]], who: str, whose: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The offered load (one crowd for every run) as the scenario's first figure; the runs
+    split into ours (one per backend) and the stock baselines."""
     first = runs[0]
-    bound = first["latency"] + 0.25
     report.add(
         s,
         "offered load",
         first["offered_steps_per_s"],
         "steps/s",
-        note=f"{first['users']} respondents, think time as configured; ceiling 30 msg/s; "
-        f"measured from {first['window'][0]} s to {first['window'][1]} s of the run",
+        note=f"{first['users']} respondents {who}; measured from {first['window'][0]} s to "
+        f"{first['window'][1]} s of {whose}",
     )
-    ours = [r for r in runs if r["bot"] == "ours"]
-    stock = [r for r in runs if r["bot"] != "ours"]
+    return [r for r in runs if r["bot"] == "ours"], [r for r in runs if r["bot"] != "ours"]
+
+
+def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str = "steady") -> None:
+    """`runs`: ours first (one per backend), then the stock baselines; same crowd each."""
+    s = scenario
+    bound = runs[0]["latency"] + 0.25
+    ours, stock = _preamble(report, s, runs, "thinking as configured; ceiling 30 msg/s", "the run")
     for run in ours:
         label = _label(run)
         lat = run["latency_answers"] if run["latency_answers"]["n"] else run["latency_steps"]
@@ -274,17 +281,9 @@ def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str =
 def report_burst(report: Report, runs: list[dict[str, Any]], *, flood: bool) -> None:
     """`runs`: ours first (one per backend), then the stock baselines; same crowd each."""
     s = "burst" if flood else "burst, no flood limits"
-    first = runs[0]
-    report.add(
-        s,
-        "offered load",
-        first["offered_steps_per_s"],
-        "steps/s",
-        note=f"{first['users']} respondents starting within the ramp; every bot measured "
-        f"from {first['window'][0]} s to {first['window'][1]} s of its run (all had started)",
+    ours, stock = _preamble(
+        report, s, runs, "starting within the ramp", "every bot's run (all had started)"
     )
-    ours = [r for r in runs if r["bot"] == "ours"]
-    stock = [r for r in runs if r["bot"] != "ours"]
     for run in ours:
         label = _label(run)
         if flood:
