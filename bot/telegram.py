@@ -224,6 +224,7 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
                 await store.record_reply(update.update_id, delivery.outcome, services.clock())
             except Exception:
                 log.exception("could not record update %s's reply", update.update_id)
+            await delivery.finish()  # housekeeping put off until the reply was out
 
     async def initialize(self) -> None:
         return None

@@ -27,7 +27,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
 from bot import ratelimit
-from handlers import render
+from handlers import outbox, render
 from storage.interviews import ACTIVE_STATUSES
 
 if TYPE_CHECKING:
@@ -126,9 +126,11 @@ async def drop(turn: Turn, message_id: int) -> bool:
 
 
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
-    """A prompt that has been answered (language, notice, quote, resume) loses its buttons."""
+    """A prompt that has been answered (language, notice, quote, resume) loses its buttons,
+    once the reply is out (off the reply's path; before the person's next update)."""
     if message is not None and has_buttons(message):
-        await drop(turn, message.message_id)
+        message_id = message.message_id
+        await outbox.after_reply(lambda: drop(turn, message_id))
 
 
 async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
