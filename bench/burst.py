@@ -126,6 +126,7 @@ def _figures(
     latency_all = result.quantiles()
     latency_answers = result.quantiles(answers_only=True)
     messages = emulator.counted(start, end)
+    per_second = [emulator.counted(t, t + 1) for t in (start + i for i in range(int(end - start)))]
     steps = sum(1 for t, _, _ in result.steps if start <= t < end)
     return {
         "users": load.users,
@@ -146,6 +147,11 @@ def _figures(
         "calls": emulator.method_counts(),
         # issue 12: the spinner stops within a second even in a burst (tap -> answer)
         "tap_answer": emulator.tap_answers(result.started_at),
+        # where a step's time goes: each kind of step's latency, and how often the bot's
+        # messages filled the ceiling (a second with >= 90% of it: replies queue in the pacer)
+        "latency_by_step": result.by_label(start, end),
+        "seconds_at_ceiling": sum(1 for n in per_second if n >= 0.9 * CEILING),
+        "seconds_measured": len(per_second),
         "rss_mb": round(proc.rss() / 2**20, 1),
         # extra figures of this run: name -> {value, unit, target, ok, note}; every one is
         # reported (and one with a target is checked) by report_steady / report_burst
@@ -245,13 +251,15 @@ def report_steady(report: Report, runs: list[dict[str, Any]], *, scenario: str =
         lat = run["latency_answers"] if run["latency_answers"]["n"] else run["latency_steps"]
         for p in ("p50", "p95", "p99"):
             value = lat[p]
+            ok = (value is not None and value < bound) if p == "p95" else None
             report.add(
                 s,
                 f"{label}: answer -> next question {p}",
                 _ms(value),
                 "ms",
                 target=f"< {bound * 1000:.0f} ms (RTT + 250)" if p == "p95" else "",
-                ok=(value is not None and value < bound) if p == "p95" else None,
+                ok=ok,
+                profile=_steps_profile(run) if ok is False else "",
             )
         report.add(s, f"{label}: messages/s", run["messages_per_s"], "msg/s")
         report.add(
@@ -346,6 +354,27 @@ def report_burst(report: Report, runs: list[dict[str, Any]], *, flood: bool) -> 
             ok=(p95 is not None and p95 > 1) if flood else None,
             profile=_waiting(base, run) + "\n\n" + _calls_profile(base, run) if flood else "",
         )
+
+
+def _steps_profile(run: dict[str, Any]) -> str:
+    """Where a step's time goes in a crowd: each kind of step's latency (slowest first), the
+    Bot API calls, and how many seconds the bot's messages filled the ceiling (then replies
+    wait in the pacer: the time is Telegram's limit, not our code's)."""
+    lines = [f"{'step (script action)':24} {'n':>5} {'p50 ms':>8} {'p95 ms':>8}"]
+    steps = run.get("latency_by_step") or {}
+    for label, q in sorted(steps.items(), key=lambda kv: -(kv[1]["p95"] or 0)):
+        lines.append(f"{label:24} {q['n']:>5} {_ms(q['p50'])!s:>8} {_ms(q['p95'])!s:>8}")
+    lines.append("")
+    lines.append(
+        f"seconds with >= 90% of the {CEILING:g} msg/s ceiling sent: "
+        f"{run.get('seconds_at_ceiling')} of {run.get('seconds_measured')}; "
+        f"{run['messages_per_s']} msg/s, {run['messages_per_step']} messages a step"
+    )
+    lines.append(
+        "Bot API calls (whole run): "
+        + ", ".join(f"{m} {n}" for m, n in sorted(run["calls"].items()))
+    )
+    return "\n".join(lines)
 
 
 def _ceiling_ratio(ours: dict[str, Any], stock: dict[str, Any]) -> float | None:

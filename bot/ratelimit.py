@@ -92,7 +92,7 @@ class FloodPacer(BaseRateLimiter[int]):
         group_burst: int = 3,
         max_retries: int = 3,
         yield_spare: int = 5,
-        yield_for: float = 2.0,
+        yield_for: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -127,7 +127,7 @@ class FloodPacer(BaseRateLimiter[int]):
         paced = endpoint.startswith(PACED_PREFIXES) and endpoint not in UNPACED
         max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
         if paced and _YIELDING.get():
-            await self._room()
+            await self.room(chat_id)
         for attempt in range(max_retries + 1):
             if paced:
                 await self._wait_turn(chat_id)
@@ -154,20 +154,23 @@ class FloodPacer(BaseRateLimiter[int]):
         if delay > 0:
             await self._sleep(delay)
 
-    async def _room(self) -> None:
-        """Until the overall budget has room to spare (or `yield_for` has passed)."""
+    async def room(self, chat_id: Any = None) -> None:
+        """Until the overall budget has `yield_spare` slots free and the chat's has two (room
+        for this message and a reply), or `yield_for` has passed."""
         deadline = self._clock() + self._yield_for
         while True:
             now = self._clock()
-            wait = min(self._overall.room_at(self._yield_spare), deadline) - now
+            at = self._overall.room_at(self._yield_spare)
+            chat = self._chats.get(_key(chat_id)) if chat_id is not None else None
+            if chat is not None:
+                at = max(at, chat.room_at(min(2, chat.burst)))
+            wait = min(at, deadline) - now
             if wait <= 0:
                 return
             await self._sleep(wait)
 
     def _pace_of(self, chat_id: Any) -> Pace:
-        key: int | str = chat_id
-        if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
-            key = int(chat_id)
+        key = _key(chat_id)
         pace = self._chats.get(key)
         if pace is None:
             self._new_chats += 1
@@ -183,6 +186,20 @@ class FloodPacer(BaseRateLimiter[int]):
         now = self._clock()
         for key in [k for k, p in self._chats.items() if p.tat <= now]:
             del self._chats[key]
+
+
+async def room(bot: Any, chat_id: Any) -> None:
+    """Wait, as a message sent `yielding()` would, until `bot`'s pacer has room for one to
+    `chat_id` (at once when the bot has no FloodPacer)."""
+    pacer = getattr(bot, "rate_limiter", None)
+    if isinstance(pacer, FloodPacer):
+        await pacer.room(chat_id)
+
+
+def _key(chat_id: Any) -> int | str:
+    if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+        return int(chat_id)
+    return chat_id  # type: ignore[no-any-return]
 
 
 def _seconds(exc: RetryAfter) -> float:

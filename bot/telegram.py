@@ -29,7 +29,7 @@ from bot.aiorequest import AiohttpRequest
 from bot.ratelimit import FloodPacer
 from bot.services import SERVICES, Services
 from bot.transport import RetryingRequest
-from handlers import outbox
+from handlers import keyboards, outbox
 from storage.interviews import InterviewStore
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,6 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
                 await store.record_reply(update.update_id, delivery.outcome, services.clock())
             except Exception:
                 log.exception("could not record update %s's reply", update.update_id)
-            await delivery.finish()  # housekeeping put off until the reply was out
 
     async def initialize(self) -> None:
         return None
@@ -361,6 +360,7 @@ def telegram_context(token: str, api_url_of: Any) -> Any:
             processor = application.update_processor
             if isinstance(processor, PerUserSequentialProcessor):
                 await processor.answers.drain()  # before the bot's connections close
+            await keyboards.drain(services)  # the rest are retried at their next step
             if initialized:
                 await application.shutdown()
             else:  # PTB's shutdown skips an application that never finished initialising

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,21 +71,10 @@ class Delivery:
     outcome: str = SENT
     #: a reply was lost and could not be kept (before consent): ask Telegram to redeliver
     redeliver: bool = False
-    #: housekeeping to do once the reply is out, still in the person's turn (`after_reply`)
-    afterwards: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     def note(self, outcome: str) -> None:
         if _RANK[outcome] > _RANK[self.outcome]:
             self.outcome = outcome
-
-    async def finish(self) -> None:
-        """Run the housekeeping `after_reply` put off, in order; a failure is logged."""
-        while self.afterwards:
-            work = self.afterwards.pop(0)
-            try:
-                await work()
-            except Exception:
-                log.exception("update %s: housekeeping after the reply failed", self.update_id)
 
 
 CURRENT: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
@@ -96,17 +84,6 @@ def note(outcome: str) -> None:
     delivery = CURRENT.get()
     if delivery is not None:
         delivery.note(outcome)
-
-
-async def after_reply(work: Callable[[], Awaitable[object]]) -> None:
-    """Housekeeping that need not delay the reply (taking the buttons off an answered prompt):
-    done once the update's handler has finished, before the person's next update is handled
-    (bot/telegram.py); at once when no update is being handled."""
-    delivery = CURRENT.get()
-    if delivery is None:
-        await work()
-    else:
-        delivery.afterwards.append(work)
 
 
 async def claim(services: Services, update_id: int) -> str | None:
