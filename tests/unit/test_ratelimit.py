@@ -7,7 +7,7 @@ import os
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import FloodPacer, Pace, yielding
+from bot.ratelimit import FloodPacer, Pace, room, yielding
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -117,3 +117,18 @@ async def test_housekeeping_yields_for_a_bounded_time():
         await pacer.process_request(_ok, (), {}, "editMessageReplyMarkup", {"chat_id": 9}, None)
     assert time.waits[0] == 1.5  # yielded that long, then queued like any other message
     assert sum(time.waits) == pytest.approx(9.0)
+
+
+async def test_housekeeping_leaves_a_chat_room_for_its_next_reply():
+    """A housekeeping message to a chat waits until that chat's budget has two slots free:
+    the reply that follows it there is not held back by it."""
+    time = VirtualTime()
+    pacer = FloodPacer(chat_interval=1.0, chat_burst=2, clock=time, sleep=time.sleep)
+    await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)  # the reply
+    with yielding():
+        await pacer.process_request(_ok, (), {}, "editMessageReplyMarkup", {"chat_id": 7}, None)
+    assert time.waits == [1.0]  # until the chat's budget is full again
+    await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert time.waits == [1.0]  # the next reply goes at once
+    await room(object(), 7)  # a bot without a FloodPacer: nothing to wait for
+    assert time.waits == [1.0]
