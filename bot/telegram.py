@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
@@ -56,6 +57,12 @@ COMMANDS = (
 #: (docs/adr/0004-one-reply-per-update.md)
 PRE_ANSWER_AFTER = 0.25
 
+#: the answers a handler started in the update being handled: awaited at the end of its turn,
+#: so one person's answers stay in order (a 429's retry_after is kept for their next one)
+_TURN_ANSWERS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar(
+    "turn_answers", default=None
+)
+
 
 class CallbackAnswers:
     """answerCallbackQuery exactly once per query: by the handler if it answers within
@@ -88,13 +95,18 @@ class CallbackAnswers:
     def send(self, answer: Awaitable[Any]) -> None:
         """A handler's answer goes out without the handler waiting for it: the spinner stops
         as soon as Telegram has it, and the reply is not held back a round trip (nothing a
-        handler does depends on the answer's result; a failure is logged)."""
-        self._start(self._sent(answer))
+        handler does depends on the answer's result; a failure is logged). The update's turn
+        ends only once it is done (`PerUserSequentialProcessor`)."""
+        task = self._start(self._sent(answer))
+        turn = _TURN_ANSWERS.get()
+        if turn is not None:
+            turn.append(task)
 
-    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+    def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     @staticmethod
     async def _sent(answer: Awaitable[Any]) -> None:
@@ -211,6 +223,8 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             return
         delivery = outbox.Delivery(update.update_id)
         token = outbox.CURRENT.set(delivery)
+        answers: list[asyncio.Task[None]] = []
+        answering = _TURN_ANSWERS.set(answers)
         try:
             await coroutine
         except BaseException:  # an error, or cancelled (the webhook's caller hung up): the
@@ -218,6 +232,9 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             raise
         finally:
             outbox.CURRENT.reset(token)
+            _TURN_ANSWERS.reset(answering)
+            if answers:  # the person's next update waits for them (they keep their order)
+                await asyncio.wait(answers)
             if delivery.redeliver and self.webhook:
                 self.redeliver.add(update.update_id)
             try:
