@@ -309,12 +309,18 @@ class BotChat:
         if self.bot is not None:
             await self.bot.idle()
 
+    async def _waited(self) -> None:
+        """After a send or tap that waited: the emulator's settle hooks have already waited
+        for a bot that `running_bot` started; wait here for any other."""
+        if self.bot is not None and self.bot.idle not in self.raw.emulator.settle_hooks:
+            await self.bot.idle()
+
     async def send(self, text: str, **options: Any) -> int:
         """Send a text (options: ``wait``, ``timeout``; with ``wait=False`` it returns at
         once, as a second part of a paste arrives); returns the message's id."""
         message_id = await self.raw.send(text, **options)
         if options.get("wait", True):
-            await self.idle()
+            await self._waited()
         return message_id
 
     async def tap(self, label: str, **options: Any) -> str:
@@ -322,7 +328,7 @@ class BotChat:
         having it (options: ``message_id``, ``wait``, ``timeout``)."""
         query_id = await self.raw.tap(label, **options)
         if options.get("wait", True):
-            await self.idle()
+            await self._waited()
         return query_id
 
     async def consent(self, label: str | None = None, quote: int = 0, credit: str = CREDIT) -> None:
