@@ -13,9 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.sandbox.simulator import setup_simulator_routes
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, consent, state_of
+from tests.integration.chatkit import running_bot, running_emulator
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +35,9 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
     user = 14000 + list(LANGUAGES).index(lang)
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         q = bot.services.questionnaire
-        chat = emulator.chat(user, language_code=lang)
-        await consent(chat, LANGUAGES[lang])
-        for _ in range(40):
-            state = await state_of(bot.services, user)
-            assert state is not None
-            if state.cursor == "attempted":
-                break
-            await answer_current(chat, bot.services)
+        chat = bot.chat(user, language_code=lang)
+        await chat.consent(LANGUAGES[lang])
+        await chat.advance_to("attempted", limit=40)
         text = q.question_text("attempted", lang)
         page_app = web.Application()
         setup_simulator_routes(page_app, emulator)

@@ -12,9 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.sandbox.simulator import setup_simulator_routes
 from tests.e2e.test_simulator_browser import ARGS, CHROMIUM
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, consent, state_of
+from tests.integration.chatkit import running_bot, running_emulator
 
 pytestmark = pytest.mark.browser
 
@@ -38,14 +36,9 @@ async def test_a_voice_note_recorded_in_the_simulator_is_an_answer(tmp_path) -> 
         running_emulator() as emulator,
         running_bot(emulator, database_url, media_dir=media) as bot,
     ):
-        chat = emulator.chat(user)
-        await consent(chat, "English")
-        for _ in range(40):
-            state = await state_of(bot.services, user)
-            assert state is not None and state.cursor is not None
-            if state.cursor == "organisation":
-                break
-            await answer_current(chat, bot.services)
+        chat = bot.chat(user)
+        await chat.consent("English")
+        await chat.advance_to("organisation", limit=40)
         page_app = web.Application()
         setup_simulator_routes(page_app, emulator)
         async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import EMULATOR, Overrides, create_app
 from bot.settings import Settings
-from tests.integration.botkit import running_bot
+from tests.integration.chatkit import running_bot
 
 
 async def test_staff_and_mention_pages_need_login_and_health_does_not(bot):

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot import exports
-from tests.integration.botkit import RunningBot
+from tests.integration.chatkit import RunningBot
 
 ATTRIBUTABLE, ANONYMISED, BACKGROUND = 0, 1, 2
 

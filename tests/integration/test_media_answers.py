@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.interview import split_key
 from storage.media_repo import MediaStore
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, consent, state_of
+from tests.integration.chatkit import BotChat, running_bot
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-async def _to_question(chat, services, qid: str) -> None:
-    for _ in range(40):
-        state = await state_of(services, chat.user_id)
-        assert state is not None and state.cursor is not None
-        if split_key(state.cursor)[0] == qid:
-            return
-        await answer_current(chat, services)
-    raise AssertionError(f"never reached {qid}")
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    """The folder the bot keeps respondents' files in."""
+    return tmp_path / "media"
 
 
-async def _answer(services, user_id: int, qid: str) -> object:
-    state = await state_of(services, user_id)
+@pytest.fixture
+def bot_options(bot_options: dict[str, Any], media: Path) -> dict[str, Any]:
+    return {"media_dir": media, **bot_options}
+
+
+async def _answer(chat: BotChat, qid: str) -> object:
+    state = await chat.state()
     assert state is not None
     return next((v for k, v in state.answers.items() if split_key(k)[0] == qid), None)
 
@@ -38,152 +40,126 @@ async def _media(services, user_id: int):
     return await MediaStore(services.db).for_respondent(respondent.id)
 
 
-async def test_voice_note_document_and_photo_are_answers(database_url, tmp_path: Path):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "media") as bot,
-    ):
-        services = bot.services
-        chat = emulator.chat(3100)
-        await consent(chat, "English")
-        await _to_question(chat, services, "organisation")
-        voice = b"OggS" + bytes(range(200))
-        await chat.send_voice(42, data=voice, caption="Cardiff Council")
-        await bot.idle()  # the confirmation goes before the step's reply
-        texts = [t for _k, t in chat.transcript[-3:]]
-        assert any("Received: [voice note 0:42]" in t for t in texts)
-        assert await _answer(services, 3100, "organisation") == "[voice note 0:42]\nCardiff Council"
-        [row] = await _media(services, 3100)
-        assert (row.kind, row.duration, row.mime_type, row.size) == (
-            "voice",
-            42,
-            "audio/ogg",
-            200 + 4,
-        )
-        assert row.sha256 == hashlib.sha256(voice).hexdigest()
-        assert (tmp_path / "media" / row.path).read_bytes() == voice
-        assert row.file_unique_id and row.file_id and row.answer_key == "organisation"
+async def test_voice_note_document_and_photo_are_answers(bot, emulator, media: Path):
+    services = bot.services
+    chat = bot.chat(3100)
+    await chat.consent("English")
+    await chat.advance_to("organisation", limit=40)
+    voice = b"OggS" + bytes(range(200))
+    await chat.send_voice(42, data=voice, caption="Cardiff Council")
+    await bot.idle()  # the confirmation goes before the step's reply
+    texts = [t for _k, t in chat.transcript[-3:]]
+    assert any("Received: [voice note 0:42]" in t for t in texts)
+    assert await _answer(chat, "organisation") == "[voice note 0:42]\nCardiff Council"
+    [row] = await _media(services, 3100)
+    assert (row.kind, row.duration, row.mime_type, row.size) == (
+        "voice",
+        42,
+        "audio/ogg",
+        200 + 4,
+    )
+    assert row.sha256 == hashlib.sha256(voice).hexdigest()
+    assert (media / row.path).read_bytes() == voice
+    assert row.file_unique_id and row.file_id and row.answer_key == "organisation"
 
-        # a multi-message answer: a PDF, a photo and a line of text, then Done
-        await _to_question(chat, services, "mattered_most")
-        await chat.send_document("report.pdf", PDF, "application/pdf")
-        await bot.idle()  # the confirmation goes before the step's reply
-        await chat.send_photo(data=b"\xff\xd8\xff\xe0JFIF")
-        await bot.idle()  # the confirmation goes before the step's reply
-        await chat.send("The new service halved waiting times", wait=False)  # silently added
+    # a multi-message answer: a PDF, a photo and a line of text, then Done
+    await chat.advance_to("mattered_most", limit=40)
+    await chat.send_document("report.pdf", PDF, "application/pdf")
+    await bot.idle()  # the confirmation goes before the step's reply
+    await chat.send_photo(data=b"\xff\xd8\xff\xe0JFIF")
+    await bot.idle()  # the confirmation goes before the step's reply
+    await chat.send("The new service halved waiting times", wait=False)  # silently added
+    await bot.idle()
+    await chat.send("/done")
+    await bot.idle()
+    answer = await _answer(chat, "mattered_most")
+    assert isinstance(answer, str)
+    assert "[document: report.pdf]" in answer and "[photo]" in answer
+    assert "halved waiting times" in answer
+    rows = await _media(services, 3100)
+    assert [r.kind for r in rows] == ["voice", "document", "photo"]
+    assert (media / rows[1].path).read_bytes() == PDF
+    await chat.send("/review")
+    assert "[document: report.pdf]" in "\n".join(m.text for m in chat.messages[-3:])
+    assert emulator.violations == []
+
+
+async def test_welsh_confirmation(bot, emulator):
+    chat = bot.chat(3150, language_code="cy")
+    await chat.consent("Cymraeg")
+    await chat.advance_to("organisation", limit=40)
+    await chat.send_voice(5)
+    await bot.idle()  # the confirmation goes before the step's reply
+    assert any("Wedi dod i law: [neges llais 0:05]" in t for _k, t in chat.transcript[-3:])
+    assert emulator.violations == []
+
+
+@pytest.mark.bot(media_max_bytes=1000, media_max_seconds=120)
+async def test_refused_files_lose_nothing(bot, emulator, media):
+    services = bot.services
+    q = services.questionnaire
+    chat = bot.chat(3200)
+    await chat.consent("English")
+    await chat.advance_to("mattered_most", limit=40)
+    await chat.send("First part of my answer")
+    before = await chat.state()
+    refusals = [
+        (chat.send_document("run.exe", b"MZ", "application/x-msdos-program"),
+         "media.refused.type"),
+        (chat.send_document("page.html", b"<script>", "text/html"), "media.refused.type"),
+        (chat.send_document("big.pdf", b"%PDF" + b"0" * 2000, "application/pdf"),
+         "media.refused.large"),
+        (chat.send_voice(121), "media.refused.long"),
+    ]  # fmt: skip
+    for send, key in refusals:
+        await send
         await bot.idle()
-        await chat.send("/done")
-        await bot.idle()
-        answer = await _answer(services, 3100, "mattered_most")
-        assert isinstance(answer, str)
-        assert "[document: report.pdf]" in answer and "[photo]" in answer
-        assert "halved waiting times" in answer
-        rows = await _media(services, 3100)
-        assert [r.kind for r in rows] == ["voice", "document", "photo"]
-        assert (tmp_path / "media" / rows[1].path).read_bytes() == PDF
-        await chat.send("/review")
-        assert "[document: report.pdf]" in "\n".join(m.text for m in chat.messages[-3:])
-        assert emulator.violations == []
+        note = q.ui("en", key, minutes=2, megabytes=1)
+        texts = [t for _k, t in chat.transcript[-2:]]
+        assert any(note[:40] in t for t in texts), key
+        assert q.question_text("mattered_most", "en")[:30] in chat.last_reply.text
+        after = await chat.state()
+        assert after is not None and before is not None
+        assert after.fragments == before.fragments == ("First part of my answer",)
+    assert await _media(services, 3200) == []
+    assert not media.exists() or not any(media.rglob("*"))
+    await chat.send("/done")
+    assert await _answer(chat, "mattered_most") == "First part of my answer"
+    assert emulator.violations == []
 
 
-async def test_welsh_confirmation(database_url, tmp_path: Path):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path) as bot,
-    ):
-        chat = emulator.chat(3150, language_code="cy")
-        await consent(chat, "Cymraeg")
-        await _to_question(chat, bot.services, "organisation")
-        await chat.send_voice(5)
-        await bot.idle()  # the confirmation goes before the step's reply
-        assert any("Wedi dod i law: [neges llais 0:05]" in t for _k, t in chat.transcript[-3:])
-        assert emulator.violations == []
+async def test_delete_leaves_no_file_on_disk(bot, emulator, media):
+    chat = bot.chat(3300)
+    await chat.consent("English")
+    await chat.advance_to("organisation", limit=40)
+    await chat.send_voice(10, data=b"OggS secret words")
+    await bot.idle()  # the confirmation goes before the step's reply
+    files = [p for p in media.rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].read_bytes() == b"OggS secret words"
+    await chat.send("/delete")
+    await chat.tap(chat.last_reply.buttons[0][0])
+    await bot.idle()
+    assert list(media.iterdir()) == []  # no folder, no file, no byte of it
+    assert emulator.violations == []
 
 
-async def test_refused_files_lose_nothing(database_url, tmp_path: Path):
-    async with (
-        running_emulator() as emulator,
-        running_bot(
-            emulator,
-            database_url,
-            media_dir=tmp_path / "m",
-            media_max_bytes=1000,
-            media_max_seconds=120,
-        ) as bot,
-    ):
-        services = bot.services
-        q = services.questionnaire
-        chat = emulator.chat(3200)
-        await consent(chat, "English")
-        await _to_question(chat, services, "mattered_most")
-        await chat.send("First part of my answer")
-        before = await state_of(services, 3200)
-        refusals = [
-            (chat.send_document("run.exe", b"MZ", "application/x-msdos-program"),
-             "media.refused.type"),
-            (chat.send_document("page.html", b"<script>", "text/html"), "media.refused.type"),
-            (chat.send_document("big.pdf", b"%PDF" + b"0" * 2000, "application/pdf"),
-             "media.refused.large"),
-            (chat.send_voice(121), "media.refused.long"),
-        ]  # fmt: skip
-        for send, key in refusals:
-            await send
-            await bot.idle()
-            note = q.ui("en", key, minutes=2, megabytes=1)
-            texts = [t for _k, t in chat.transcript[-2:]]
-            assert any(note[:40] in t for t in texts), key
-            assert q.question_text("mattered_most", "en")[:30] in chat.last_reply.text
-            after = await state_of(services, 3200)
-            assert after is not None and before is not None
-            assert after.fragments == before.fragments == ("First part of my answer",)
-        assert await _media(services, 3200) == []
-        assert not (tmp_path / "m").exists() or not any((tmp_path / "m").rglob("*"))
-        await chat.send("/done")
-        assert await _answer(services, 3200, "mattered_most") == "First part of my answer"
-        assert emulator.violations == []
-
-
-async def test_delete_leaves_no_file_on_disk(database_url, tmp_path: Path):
-    media = tmp_path / "m"
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=media) as bot,
-    ):
-        chat = emulator.chat(3300)
-        await consent(chat, "English")
-        await _to_question(chat, bot.services, "organisation")
-        await chat.send_voice(10, data=b"OggS secret words")
-        await bot.idle()  # the confirmation goes before the step's reply
-        files = [p for p in media.rglob("*") if p.is_file()]
-        assert len(files) == 1 and files[0].read_bytes() == b"OggS secret words"
-        await chat.send("/delete")
-        await chat.tap(chat.last_reply.buttons[0][0])
-        await bot.idle()
-        assert list(media.iterdir()) == []  # no folder, no file, no byte of it
-        assert emulator.violations == []
-
-
-async def test_mydata_lists_the_files(database_url, tmp_path: Path):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
-        chat = emulator.chat(3400)
-        await consent(chat, "English")
-        await _to_question(chat, bot.services, "organisation")
-        await chat.send_document("plan.pdf", PDF, "application/pdf")
-        await bot.idle()
-        await chat.send("/mydata")
-        await bot.idle()
-        shown = "\n".join(m.text for m in chat.messages[-4:])
-        assert "File: document, plan.pdf, 1 KB, received" in shown
-        [document] = chat.documents
-        [interview] = document.json()["interviews"]
-        [file] = interview["files"]
-        assert file["file_name"] == "plan.pdf" and file["kind"] == "document"
-        assert file["sha256"] == hashlib.sha256(PDF).hexdigest()
-        assert file["size_bytes"] == len(PDF)
-        assert emulator.violations == []
+async def test_mydata_lists_the_files(bot, emulator):
+    chat = bot.chat(3400)
+    await chat.consent("English")
+    await chat.advance_to("organisation", limit=40)
+    await chat.send_document("plan.pdf", PDF, "application/pdf")
+    await bot.idle()
+    await chat.send("/mydata")
+    await bot.idle()
+    shown = "\n".join(m.text for m in chat.messages[-4:])
+    assert "File: document, plan.pdf, 1 KB, received" in shown
+    [document] = chat.documents
+    [interview] = document.json()["interviews"]
+    [file] = interview["files"]
+    assert file["file_name"] == "plan.pdf" and file["kind"] == "document"
+    assert file["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert file["size_bytes"] == len(PDF)
+    assert emulator.violations == []
 
 
 async def _speak(tmp_path: Path, words: str, *, voice: str = "en-us", speed: int = 150) -> Path:
@@ -221,7 +197,7 @@ def _to_opus(wav: Path) -> bytes:
     return out.getvalue()
 
 
-async def test_a_spoken_answer_is_transcribed_on_the_server(database_url, tmp_path: Path):
+async def test_a_spoken_answer_is_transcribed_on_the_server(bot, emulator, tmp_path: Path):
     """Speech made here with espeak-ng, sent as a WAV audio answer, decoded by PyAV and
     transcribed by PocketSphinx's bundled English model in the background; marked as
     machine-made. Welsh: no PocketSphinx model (and no Whisper model set), none."""
@@ -229,29 +205,23 @@ async def test_a_spoken_answer_is_transcribed_on_the_server(database_url, tmp_pa
 
     assert transcription.available(), "needs av and pocketsphinx"
     speech = await _speak(tmp_path, "we built a new website")
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
-        for user, language, label in ((3500, "en", "English"), (3501, "cy", "Cymraeg")):
-            chat = emulator.chat(user, language_code=language)
-            await consent(chat, label)
-            await _to_question(chat, bot.services, "organisation")
-            await chat.send_audio(
-                3, data=speech.read_bytes(), file_name="a.wav", mime_type="audio/wav"
-            )
-            await bot.idle()
-        await transcription.settle()
-        [english] = await _media(bot.services, 3500)
-        [welsh] = await _media(bot.services, 3501)
-        assert english.transcript is not None and "website" in english.transcript.split()
-        assert (english.transcript_source, english.transcript_by) == ("machine", None)
-        assert english.transcription == "done"
-        assert welsh.transcript is None and welsh.transcription is None
-        assert emulator.violations == []
+    for user, language, label in ((3500, "en", "English"), (3501, "cy", "Cymraeg")):
+        chat = bot.chat(user, language_code=language)
+        await chat.consent(label)
+        await chat.advance_to("organisation", limit=40)
+        await chat.send_audio(3, data=speech.read_bytes(), file_name="a.wav", mime_type="audio/wav")
+        await bot.idle()
+    await transcription.settle()
+    [english] = await _media(bot.services, 3500)
+    [welsh] = await _media(bot.services, 3501)
+    assert english.transcript is not None and "website" in english.transcript.split()
+    assert (english.transcript_source, english.transcript_by) == ("machine", None)
+    assert english.transcription == "done"
+    assert welsh.transcript is None and welsh.transcription is None
+    assert emulator.violations == []
 
 
-async def test_an_opus_voice_note_is_transcribed(database_url, tmp_path: Path):
+async def test_an_opus_voice_note_is_transcribed(bot, emulator, tmp_path: Path):
     """What Telegram really sends: an Ogg/Opus voice note. Spoken by espeak-ng, encoded to
     Opus with PyAV, sent through the emulator as a voice note, decoded in-process (no sox, no
     system codec) and transcribed."""
@@ -261,45 +231,37 @@ async def test_an_opus_voice_note_is_transcribed(database_url, tmp_path: Path):
         await _speak(tmp_path, "our biggest success was the digital service standard", speed=130)
     )
     assert opus[:4] == b"OggS" and b"OpusHead" in opus[:64]
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
-        chat = emulator.chat(3510)
-        await consent(chat, "English")
-        await _to_question(chat, bot.services, "organisation")
-        await chat.send_voice(4, data=opus)
-        await bot.idle()
-        await transcription.settle()
-        [voice] = await _media(bot.services, 3510)
-        assert (voice.kind, voice.mime_type) == ("voice", "audio/ogg")
-        assert voice.transcript is not None
-        words = voice.transcript.split()
-        assert "success" in words and "digital" in words, voice.transcript
-        assert (voice.transcript_source, voice.transcription) == ("machine", "done")
-        assert emulator.violations == []
+    chat = bot.chat(3510)
+    await chat.consent("English")
+    await chat.advance_to("organisation", limit=40)
+    await chat.send_voice(4, data=opus)
+    await bot.idle()
+    await transcription.settle()
+    [voice] = await _media(bot.services, 3510)
+    assert (voice.kind, voice.mime_type) == ("voice", "audio/ogg")
+    assert voice.transcript is not None
+    words = voice.transcript.split()
+    assert "success" in words and "digital" in words, voice.transcript
+    assert (voice.transcript_source, voice.transcription) == ("machine", "done")
+    assert emulator.violations == []
 
 
-async def test_a_recording_that_cannot_be_decoded_is_marked_failed(database_url, tmp_path: Path):
+async def test_a_recording_that_cannot_be_decoded_is_marked_failed(bot, emulator):
     from bot import transcription
 
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
-        chat = emulator.chat(3520)
-        await consent(chat, "English")
-        await _to_question(chat, bot.services, "organisation")
-        await chat.send_voice(4, data=b"OggS not really a recording")
-        await bot.idle()
-        await transcription.settle()
-        [voice] = await _media(bot.services, 3520)
-        assert (voice.transcript, voice.transcription) == (None, "failed")
-        assert emulator.violations == []
+    chat = bot.chat(3520)
+    await chat.consent("English")
+    await chat.advance_to("organisation", limit=40)
+    await chat.send_voice(4, data=b"OggS not really a recording")
+    await bot.idle()
+    await transcription.settle()
+    [voice] = await _media(bot.services, 3520)
+    assert (voice.transcript, voice.transcription) == (None, "failed")
+    assert emulator.violations == []
 
 
 async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
-    database_url, tmp_path: Path, monkeypatch
+    emulator, database_url, media: Path, tmp_path: Path, monkeypatch
 ):
     """A stop waits for the transcription under way (held until the stop begins; nobody calls
     settle() here: the process's own shutdown does); one a kill left pending is started again
@@ -328,10 +290,7 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
         await _speak(tmp_path, "our biggest success was the digital service standard", speed=130)
     )
     monkeypatch.setattr(transcription, "transcribe", held)
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
+    async with running_bot(emulator, database_url, media_dir=media) as bot:
         from bot.telegram import PTB_APP
 
         ptb = type(bot.app[PTB_APP])
@@ -342,9 +301,9 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
             await stop(self)
 
         monkeypatch.setattr(ptb, "stop", stop_begins)
-        chat = emulator.chat(3530)
-        await consent(chat, "English")
-        await _to_question(chat, bot.services, "organisation")
+        chat = bot.chat(3530)
+        await chat.consent("English")
+        await chat.advance_to("organisation", limit=40)
         await chat.send_voice(4, data=opus)
         await bot.idle()
         assert finished == [] and len(transcription._tasks) == 1  # held, under way
@@ -366,12 +325,9 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
             )
     finally:
         await db.dispose()
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, media_dir=tmp_path / "m") as bot,
-    ):
+    async with running_bot(emulator, database_url, media_dir=media) as bot:
         await transcription.settle()
         [again] = await _media(bot.services, 3530)
         assert (again.transcription, again.transcript_source) == ("done", "machine")
         assert again.transcript == voice.transcript
-        assert emulator.violations == []
+    assert emulator.violations == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,13 +23,18 @@ from sqlalchemy import select
 from bot import interview as engine
 from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.faults import DROP, DROP_AFTER
-from bot.sandbox.users import Chat, buttons_of
+from bot.sandbox.users import buttons_of
 from handlers import callbacks, keyboards
 from storage.interviews import InterviewStore
 from storage.models import Answer
-from tests.integration.botkit import WEBHOOK_SECRET, RunningBot, running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import consent
+from tests.integration.chatkit import (
+    WEBHOOK_SECRET,
+    BotChat,
+    Clock,
+    RunningBot,
+    running_bot,
+    running_emulator,
+)
 
 KINDS = ("live", "live", "old", "text", "number", "long", "done")
 TEXTS = ("Head of service design", "Estonia", "National", "yes", "ab", "12")
@@ -42,14 +47,6 @@ ACTION = st.tuples(
 FAULTED = ["editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"]
 _update_ids = itertools.count(5_000_000)
 _users = itertools.count(13_000)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Model:
@@ -84,18 +81,20 @@ async def _post(bot: RunningBot, update: dict[str, Any], times: int) -> None:
         await bot.idle()
 
 
-async def _send(bot: RunningBot, emulator: BotApiEmulator, chat: Chat, text: str, n: int) -> None:
+async def _send(
+    bot: RunningBot, emulator: BotApiEmulator, chat: BotChat, text: str, n: int
+) -> None:
     content: dict[str, Any] = {"text": text}
     if text.startswith("/"):
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-    message = emulator.new_user_message(chat, content)
+    message = emulator.new_user_message(chat.raw, content)
     await _post(bot, {"update_id": next(_update_ids), "message": message}, n)
 
 
 async def _tap(
     bot: RunningBot,
     emulator: BotApiEmulator,
-    chat: Chat,
+    chat: BotChat,
     message: dict[str, Any],
     data: str,
     n: int,
@@ -122,8 +121,8 @@ async def _scenario(
     ):
         q = bot.services.questionnaire
         user = next(_users)
-        chat = emulator.chat(user)
-        await consent(chat, "English")
+        chat = bot.chat(user)
+        await chat.consent("English")
         store = InterviewStore(bot.services.db)
         _, interview = await store.respondent_and_interview(user)
         assert interview is not None
@@ -136,7 +135,7 @@ async def _scenario(
             emulator.faults.inject("answerCallbackQuery", kind=DROP_AFTER, times=None, share=0.2)
         seen: list[dict[str, Any]] = []  # every bot message with buttons, as it once looked
         for kind, index, twice, gap in actions:
-            clock.now += timedelta(seconds=gap)
+            clock.advance(seconds=gap)
             times = 2 if twice else 1
             seen.extend(chat.snapshot(m.message_id) for m in chat.messages if m.buttons)
             if kind in ("live", "old"):
@@ -190,7 +189,7 @@ async def _scenario(
         assert emulator.refused == []
 
 
-def _live(chat: Chat) -> list[int]:
+def _live(chat: BotChat) -> list[int]:
     return [m.message_id for m in chat.messages if m.buttons]
 
 

@@ -20,10 +20,7 @@ from bot import exports
 from bot.web.accounts import add_staff
 from storage import coding_repo
 from storage.models import Interview
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import LONG_TEXT, state_of
-from tests.integration.privacykit import Talk
+from tests.integration.chatkit import LONG_TEXT, BotChat
 from tests.web.conftest import login
 
 #: interviews begun on version 1 still run it; its free-text first question (`role`) shows that
@@ -39,6 +36,12 @@ SETTINGS = {
     "privacy_notice_url": "https://example.org/privacy-notice",
     "privacy_contact": "dpo@example.org",
     **HOSTING,
+}
+#: the longest settings allowed (1500 characters each), with markup characters to escape
+LONGEST = {
+    "contact": ("Data Protection Officer <dpo> & " * 50)[:1495] + "END-C",
+    "hosting": ("servers in a data centre in Cardiff & " * 40)[:1495] + "END-H",
+    "url": "https://example.org/" + "a" * 1475 + "END-U",
 }
 #: words a reader must find, written here independently of the ui files
 MUST_SAY = {
@@ -67,24 +70,26 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-async def _notice(talk: Talk, chat, label: str, start: str = "/start") -> list:
+async def _notice(chat: BotChat, label: str, start: str = "/start") -> list:
     before = len(chat.messages)
-    await talk.send(chat, start)
-    await talk.tap(chat, label)
+    await chat.send(start)
+    await chat.tap(label)
     return chat.messages[before + 1 :]  # after the language prompt
 
 
-@pytest.mark.parametrize("basis", ["consent", "public_task"])
+@pytest.mark.parametrize(
+    "bot_options",
+    [{"lawful_basis": basis, **SETTINGS} for basis in ("consent", "public_task")],
+    ids=["consent", "public_task"],
+)
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_notice_states_every_point_for_the_lawful_basis(database_url, label, lang, basis):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, lawful_basis=basis, **SETTINGS) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3101, language_code=lang)
-        sent = await _notice(talk, chat, label)
-        assert emulator.violations == []
+async def test_notice_states_every_point_for_the_lawful_basis(
+    bot, emulator, bot_options, label, lang
+):
+    basis = bot_options["lawful_basis"]
+    chat = bot.chat(3101, language_code=lang)
+    sent = await _notice(chat, label)
+    assert emulator.violations == []
     assert len(sent) == 1 and _units(sent[0].text) <= 4096
     text = sent[0].text
     words = MUST_SAY[lang]
@@ -99,37 +104,33 @@ async def test_notice_states_every_point_for_the_lawful_basis(database_url, labe
     assert "/mydata" in text and "/delete" in text and "/consent" in text and "/review" in text
     assert words["lead"] not in text, "only someone invited from their post is told that"
     assert sent[0].button_labels == [
-        talk.ui(lang, "consent.agree"),
-        talk.ui(lang, "consent.decline"),
+        chat.ui(lang, "consent.agree"),
+        chat.ui(lang, "consent.decline"),
     ]
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_a_lead_deep_link_is_told_we_found_their_post_on_x(database_url, label, lang):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, **SETTINGS) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3201, language_code=lang)
-        sent = await _notice(talk, chat, label, "/start lead-7")
-        (notice,) = sent
-        assert MUST_SAY[lang]["lead"] in notice.text and "@cdps_cymru" in notice.text
-        assert "dpo@example.org" in notice.text
-        # /privacy repeats the whole notice at any time, the X paragraph included
-        await talk.tap(chat, talk.ui(lang, "consent.agree"))
-        await talk.tap(chat, talk.ui(lang, "consent.quote.anonymised"))
-        await talk.send(chat, "/privacy")
-        again = chat.last_reply
-        # someone who came another way hears nothing about X, before or after agreeing
-        plain = emulator.chat(3202, language_code=lang)
-        (plain_notice,) = await _notice(talk, plain, label, "/start newsletter")
-        await talk.tap(plain, talk.ui(lang, "consent.agree"))
-        await talk.tap(plain, talk.ui(lang, "consent.quote.anonymised"))
-        await talk.send(plain, "/privacy")
-        plain_again = plain.last_reply
-        assert emulator.violations == []
-    assert again.text.startswith(talk.ui(lang, "privacy.title", version="2026-12"))
+@pytest.mark.bot(**SETTINGS)
+async def test_a_lead_deep_link_is_told_we_found_their_post_on_x(bot, emulator, label, lang):
+    chat = bot.chat(3201, language_code=lang)
+    sent = await _notice(chat, label, "/start lead-7")
+    (notice,) = sent
+    assert MUST_SAY[lang]["lead"] in notice.text and "@cdps_cymru" in notice.text
+    assert "dpo@example.org" in notice.text
+    # /privacy repeats the whole notice at any time, the X paragraph included
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
+    await chat.send("/privacy")
+    again = chat.last_reply
+    # someone who came another way hears nothing about X, before or after agreeing
+    plain = bot.chat(3202, language_code=lang)
+    (plain_notice,) = await _notice(plain, label, "/start newsletter")
+    await plain.tap(chat.ui(lang, "consent.agree"))
+    await plain.tap(chat.ui(lang, "consent.quote.anonymised"))
+    await plain.send("/privacy")
+    plain_again = plain.last_reply
+    assert emulator.violations == []
+    assert again.text.startswith(chat.ui(lang, "privacy.title", version="2026-12"))
     assert MUST_SAY[lang]["lead"] in again.text and again.buttons == []
     assert MUST_SAY[lang]["telegram"] in again.text
     assert MUST_SAY[lang]["lead"] not in plain_notice.text
@@ -138,24 +139,23 @@ async def test_a_lead_deep_link_is_told_we_found_their_post_on_x(database_url, l
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_a_notice_too_long_for_one_message_is_split_never_cut(database_url, label, lang):
-    # the longest settings allowed (1500 characters each), with markup characters to escape
-    contact = ("Data Protection Officer <dpo> & " * 50)[:1495] + "END-C"
-    hosting = ("servers in a data centre in Cardiff & " * 40)[:1495] + "END-H"
-    url = "https://example.org/" + "a" * 1475 + "END-U"
+@pytest.mark.bot(
+    **{
+        **SETTINGS,
+        "privacy_contact": LONGEST["contact"],
+        "privacy_notice_url": LONGEST["url"],
+        "data_hosting": LONGEST["hosting"],
+        "data_hosting_cy": LONGEST["hosting"],
+    }
+)
+async def test_a_notice_too_long_for_one_message_is_split_never_cut(bot, emulator, label, lang):
+    contact, hosting, url = LONGEST["contact"], LONGEST["hosting"], LONGEST["url"]
     assert len(contact) == len(hosting) == len(url) == 1500
-    settings = {**SETTINGS, "privacy_contact": contact, "privacy_notice_url": url}
-    settings.update(data_hosting=hosting, data_hosting_cy=hosting)
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, **settings) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3301, language_code=lang)
-        sent = await _notice(talk, chat, label, "/start lead-9")
-        await talk.tap(chat, talk.ui(lang, "consent.agree"))
-        agreed = chat.last_reply.text
-        assert emulator.violations == []
+    chat = bot.chat(3301, language_code=lang)
+    sent = await _notice(chat, label, "/start lead-9")
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    agreed = chat.last_reply.text
+    assert emulator.violations == []
     assert len(sent) >= 2
     assert all(_units(m.text) <= 4096 for m in sent)
     assert [bool(m.buttons) for m in sent] == [False] * (len(sent) - 1) + [True]
@@ -164,168 +164,150 @@ async def test_a_notice_too_long_for_one_message_is_split_never_cut(database_url
     assert joined.count("END-C") == 2 and joined.count("END-H") == 1 and "END-U" in joined
     assert contact in joined and hosting in joined and url in joined
     assert MUST_SAY[lang]["lead"] in joined and MUST_SAY[lang]["telegram"] in joined
-    assert agreed.startswith(talk.ui(lang, "consent.thanks"))
+    assert agreed.startswith(chat.ui(lang, "consent.thanks"))
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_public_task_offers_objection_rather_than_withdrawal(database_url, label, lang):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, lawful_basis="public_task") as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3401, language_code=lang)
-        await talk.consent(chat, label, quote=1)
-        await talk.send(chat, "/consent")
-        shown = chat.last_reply
-        assert talk.ui(lang, "consent.object") in shown.button_labels
-        assert talk.ui(lang, "consent.withdraw") not in shown.button_labels
-        assert shown.text.startswith(
-            talk.ui(lang, "consent.current_object", quote=talk.ui(lang, "consent.quote.anonymised"))
-        )
-        await talk.tap(chat, talk.ui(lang, "consent.object"))
-        assert chat.last_reply.text == talk.ui(lang, "consent.object_confirm")
-        await talk.tap(chat, talk.ui(lang, "delete.yes"))
-        assert chat.last_reply.text == talk.ui(lang, "consent.objected")
-        async with bot.services.db.reading() as session:
-            left = (await session.execute(select(Interview))).scalars().all()
-        assert emulator.violations == []
+@pytest.mark.bot(lawful_basis="public_task")
+async def test_public_task_offers_objection_rather_than_withdrawal(bot, emulator, label, lang):
+    chat = bot.chat(3401, language_code=lang)
+    await chat.consent(label, quote=1)
+    await chat.send("/consent")
+    shown = chat.last_reply
+    assert chat.ui(lang, "consent.object") in shown.button_labels
+    assert chat.ui(lang, "consent.withdraw") not in shown.button_labels
+    assert shown.text.startswith(
+        chat.ui(lang, "consent.current_object", quote=chat.ui(lang, "consent.quote.anonymised"))
+    )
+    await chat.tap(chat.ui(lang, "consent.object"))
+    assert chat.last_reply.text == chat.ui(lang, "consent.object_confirm")
+    await chat.tap(chat.ui(lang, "delete.yes"))
+    assert chat.last_reply.text == chat.ui(lang, "consent.objected")
+    async with bot.services.db.reading() as session:
+        left = (await session.execute(select(Interview))).scalars().all()
+    assert emulator.violations == []
     assert left == []
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_attributable_quotes_credit_the_typed_name_everywhere(database_url, label, lang):
+@pytest.mark.bot(questionnaire=V1)
+async def test_attributable_quotes_credit_the_typed_name_everywhere(bot, emulator, label, lang):
     credit = "Nia Ll. Evans, Prif Swyddog Digidol, Cyngor Gwynedd"
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, questionnaire=V1) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        services = bot.services
-        chat = emulator.chat(
-            3501, first_name="Telegram Name", username="tg_user", language_code=lang
-        )
-        await talk.send(chat, "/start")
-        await talk.tap(chat, label)
-        await talk.tap(chat, talk.ui(lang, "consent.agree"))
-        await talk.tap(chat, talk.ui(lang, "consent.quote.attributable"))
-        asked = chat.last_reply
-        assert asked.text.endswith(talk.ui(lang, "consent.credit.ask"))
-        assert asked.button_labels == [talk.ui(lang, "consent.credit.instead")]
-        assert (await state_of(services, 3501)).answers == {}  # nothing taken as an answer
+    services = bot.services
+    chat = bot.chat(3501, first_name="Telegram Name", username="tg_user", language_code=lang)
+    await chat.send("/start")
+    await chat.tap(label)
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    await chat.tap(chat.ui(lang, "consent.quote.attributable"))
+    asked = chat.last_reply
+    assert asked.text.endswith(chat.ui(lang, "consent.credit.ask"))
+    assert asked.button_labels == [chat.ui(lang, "consent.credit.instead")]
+    assert (await chat.state()).answers == {}  # nothing taken as an answer
 
-        await talk.send(chat, "x" * 201)  # too long: asked again, nothing stored
-        assert chat.last_reply.text.endswith(talk.ui(lang, "consent.credit.ask"))
-        await talk.send(chat, f"  {credit}\n")
-        first_question = services.questionnaire.question_text("role", lang)
-        assert chat.last_reply.text.startswith(talk.ui(lang, "consent.credit.saved", credit=credit))
-        assert first_question in chat.last_reply.text
-        state = await state_of(services, 3501)
-        assert state.answers == {}, "the credit is not an answer"
+    await chat.send("x" * 201)  # too long: asked again, nothing stored
+    assert chat.last_reply.text.endswith(chat.ui(lang, "consent.credit.ask"))
+    await chat.send(f"  {credit}\n")
+    first_question = services.questionnaire.question_text("role", lang)
+    assert chat.last_reply.text.startswith(chat.ui(lang, "consent.credit.saved", credit=credit))
+    assert first_question in chat.last_reply.text
+    state = await chat.state()
+    assert state.answers == {}, "the credit is not an answer"
 
-        for _ in range(12):  # on to a free-text answer staff can quote
-            state = await state_of(services, 3501)
-            if state is not None and state.cursor == "remit":
-                break
-            await talk.answer(chat, {"role": "Head of digital", "organisation": "Cyngor Gwynedd"})
-        await talk.answer(chat)
-        async with services.db.reading() as session:
-            interview = (await session.execute(select(Interview))).scalar_one()
-        assert interview.credit == credit and not interview.credit_pending
-        await coding_repo.add_quote(
-            services.db,
-            interview.id,
-            "remit",
-            0,
-            10,
-            LONG_TEXT[:10],
-            [],
-            "editor",
-            services.clock(),
-        )
+    for _ in range(12):  # on to a free-text answer staff can quote
+        state = await chat.state()
+        if state is not None and state.cursor == "remit":
+            break
+        await chat.answer({"role": "Head of digital", "organisation": "Cyngor Gwynedd"})
+    await chat.answer()
+    async with services.db.reading() as session:
+        interview = (await session.execute(select(Interview))).scalar_one()
+    assert interview.credit == credit and not interview.credit_pending
+    await coding_repo.add_quote(
+        services.db,
+        interview.id,
+        "remit",
+        0,
+        10,
+        LONG_TEXT[:10],
+        [],
+        "editor",
+        services.clock(),
+    )
 
-        # /mydata shows it (text and file)
-        before = len(chat.messages)
-        await talk.send(chat, "/mydata")
-        mydata = chat.messages[before:]
-        assert talk.ui(lang, "mydata.credit", credit=credit) in "\n".join(
-            m.text for m in mydata if m.document is None
-        )
-        assert mydata[-1].document.json()["interviews"][0]["consent"]["credit"] == credit
+    # /mydata shows it (text and file)
+    before = len(chat.messages)
+    await chat.send("/mydata")
+    mydata = chat.messages[before:]
+    assert chat.ui(lang, "mydata.credit", credit=credit) in "\n".join(
+        m.text for m in mydata if m.document is None
+    )
+    assert mydata[-1].document.json()["interviews"][0]["consent"]["credit"] == credit
 
-        # exports and the staff app credit that name, never the Telegram one
-        personal = exports.personal_ids(services.questionnaire)
-        selection = exports.ExportFilter("all", personal=personal)
-        data = json.loads("".join([c async for c in exports.json_chunks(services.db, selection)]))
-        assert data[0]["consent"]["credit"] == credit
-        await add_staff(services.db, "viewer", "correct horse battery", "viewer")
-        await login(bot.client, "viewer", "correct horse battery")
-        body = await (await bot.client.get("/exports/quotes.csv")).text()
-        rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
-        assert [r["attribution"] for r in rows] == [credit]
-        assert "Telegram Name" not in body
+    # exports and the staff app credit that name, never the Telegram one
+    personal = exports.personal_ids(services.questionnaire)
+    selection = exports.ExportFilter("all", personal=personal)
+    data = json.loads("".join([c async for c in exports.json_chunks(services.db, selection)]))
+    assert data[0]["consent"]["credit"] == credit
+    await add_staff(services.db, "viewer", "correct horse battery", "viewer")
+    await login(bot.client, "viewer", "correct horse battery")
+    body = await (await bot.client.get("/exports/quotes.csv")).text()
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [r["attribution"] for r in rows] == [credit]
+    assert "Telegram Name" not in body
 
-        # editable from /consent
-        await talk.send(chat, "/consent")
-        assert talk.ui(lang, "consent.credit.current", credit=credit) in chat.last_reply.text
-        await talk.tap(chat, talk.ui(lang, "consent.credit.change"))
-        assert chat.last_reply.text == talk.ui(lang, "consent.credit.ask")
-        await talk.send(chat, "Nia Evans, Head of Digital")
-        assert chat.last_reply.text.startswith(
-            talk.ui(lang, "consent.credit.saved", credit="Nia Evans, Head of Digital")
-        )
-        body = await (await bot.client.get("/exports/quotes.csv")).text()
-        assert "Nia Evans, Head of Digital" in body and credit not in body
+    # editable from /consent
+    await chat.send("/consent")
+    assert chat.ui(lang, "consent.credit.current", credit=credit) in chat.last_reply.text
+    await chat.tap(chat.ui(lang, "consent.credit.change"))
+    assert chat.last_reply.text == chat.ui(lang, "consent.credit.ask")
+    await chat.send("Nia Evans, Head of Digital")
+    assert chat.last_reply.text.startswith(
+        chat.ui(lang, "consent.credit.saved", credit="Nia Evans, Head of Digital")
+    )
+    body = await (await bot.client.get("/exports/quotes.csv")).text()
+    assert "Nia Evans, Head of Digital" in body and credit not in body
 
-        # erased with the level: "without my name" forgets it
-        await talk.send(chat, "/consent")
-        await talk.tap(chat, talk.ui(lang, "consent.quote.anonymised"))
-        async with services.db.reading() as session:
-            after = (await session.execute(select(Interview))).scalar_one()
-        body = await (await bot.client.get("/exports/quotes.csv")).text()
-        assert emulator.violations == []
+    # erased with the level: "without my name" forgets it
+    await chat.send("/consent")
+    await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
+    async with services.db.reading() as session:
+        after = (await session.execute(select(Interview))).scalar_one()
+    body = await (await bot.client.get("/exports/quotes.csv")).text()
+    assert emulator.violations == []
     assert after.credit is None and after.quote_consent == "anonymised"
     assert "Nia" not in body
 
 
-async def test_choosing_not_to_be_named_instead_skips_the_credit(database_url):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, questionnaire=V1) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3601, language_code="en")
-        await talk.send(chat, "/start")
-        await talk.tap(chat, "English")
-        await talk.tap(chat, talk.ui("en", "consent.agree"))
-        await talk.tap(chat, talk.ui("en", "consent.quote.attributable"))
-        await talk.tap(chat, talk.ui("en", "consent.credit.instead"))
-        first_question = bot.services.questionnaire.question_text("role", "en")
-        assert first_question in chat.last_reply.text
-        await talk.send(chat, "Head of service design")  # an answer, not a credit
-        state = await state_of(bot.services, 3601)
-        async with bot.services.db.reading() as session:
-            interview = (await session.execute(select(Interview))).scalar_one()
-        assert emulator.violations == []
+@pytest.mark.bot(questionnaire=V1)
+async def test_choosing_not_to_be_named_instead_skips_the_credit(bot, emulator):
+    chat = bot.chat(3601, language_code="en")
+    await chat.send("/start")
+    await chat.tap("English")
+    await chat.tap(chat.ui("en", "consent.agree"))
+    await chat.tap(chat.ui("en", "consent.quote.attributable"))
+    await chat.tap(chat.ui("en", "consent.credit.instead"))
+    first_question = bot.services.questionnaire.question_text("role", "en")
+    assert first_question in chat.last_reply.text
+    await chat.send("Head of service design")  # an answer, not a credit
+    state = await chat.state()
+    async with bot.services.db.reading() as session:
+        interview = (await session.execute(select(Interview))).scalar_one()
+    assert emulator.violations == []
     assert state.answers.get("role") == "Head of service design"
     assert interview.quote_consent == "anonymised" and interview.credit is None
     assert not interview.credit_pending
 
 
-async def test_starting_again_keeps_the_name_to_credit(database_url):
-    async with (
-        running_emulator() as emulator,
-        running_bot(emulator, database_url, questionnaire=V1) as bot,
-    ):
-        talk = Talk(bot, emulator)
-        chat = emulator.chat(3701, language_code="en")
-        await talk.consent(chat, "English", quote=0, credit="Gwen Price, Service Designer")
-        await talk.answer(chat)
-        await talk.send(chat, "/start")
-        await talk.tap(chat, talk.ui("en", "restart.button"))
-        async with bot.services.db.reading() as session:
-            rows = (await session.execute(select(Interview))).scalars().all()
-        assert emulator.violations == []
+@pytest.mark.bot(questionnaire=V1)
+async def test_starting_again_keeps_the_name_to_credit(bot, emulator):
+    chat = bot.chat(3701, language_code="en")
+    await chat.consent("English", quote=0, credit="Gwen Price, Service Designer")
+    await chat.answer()
+    await chat.send("/start")
+    await chat.tap(chat.ui("en", "restart.button"))
+    async with bot.services.db.reading() as session:
+        rows = (await session.execute(select(Interview))).scalars().all()
+    assert emulator.violations == []
     assert len(rows) == 2
     assert {(r.quote_consent, r.credit) for r in rows} == {
         ("attributable", "Gwen Price, Service Designer")

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from handlers.reminders import expire_idle_interviews, send_due_reminders
 from storage import reminders as reminder_rows
 from storage.models import Interview, Reminder, Respondent
-from tests.integration.botkit import RunningBot, running_bot
-from tests.integration.chatkit import BotChat, Clock, running_emulator
+from tests.integration.chatkit import BotChat, Clock, RunningBot, running_bot
 
 LANGUAGES = ["en", "cy"]
 
@@ -154,46 +153,48 @@ async def test_blocked_respondent_is_marked_unreachable_and_not_tried_again(bot,
     assert [c for c in emulator.calls if c.chat_id == chat.user_id] == []
 
 
-async def test_restart_between_scheduling_and_sending_delivers_exactly_once(database_url, clock):
+async def test_restart_between_scheduling_and_sending_delivers_exactly_once(
+    emulator, database_url, clock
+):
     after = timedelta(hours=48)
-    async with running_emulator() as emulator:
-        chat = emulator.chat(3007, language_code="cy")
-        async with running_bot(emulator, database_url, clock=clock) as bot:
-            await started(BotChat(bot, chat))
-            clock.advance(hours=49)
-            assert await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2) == 1
-        # a new process on the same database, with the periodic jobs running
-        async with running_bot(emulator, database_url, clock=clock, jobs=True) as bot2:
-            services = bot2.services
-            deadline = asyncio.get_running_loop().time() + 30  # waits for the reminder
-            while not reminders_in(chat, services, "cy"):
-                assert asyncio.get_running_loop().time() < deadline, "no reminder was sent"
-                await asyncio.sleep(0.02)
-            assert await send_due_reminders(services) == 0
-        async with running_bot(emulator, database_url, clock=clock) as bot3:
-            assert await send_due_reminders(bot3.services) == 0
-            assert len(reminders_in(chat, bot3.services, "cy")) == 1
-            assert [r.outcome for r in await rows(bot3.services)] == ["sent"]
-        assert emulator.violations == []
+    async with running_bot(emulator, database_url, clock=clock) as bot:
+        chat = bot.chat(3007, language_code="cy")
+        await started(chat)
+        clock.advance(hours=49)
+        assert await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2) == 1
+    # a new process on the same database, with the periodic jobs running
+    async with running_bot(emulator, database_url, clock=clock, jobs=True) as bot2:
+        services = bot2.services
+        deadline = asyncio.get_running_loop().time() + 30  # waits for the reminder
+        while not reminders_in(chat, services, "cy"):
+            assert asyncio.get_running_loop().time() < deadline, "no reminder was sent"
+            await asyncio.sleep(0.02)
+        assert await send_due_reminders(services) == 0
+    async with running_bot(emulator, database_url, clock=clock) as bot3:
+        assert await send_due_reminders(bot3.services) == 0
+        assert len(reminders_in(chat, bot3.services, "cy")) == 1
+        assert [r.outcome for r in await rows(bot3.services)] == ["sent"]
+    assert emulator.violations == []
 
 
-async def test_crash_between_claim_and_send_loses_rather_than_doubles(database_url, clock):
+async def test_crash_between_claim_and_send_loses_rather_than_doubles(
+    emulator, database_url, clock
+):
     """At most once (docs/adr/0002-reminders-at-most-once.md): a claimed row is never resent."""
     after = timedelta(hours=48)
-    async with running_emulator() as emulator:
-        chat = emulator.chat(3008)
-        async with running_bot(emulator, database_url, clock=clock) as bot:
-            await started(BotChat(bot, chat))
-            clock.advance(hours=49)
-            await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2)
-            (row,) = await rows(bot.services)
-            assert await reminder_rows.claim(bot.services.db, row.id, clock()) is not None
-        async with running_bot(emulator, database_url, clock=clock) as bot2:
-            assert await send_due_reminders(bot2.services) == 0
-            assert reminders_in(chat, bot2.services, "en") == []
-            # the next reminder still comes 48 hours after the lost one
-            clock.advance(hours=48)
-            assert await send_due_reminders(bot2.services) == 1
+    async with running_bot(emulator, database_url, clock=clock) as bot:
+        chat = bot.chat(3008)
+        await started(chat)
+        clock.advance(hours=49)
+        await reminder_rows.plan(bot.services.db, clock(), after=after, maximum=2)
+        (row,) = await rows(bot.services)
+        assert await reminder_rows.claim(bot.services.db, row.id, clock()) is not None
+    async with running_bot(emulator, database_url, clock=clock) as bot2:
+        assert await send_due_reminders(bot2.services) == 0
+        assert reminders_in(chat, bot2.services, "en") == []
+        # the next reminder still comes 48 hours after the lost one
+        clock.advance(hours=48)
+        assert await send_due_reminders(bot2.services) == 1
 
 
 async def test_two_workers_at_once_send_one_reminder(bot: RunningBot, clock: Clock):

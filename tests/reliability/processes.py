@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.integration.botkit import WEBHOOK_SECRET, free_port
+from tests.integration.chatkit import WEBHOOK_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DGU_BOT = Path(sys.executable).parent / "dgu-bot"

@@ -1,10 +1,10 @@
 """A scripted respondent for reliability tests: answers only what it can see, remembers what
 it meant to answer, and nudges ("hello?") when the bot left it without a question.
 
-Unlike `tests.integration.interviewer`, it assumes nothing arrives: when the question it should
-be on is not the bot's last message, it says so, exactly like a person would; the checks then
-compare what it meant with what the database holds (`intended`), and that a nudge is never
-stored as an answer.
+Unlike `BotChat.answer` (tests/integration/chatkit.py), it assumes nothing arrives: when the
+question it should be on is not the bot's last message, it says so, exactly like a person would;
+the checks then compare what it meant with what the database holds (`intended`), and that a
+nudge is never stored as an answer.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from storage.models import Answer
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import running_bot, running_emulator
 from tests.reliability.respondents import (
     NUDGE,
     Respondent,

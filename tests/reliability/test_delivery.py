@@ -27,8 +27,7 @@ from bot.services import JobSpec
 from handlers import outbox
 from storage import outbox as outbox_store
 from storage.interviews import InterviewStore
-from tests.integration.botkit import WEBHOOK_SECRET, RunningBot, running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import WEBHOOK_SECRET, RunningBot, running_bot, running_emulator
 from tests.reliability.instances import services_for
 from tests.reliability.respondents import Respondent, answers_of, check_stored, interview_of
 

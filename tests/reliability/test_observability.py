@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.web.accounts import add_staff
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import answer_current, consent
+from tests.integration.chatkit import running_bot, running_emulator
 from tests.web.conftest import login
 
 NAME, SURNAME, USERNAME = "Angharad", "Llewelyn-Prydderch", "angharad_secret_handle"
@@ -22,9 +20,9 @@ async def test_metrics_need_sign_in_and_count_updates(database_url: str) -> None
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
         anonymous = await bot.client.get("/metrics", allow_redirects=False)
         assert anonymous.status == 302 and anonymous.headers["Location"].startswith("/login")
-        chat = emulator.chat(6001)
-        await consent(chat)
-        await answer_current(chat, bot.services)
+        chat = bot.chat(6001)
+        await chat.consent()
+        await chat.answer()
         await add_staff(bot.services.db, "viewer", "correct horse battery", "viewer")
         await login(bot.client, "viewer", "correct horse battery")
         page = await bot.client.get("/metrics")
@@ -66,10 +64,10 @@ async def test_health_is_503_when_the_database_is_unreachable(
 
 async def _drive(database_url: str) -> None:
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
-        chat = emulator.chat(6002, first_name=NAME, last_name=SURNAME, username=USERNAME)
-        await consent(chat)
-        await answer_current(chat, bot.services, {"role": ANSWER, "organisation": ANSWER})
-        await answer_current(chat, bot.services, {"role": ANSWER, "organisation": ANSWER})
+        chat = bot.chat(6002, first_name=NAME, last_name=SURNAME, username=USERNAME)
+        await chat.consent()
+        await chat.answer({"role": ANSWER, "organisation": ANSWER})
+        await chat.answer({"role": ANSWER, "organisation": ANSWER})
         await chat.send("/start")
         await chat.send_sticker()
 

@@ -18,8 +18,7 @@ from bot.ratelimit import FloodPacer
 from bot.sandbox.faults import DROP, TIMEOUT, TIMEOUT_AFTER
 from storage.interviews import InterviewStore
 from storage.models import ProcessedUpdate
-from tests.integration.botkit import WEBHOOK_SECRET, running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import WEBHOOK_SECRET, running_bot, running_emulator
 from tests.reliability.respondents import (
     Respondent,
     answers_of,

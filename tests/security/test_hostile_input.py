@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 
 from bot.interview import State
 from handlers.turn import storable
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import running_bot, running_emulator
 from tests.reliability.respondents import Respondent, answers_of, interview_of
 
 CORPUS = json.loads(

@@ -21,8 +21,7 @@ import aiohttp
 import pytest
 
 from tests.fakes.x_api import FakeXApi
-from tests.integration.botkit import WEBHOOK_SECRET, running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import WEBHOOK_SECRET, running_bot, running_emulator
 from tests.reliability.instances import services_for
 from tests.reliability.processes import DGU_BOT, ServeProcess
 from tests.reliability.respondents import Respondent

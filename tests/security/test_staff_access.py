@@ -9,8 +9,7 @@ import re
 from aiohttp import web
 
 from bot.web.accounts import add_staff
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
+from tests.integration.chatkit import running_bot, running_emulator
 from tests.web.conftest import PASSWORD, login
 
 #: reachable without signing in, each for a reason

@@ -27,9 +27,7 @@ from openpyxl import load_workbook
 from bot.web.accounts import add_staff
 from storage.database import Database
 from storage.interviews import InterviewStore
-from tests.integration.botkit import running_bot
-from tests.integration.chatkit import running_emulator
-from tests.integration.interviewer import complete, consent
+from tests.integration.chatkit import running_bot, running_emulator
 from tests.web.conftest import PASSWORD, ROOT, build_app, csrf_of, login
 
 ATTRIBUTABLE, ANONYMISED, BACKGROUND = 0, 1, 2
@@ -108,17 +106,15 @@ async def _interviews(database_url: str) -> list[Person]:
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
 
         async def take_part(person: Person) -> None:
-            chat = emulator.chat(
+            chat = bot.chat(
                 person.user_id,
                 first_name=person.first_name,
                 last_name=person.last_name,
                 username=person.username,
             )
             credit = f"{person.first_name} {person.last_name}, {person.organisation}"
-            await consent(chat, "English", quote=person.consent, credit=credit)
-            await complete(
-                chat,
-                bot.services,
+            await chat.consent("English", quote=person.consent, credit=credit)
+            await chat.complete(
                 {
                     "organisation": person.organisation,
                     "contact": person.contact,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.interview import Ask, Choice, Input, Questionnaire, State, Step, Text, advance, begin
+from bot.interview import Ask, Input, Questionnaire, State, Step, Text, advance, begin
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 
@@ -49,13 +49,3 @@ class Chat:
         found = [e for e in self.step.events if isinstance(e, kind)]
         assert found, self.step.events
         return found[-1]
-
-
-def to_things(chat: Chat) -> None:
-    chat.say("Ada")
-    chat.say("Estonia")
-    chat.send(Choice("where", "EE"))
-    chat.send(Choice("level", "national"))
-    chat.say("12")
-    chat.send(Choice("agile", "4"))
-    assert chat.ask.view.key == "things"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from bot.interview import Choice, Done, Invalid, Questionnaire, Toggle
-from tests.unit.interview.chat import Chat, to_things
+from tests.unit.interview.chat import Chat
 
 
-def test_multi_toggles_min_max_and_repeat_group(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_multi_toggles_min_max_and_repeat_group(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Done("things"))
     assert "at least 1" in chat.event(Invalid).message  # type: ignore[attr-defined]
     chat.send(Toggle("things", "a"))

@@ -17,7 +17,7 @@ from bot.interview import (
     Submit,
     Toggle,
 )
-from tests.unit.interview.chat import Chat, to_things
+from tests.unit.interview.chat import Chat
 
 
 def test_condition_asks_city_only_for_local(mini: Questionnaire) -> None:
@@ -36,9 +36,8 @@ def test_condition_asks_city_only_for_local(mini: Questionnaire) -> None:
     assert "city" in chat.step.cleared and "city" not in chat.records
 
 
-def test_back_across_a_repeat_and_deselecting_clears_items(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_back_across_a_repeat_and_deselecting_clears_items(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Toggle("things", "a"))
     chat.send(Toggle("things", "b"))
     chat.send(Done("things"))
@@ -59,9 +58,8 @@ def test_back_across_a_repeat_and_deselecting_clears_items(mini: Questionnaire) 
     assert chat.ask.view.key == "story"
 
 
-def test_review_edit_returns_to_summary_then_submit(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_review_edit_returns_to_summary_then_submit(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Toggle("things", "a"))
     chat.send(Done("things"))
     chat.send(Choice("outcome@a", "good"))

@@ -22,25 +22,10 @@ from bot.interview import (
 from tests.unit.interview.chat import Chat
 
 
-def to_areas(q: Questionnaire) -> Chat:
-    """The shipped questionnaire up to the longlist."""
-    chat = Chat(q, "en")
-    chat.send(Choice("relationship", "partner"))
-    chat.say("Government Digital Service")
-    chat.send(Choice("country", "GB"))
-    story = "They rebuilt the publishing platform with its users and it stuck. " * 3
-    chat.say(story)
-    chat.send(Done(None))
-    chat.say(story)
-    chat.send(Done(None))
-    assert chat.ask.view.key == "attempted"
-    return chat
-
-
 def test_open_story_comes_before_the_longlist_and_the_open_extra_right_after(
-    shipped: Questionnaire,
+    at_areas: Chat,
 ) -> None:
-    chat = to_areas(shipped)
+    chat = at_areas
     labels = [c.label for c in chat.ask.view.choices]
     assert {"One website for government", "Citizen account or sign-in"} <= set(labels)
     assert "Buying and spend control" in labels
@@ -49,8 +34,8 @@ def test_open_story_comes_before_the_longlist_and_the_open_extra_right_after(
     assert chat.ask.view.text.startswith("Apart from those, what else")
 
 
-def test_difference_only_for_picked_areas_never_after_too_early(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def test_difference_only_for_picked_areas_never_after_too_early(at_areas: Chat) -> None:
+    chat = at_areas
     for area in ("redesign", "platforms", "standards", "sign_in", "buying"):
         chat.send(Toggle("attempted", area))
     chat.send(Done("attempted"))
@@ -85,8 +70,8 @@ def test_difference_only_for_picked_areas_never_after_too_early(shipped: Questio
     assert chat.ask.view.key == "user_testing"
 
 
-def test_pick_at_most_three(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def test_pick_at_most_three(at_areas: Chat) -> None:
+    chat = at_areas
     areas = ["redesign", "uptake", "platforms", "practice"]
     for area in areas:
         chat.send(Toggle("attempted", area))
@@ -102,8 +87,8 @@ def test_pick_at_most_three(shipped: Questionnaire) -> None:
     assert chat.ask.view.key == "difference@redesign"
 
 
-def test_no_pick_question_when_every_outcome_is_too_early(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def test_no_pick_question_when_every_outcome_is_too_early(at_areas: Chat) -> None:
+    chat = at_areas
     chat.send(Toggle("attempted", "front_door"))
     chat.send(Done("attempted"))
     chat.send(Skip())
@@ -111,8 +96,8 @@ def test_no_pick_question_when_every_outcome_is_too_early(shipped: Questionnaire
     assert chat.ask.view.key == "user_testing"  # nothing to say what made the difference for
 
 
-def test_labelled_scale_with_dont_know(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def test_labelled_scale_with_dont_know(at_areas: Chat, shipped: Questionnaire) -> None:
+    chat = at_areas
     chat.send(Done("attempted"))
     chat.send(Skip())
     view = chat.ask.view
@@ -130,8 +115,8 @@ def test_labelled_scale_with_dont_know(shipped: Questionnaire) -> None:
     assert shipped.display("reuse", "dont_know", "en") == "Don't know"
 
 
-def test_unit_fate_asks_why_only_when_something_happened(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def test_unit_fate_asks_why_only_when_something_happened(at_areas: Chat) -> None:
+    chat = at_areas
     chat.send(Done("attempted"))
     chat.send(Skip())
     for key in ("user_testing", "effort_split", "reuse", "data_use"):

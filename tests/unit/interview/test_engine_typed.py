@@ -17,7 +17,7 @@ from bot.interview import (
     Toggle,
     load_questionnaire,
 )
-from tests.unit.interview.chat import Chat, to_things
+from tests.unit.interview.chat import Chat
 from tests.unit.interview.questionnaires import FIXTURES
 
 
@@ -74,9 +74,8 @@ def test_number_and_scale(mini: Questionnaire) -> None:
     assert chat.records["agile"] == 5
 
 
-def test_probe_once_then_move_on(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_probe_once_then_move_on(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Toggle("things", "b"))
     chat.send(Done("things"))
     chat.send(Choice("outcome@b", "bad"))
@@ -92,9 +91,8 @@ def test_probe_once_then_move_on(mini: Questionnaire) -> None:
     assert chat.ask.view.key == "story"  # no second probe for the same question
 
 
-def test_multi_message_answer_with_done_and_split_paste(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_multi_message_answer_with_done_and_split_paste(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Toggle("things", "a"))
     chat.send(Done("things"))
     chat.send(Choice("outcome@a", "good"))
@@ -136,9 +134,8 @@ def test_split_paste_is_collected_until_done_and_never_glued_after(mini: Questio
     assert chat.state.cursor != "size"
 
 
-def test_no_merge_after_an_error(mini: Questionnaire) -> None:
-    chat = Chat(mini)
-    to_things(chat)
+def test_no_merge_after_an_error(at_things: Chat) -> None:
+    chat = at_things
     chat.send(Toggle("things", "a"))
     chat.send(Done("things"))
     chat.send(Choice("outcome@a", "good"))
