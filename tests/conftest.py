@@ -1,16 +1,28 @@
-"""Shared fixtures: database URLs for SQLite and (when a server is given) PostgreSQL."""
+"""Shared fixtures: database URLs for SQLite and (when a server is given) PostgreSQL.
+
+`database_url` is an empty database (for tests of migrating itself, or of processes that
+migrate at start); `migrated_url` is one at every head: migrated once per session per backend
+(a template file; a template database) and copied for each test, which is much faster than
+migrating each time (about a second per test on SQLite, more on PostgreSQL).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 POSTGRES = os.environ.get("DGU_TEST_POSTGRES_URL")
+T = TypeVar("T")
 
 
 def backends() -> list[str]:
@@ -48,6 +60,25 @@ async def _drop_postgres(name: str) -> None:
         await conn.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Staff passwords hashed with argon2id at a test cost in this process (about 0.1 ms
+    instead of 170 ms of CPU a hash: every staff test signs up three accounts and signs in).
+
+    What the tests check is which passwords are accepted, and when; the production cost is
+    checked by tests/unit/test_password_cost.py, and the `dgu-bot` processes that the
+    reliability and security tests start hash at the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    from bot.web import auth
+
+    production = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    yield
+    auth._hasher = production
+
+
 @pytest.fixture(params=backends())
 async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
     """An empty database: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
@@ -59,3 +90,55 @@ async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterato
         yield url
     finally:
         await _drop_postgres(name)
+
+
+def _in_thread(call: Callable[[], T]) -> T:
+    """Run `call` on a thread of its own: it may use asyncio.run (Alembic does) although the
+    fixture asking for it runs inside the test's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test copies it."""
+    from storage.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "staff.sqlite3"
+    _in_thread(lambda: upgrade(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test's database is created from."""
+    from storage.migrate import upgrade
+
+    url, name = _in_thread(lambda: asyncio.run(_fresh_postgres()))
+    try:
+        _in_thread(lambda: upgrade(url))
+        yield name
+    finally:
+        _in_thread(lambda: asyncio.run(_drop_postgres(name)))
+
+
+async def _copy_of_template(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[str, str | None]:
+    """A database at every head for one test: (its URL, the PostgreSQL name to drop or None)."""
+    if backend == "sqlite":
+        path = tmp_path / "migrated.sqlite3"
+        shutil.copy(request.getfixturevalue("migrated_template"), path)
+        return f"sqlite:///{path}", None
+    return await _fresh_postgres(request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture(params=backends())
+async def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database at every head (SQLite, and PostgreSQL when given), dropped afterwards."""
+    url, name = await _copy_of_template(str(request.param), request, tmp_path)
+    try:
+        yield url
+    finally:
+        if name is not None:
+            await _drop_postgres(name)
