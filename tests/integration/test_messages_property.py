@@ -204,9 +204,9 @@ def _live(chat: Chat) -> list[int]:
 )
 @given(actions=st.lists(ACTION, min_size=1, max_size=10))
 def test_one_live_keyboard_and_every_answer_once(
-    tmp_path: Path, migrated_template: Path, actions
+    sqlite_dir: Path, migrated_template: Path, actions
 ) -> None:
-    database = tmp_path / f"p{next(_users)}.sqlite3"
+    database = sqlite_dir / f"p{next(_users)}.sqlite3"
     shutil.copy(migrated_template, database)  # migrated once per session (tests/conftest.py)
     asyncio.run(_scenario(f"sqlite:///{database}", actions))
 
@@ -219,8 +219,8 @@ def test_one_live_keyboard_and_every_answer_once(
 )
 @given(actions=st.lists(ACTION, min_size=1, max_size=10))
 def test_the_same_with_a_fifth_of_edits_failing(
-    tmp_path: Path, migrated_template: Path, actions
+    sqlite_dir: Path, migrated_template: Path, actions
 ) -> None:
-    database = tmp_path / f"f{next(_users)}.sqlite3"
+    database = sqlite_dir / f"f{next(_users)}.sqlite3"
     shutil.copy(migrated_template, database)
     asyncio.run(_scenario(f"sqlite:///{database}", actions, faults=True))

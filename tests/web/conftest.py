@@ -44,10 +44,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def db(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Database]:
-    url, name = await copy_of_template(backend, request, tmp_path)
+async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    url, name = await copy_of_template(backend, request)
     database = Database(url)
     try:
         yield database
