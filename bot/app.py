@@ -27,6 +27,7 @@ from bot.web import TEMPLATES, auth, setup_staff_app, templating
 from bot.web.routes import STAFF_RESOURCES
 from storage.clock import utcnow
 from storage.database import Database
+from storage.interviews import InterviewStore
 from storage.migrate import upgrade_async
 from storage.models import Interview
 
@@ -196,7 +197,7 @@ def _telegram_endpoint(
         token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(16)}"
         emulator = BotApiEmulator(token)
     app[EMULATOR] = emulator
-    app.cleanup_ctx.append(_emulator_ctx(emulator))
+    app.cleanup_ctx.append(_emulator_ctx(emulator, fresh=overrides.emulator is None))
     setup_simulator_routes(app, emulator)
 
     def api_url(_app: web.Application) -> str:
@@ -206,10 +207,20 @@ def _telegram_endpoint(
     return emulator.token, api_url
 
 
-def _emulator_ctx(emulator: BotApiEmulator) -> Callable[[web.Application], AsyncIterator[None]]:
+def _emulator_ctx(
+    emulator: BotApiEmulator, *, fresh: bool
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """Serve the emulator on its own loopback port before the bot starts talking to it."""
 
-    async def ctx(_app: web.Application) -> AsyncIterator[None]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        if fresh:  # a restart on the same database: update ids go on from the last one handled
+            try:
+                last = await InterviewStore(app[SERVICES].db).last_processed_update_id()
+            except Exception:  # not migrated yet: the bot itself will say so
+                log.warning("local mode: could not read the last update id", exc_info=True)
+                last = None
+            if last is not None:
+                emulator.continue_update_ids(last)
         if emulator.root is not None:  # already served by a test
             yield
             return

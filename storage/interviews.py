@@ -370,6 +370,12 @@ class InterviewStore:
                 query = query.where(Interview.status == status)  # type: ignore[arg-type]
             return int((await session.execute(query)).scalar_one())
 
+    async def last_processed_update_id(self) -> int | None:
+        """The highest update id recorded (local mode's emulator continues after it)."""
+        async with self.db.transaction() as session:
+            query = select(func.max(ProcessedUpdate.update_id))
+            return (await session.execute(query)).scalar_one_or_none()
+
     async def prune_processed_updates(self, before: datetime) -> int:
         """Forget old update ids; Telegram never redelivers an update after a day."""
         async with self.db.transaction() as session:

@@ -292,6 +292,13 @@ class BotApiEmulator:
     def register_callback(self, query_id: str, chat_id: int) -> None:
         self._callbacks[query_id] = chat_id
 
+    def continue_update_ids(self, last_handled: int) -> None:
+        """Hand out update ids above `last_handled` from now on. Telegram's ids only grow, across
+        restarts too; a bot that remembers the ids it handled (processed_update) takes an id it
+        saw before for a redelivery and answers nothing, so local mode restarted on the same
+        database continues after the last id the bot recorded (bot/app.py)."""
+        self._update_ids = itertools.count(max(last_handled + 1, next(self._update_ids)))
+
     def push_update(self, content: dict[str, Any], user_id: int | None = None) -> int:
         """Queue an update (``content`` = {"message": ...} etc.); returns its update_id."""
         update_id = next(self._update_ids)

@@ -116,7 +116,17 @@ async def _chat_state(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise web.HTTPBadRequest(text="user_id must be a number") from exc
     messages = [_message_json(m) for m in emulator.stored_messages(user_id)]
-    return web.json_response({"messages": messages, "violations": emulator.violations[-5:]})
+    # the texts the bot showed with answerCallbackQuery: Telegram shows them as a toast (or an
+    # alert) over the chat, so the page shows them too; without them a tap looks unanswered
+    chat = next((c for c in emulator.chats if c.user_id == user_id), None)
+    toasts = [
+        {"text": str(a["text"]), "alert": bool(a.get("show_alert"))}
+        for a in (chat.answered_callbacks if chat else [])
+        if a.get("text")
+    ]
+    return web.json_response(
+        {"messages": messages, "toasts": toasts, "violations": emulator.violations[-5:]}
+    )
 
 
 async def _send(request: web.Request) -> web.Response:

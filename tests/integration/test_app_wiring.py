@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import EMULATOR, Overrides, create_app
@@ -74,3 +76,24 @@ async def test_mention_wiring_is_typed_and_the_monitor_client_is_closed_at_stop(
             assert services.x_api is client  # one monitor, one client, kept between polls
         assert services.x_api is None  # closed with the app, never left closed in place
         assert x.violations == []
+
+
+async def test_local_mode_restarted_on_the_same_database_still_answers(tmp_path):
+    """The bot remembers the update ids it handled; a restarted emulator must not hand them out
+    again from 1, or the bot takes the first messages after `make run` for redeliveries and
+    stays silent."""
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/local.sqlite3")
+    for run in range(2):
+        app = create_app(settings, Overrides(jobs=False))
+        async with TestClient(TestServer(app, host="127.0.0.1")):
+            emulator = app[EMULATOR]
+            chat = emulator.chat(77)
+            await chat.send("/start")
+            assert chat.transcript == [
+                ("user", "/start"),
+                ("bot", "Pa iaith hoffech chi? Which language would you like?"),
+            ], f"run {run}"
+            assert emulator.violations == []
+    with sqlite3.connect(tmp_path / "local.sqlite3") as db:
+        handled = [row[0] for row in db.execute("SELECT update_id FROM processed_update")]
+    assert len(handled) == 2 and len(set(handled)) == 2  # the second run's /start is a new update

@@ -109,3 +109,35 @@ async def test_simulator_uploads_a_voice_note_and_a_document_the_bot_can_fetch()
         f"{len(pdf)} bytes",
     ]
     assert emulator.violations == []
+
+
+async def test_simulator_shows_the_text_a_tap_was_answered_with():
+    """answerCallbackQuery's text is a toast in Telegram's apps; the page gets it with the chat
+    (an answer without text is not one)."""
+    emulator = BotApiEmulator()
+    app = web.Application()
+    app.add_subapp("/botapi", emulator.make_app())
+    setup_simulator_routes(app, emulator)
+
+    async def start(update: Update, context) -> None:
+        kb = InlineKeyboardMarkup([[InlineKeyboardButton("Ie", callback_data="yes")]])
+        await update.message.reply_text("Barod?", reply_markup=kb)
+
+    async def tapped(update: Update, context) -> None:
+        first = not context.user_data.get("seen")
+        context.user_data["seen"] = True
+        await update.callback_query.answer(None if first else "Wedi'i nodi eisoes")
+
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        emulator.root = str(client.make_url("/botapi")).rstrip("/")
+        bot_app = ptb_builder(emulator).build()
+        bot_app.add_handler(CommandHandler("start", start))
+        bot_app.add_handler(CallbackQueryHandler(tapped))
+        async with polling(bot_app):
+            chat = emulator.chat(79)
+            await chat.send("/start")
+            for _ in range(2):
+                await chat.tap("Ie")
+            state = await (await client.get("/simulator/api/chat?user_id=79")).json()
+    assert state["toasts"] == [{"text": "Wedi'i nodi eisoes", "alert": False}]
+    assert emulator.violations == []

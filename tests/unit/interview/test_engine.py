@@ -40,5 +40,6 @@ def test_welcome_back_and_current(shipped: Questionnaire) -> None:
     chat.send(Choice("relationship", "inside"))
     step = welcome_back(shipped, chat.state)
     ask = step.events[0]
-    assert isinstance(ask, Ask) and ask.notice == "Welcome back! You were at: You and the unit."
+    assert isinstance(ask, Ask)
+    assert ask.notice == "Welcome back! Here is where you left off, in “You and the unit”."
     assert isinstance(current(shipped, chat.state).events[0], Ask)
