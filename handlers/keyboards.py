@@ -149,6 +149,16 @@ async def handover(turn: Turn, interview_id: str) -> None:
     turn.keyboards[interview_id] = (live, still[-20:])
 
 
+async def retire(turn: Turn, interview_id: str) -> None:
+    """The interview's buttons all go (it is paused): none of its messages keeps any."""
+    live, stale_ids = await turn.store.keyboards(interview_id)
+    doomed = [m for m in dict.fromkeys((live, *stale_ids)) if m is not None]
+    done = await asyncio.gather(*(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done, strict=True) if not ok]
+    await turn.store.set_keyboards(interview_id, None, still[-20:])
+    turn.keyboards[interview_id] = (None, still[-20:])
+
+
 async def in_place(
     turn: Turn,
     interview: Interview,

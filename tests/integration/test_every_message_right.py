@@ -1,0 +1,72 @@
+"""Issue 12, "every message right", as found taking the interview in the simulator
+(the walk report): each defect as a conversation with the real process and the emulator.
+
+Run on the shipped questionnaire in English and Welsh where the words matter.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Answer, Interview
+from tests.integration.chatkit import BotChat
+
+LANGS = ["en", "cy"]
+
+
+def _live(chat: BotChat) -> list[int]:
+    """The bot's messages that still show buttons."""
+    return [m.message_id for m in chat.messages if m.buttons]
+
+
+async def _interview(chat: BotChat) -> Interview:
+    async with chat.services.db.reading() as session:
+        rows = (await session.execute(select(Interview))).scalars().all()
+    return max(rows, key=lambda i: i.started_at)
+
+
+async def _answers(chat: BotChat) -> dict[str, Answer]:
+    async with chat.services.db.reading() as session:
+        rows = (await session.execute(select(Answer))).scalars().all()
+    return {a.key: a for a in rows}
+
+
+async def _to(chat: BotChat, question: str) -> None:
+    for _ in range(40):
+        state = await chat.state()
+        assert state is not None
+        if state.cursor == question:
+            return
+        await chat.answer()
+    raise AssertionError(f"never reached {question}")
+
+
+# 1. /cancel pauses; the next message is not taken as an answer
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_cancel_pauses_and_the_next_message_gets_the_carry_on_offer(bot, chat):
+    lang = chat.raw.language_code
+    await chat.consent()
+    await _to(chat, "country")
+    before = await chat.state()
+    await chat.send("/cancel")
+    assert chat.last_reply.text == chat.ui(lang, "cancel.done")
+    assert _live(chat) == [], "a paused interview shows no live buttons"
+    await chat.send("hello?")
+    offer = chat.last_reply
+    assert offer.text.startswith(chat.ui(lang, "resume.offer", where="")[:20])
+    assert offer.button_labels == [chat.ui(lang, "resume.button"), chat.ui(lang, "restart.button")]
+    state = await chat.state()
+    assert state is not None and state.cursor == before.cursor == "country"
+    assert "country" not in state.answers, "'hello?' was not taken as an answer"
+    await chat.tap(chat.ui(lang, "resume.button"))
+    assert chat.services.questionnaire.question_text("country", lang) in chat.last_reply.text
+    assert _live(chat) == [chat.last_reply.message_id]
+    await chat.send("hello")  # carrying on: an ordinary word is not a country
+    assert "Greece" not in " ".join(chat.last_reply.button_labels)
+    assert "Gwlad Groeg" not in " ".join(chat.last_reply.button_labels)
+    await chat.send("Estonai")  # a misspelt country still is
+    assert any("Eston" in label for label in chat.last_reply.button_labels)
+    assert bot.emulator.violations == []
