@@ -70,3 +70,29 @@ async def test_cancel_pauses_and_the_next_message_gets_the_carry_on_offer(bot, c
     await chat.send("Estonai")  # a misspelt country still is
     assert any("Eston" in label for label in chat.last_reply.button_labels)
     assert bot.emulator.violations == []
+
+
+# 2. /back with a multi-part answer open keeps what was typed
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_back_with_an_open_long_answer_keeps_the_parts(bot, chat):
+    lang = chat.raw.language_code
+    q = chat.services.questionnaire
+    await chat.consent()
+    await _to(chat, "not_as_hoped")
+    await chat.send("The first pilot stalled because procurement took a year.")
+    await chat.send("Then the team was halved.")
+    await chat.send("/back")
+    state = await chat.state()
+    assert state is not None and state.cursor == "mattered_most"
+    kept = "The first pilot stalled because procurement took a year.\nThen the team was halved."
+    assert (await _answers(chat))["not_as_hoped"].value == kept
+    await chat.tap(chat.ui(lang, "button.keep"))
+    back_at = chat.last_reply.text
+    assert q.question_text("not_as_hoped", lang) in back_at
+    assert "Then the team was halved." in back_at, "shown as their earlier answer"
+    await chat.tap(chat.ui(lang, "button.keep"))
+    state = await chat.state()
+    assert state is not None and state.answers["not_as_hoped"] == kept
+    assert bot.emulator.violations == []
