@@ -266,5 +266,16 @@ def language_prompt(q: Questionnaire, suggested: str | None, source: str | None 
     return Outgoing("\n".join(dict.fromkeys(text_lines)), rows)
 
 
+def headed(line: str, messages: Sequence[Outgoing]) -> list[Outgoing]:
+    """A reply with a line above its first message (what arrived), still one message."""
+    if not messages:
+        return [simple(line)]
+    first, *rest = messages
+    text = f"{esc(line)}\n{first.text}"
+    if visible_len(text) > MAX_TEXT:
+        return [simple(line), *messages]
+    return [Outgoing(text, first.buttons), *rest]
+
+
 def simple(text: str, buttons: Buttons | None = None) -> Outgoing:
     return Outgoing(esc(text), buttons or [])

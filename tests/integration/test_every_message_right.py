@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Answer, Interview
-from tests.integration.chatkit import BotChat
+from tests.integration.botkit import running_bot
+from tests.integration.chatkit import BotChat, running_emulator
 
 LANGS = ["en", "cy"]
 
@@ -96,3 +97,37 @@ async def test_back_with_an_open_long_answer_keeps_the_parts(bot, chat):
     state = await chat.state()
     assert state is not None and state.answers["not_as_hoped"] == kept
     assert bot.emulator.violations == []
+
+
+# 3. one reply to an upload: another part of a long answer edits the "Got it"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_upload_gets_one_reply_editing_the_got_it(lang, database_url, tmp_path):
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, database_url, media_dir=tmp_path / "media") as running,
+    ):
+        chat = BotChat(running, emulator.chat(3300, language_code=lang))
+        await chat.consent()
+        await _to(chat, "mattered_most")
+        await chat.send("We rebuilt the benefits forms with the people who use them.")
+        got_it = chat.last_reply
+        count = len(chat.messages)
+        await chat.raw.send_document("notes.txt", b"notes", "text/plain")
+        await running.idle()
+        assert len(chat.messages) == count, "no second message for the upload"
+        edited = chat.raw.messages[-1]
+        assert edited.message_id == got_it.message_id
+        assert chat.ui(lang, "media.received", what="")[:8] in edited.text
+        assert "notes.txt" in edited.text
+        assert chat.ui(lang, "collecting.parts", parts=2) in edited.text
+        assert _live(chat) == [got_it.message_id]
+        await chat.raw.send_voice(12)
+        await running.idle()
+        assert len(chat.messages) == count
+        assert chat.ui(lang, "collecting.parts", parts=3) in chat.raw.messages[-1].text
+        await chat.send("/done")
+        answer = (await _answers(chat))["mattered_most"].value
+        assert "notes.txt" in answer and "0:12" in answer
+        assert emulator.violations == []
