@@ -131,3 +131,26 @@ async def test_an_upload_gets_one_reply_editing_the_got_it(lang, database_url, t
         answer = (await _answers(chat))["mattered_most"].value
         assert "notes.txt" in answer and "0:12" in answer
         assert emulator.violations == []
+
+
+# 5. the progress line's "of about N" reads the typical length from the first question
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_progress_total_never_grows_for_the_typical_respondent(bot, chat):
+    import re
+
+    await chat.consent()
+    totals: list[int] = []
+    typical = {"attempted": ["redesign", "platforms", "standards"], "highlight": ["platforms"]}
+    for _ in range(30):
+        state = await chat.state()
+        assert state is not None
+        if state.status != "in_progress":
+            break
+        found = re.findall(r"(\d+) (?:of about|o tua) (\d+)", chat.last_reply.text)
+        if found:
+            totals.append(int(found[-1][1]))
+        await chat.answer(typical)
+    assert len(totals) >= 15
+    assert set(totals) == {20}, totals
