@@ -154,3 +154,27 @@ async def test_progress_total_never_grows_for_the_typical_respondent(bot, chat):
         await chat.answer(typical)
     assert len(totals) >= 15
     assert set(totals) == {20}, totals
+
+
+# 7. resuming shows the question once
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_resume_leaves_one_live_question(bot, chat):
+    lang = chat.raw.language_code
+    q = chat.services.questionnaire
+    await chat.consent()
+    await _to(chat, "country")
+    question = chat.last_reply
+    await chat.send("/start")
+    offer = chat.last_reply
+    assert offer.button_labels == [chat.ui(lang, "resume.button"), chat.ui(lang, "restart.button")]
+    assert _live(chat) == [offer.message_id], "the question's buttons went with the offer"
+    assert not [m for m in chat.messages if m.message_id == question.message_id][0].buttons
+    count = len(chat.messages)
+    await chat.tap(chat.ui(lang, "resume.button"))
+    assert len(chat.messages) == count + 1, "Carry on sends the question once"
+    text = q.question_text("country", lang)
+    assert text in chat.last_reply.text
+    assert _live(chat) == [chat.last_reply.message_id]
+    assert bot.emulator.violations == []
