@@ -124,6 +124,7 @@ async def on_quote(turn: Turn, tap: Tap, data: Data) -> None:
         await tap.answer()
         await keyboards.answered(turn, tap.message)
         await turn.send([quoting.change_view(turn, lang, interview.quote_consent)])
+        await keyboards.aside(turn, interview.id)
         return
     await tap.answer()
     await keyboards.answered(turn, tap.message)

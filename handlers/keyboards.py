@@ -149,6 +149,22 @@ async def handover(turn: Turn, interview_id: str) -> None:
     turn.keyboards[interview_id] = (live, still[-20:])
 
 
+async def aside(turn: Turn, interview_id: str) -> None:
+    """After a prompt beside the interview (/consent's levels, /language, a confirmation): the
+    question on screen keeps its buttons, an earlier such prompt loses its own, and this one
+    is kept with the stale keyboards, so the interview's next step (`handover`) or the next
+    such prompt removes it. One question and at most one prompt beside it are ever live."""
+    prompt = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
+    if prompt is None:
+        return
+    live, stale_ids = await turn.store.keyboards(interview_id)
+    doomed = [m for m in dict.fromkeys(stale_ids) if m not in (live, prompt)]
+    done = await asyncio.gather(*(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done, strict=True) if not ok]
+    await turn.store.set_keyboards(interview_id, live, [*still[-19:], prompt])
+    turn.keyboards[interview_id] = (live, [*still[-19:], prompt])
+
+
 async def retire(turn: Turn, interview_id: str) -> None:
     """The interview's buttons all go (it is paused): none of its messages keeps any."""
     live, stale_ids = await turn.store.keyboards(interview_id)

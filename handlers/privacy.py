@@ -222,6 +222,17 @@ async def on_delete(update: Update, context: Context) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
     await turn.send([_confirm(turn, lang, "delete.confirm", "delete")])
+    await _aside(turn)
+
+
+async def _aside(turn: Turn) -> None:
+    """A prompt just sent beside the interview: the one before it loses its buttons."""
+    respondent = await turn.store.respondent(turn.user.id)
+    if respondent is None or respondent.id is None:
+        return
+    interview = await turn.store.current_interview(respondent.id)
+    if interview is not None:
+        await keyboards.aside(turn, interview.id)
 
 
 async def on_consent(update: Update, context: Context) -> None:
@@ -245,6 +256,7 @@ async def on_consent(update: Update, context: Context) -> None:
         rows.append([(turn.ui(lang, "consent.credit.change"), callbacks.CREDIT.pack())])
     rows.append([(turn.ui(lang, _wording(turn, "consent.withdraw", "consent.object")), _WITHDRAW)])
     await turn.send([render.simple(text, rows)])
+    await keyboards.aside(turn, interview.id)
 
 
 _WITHDRAW = callbacks.WITHDRAW.pack()
@@ -287,6 +299,7 @@ async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
     if data.kind is callbacks.WITHDRAW:
         key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
         await turn.send([_confirm(turn, lang, key, "withdraw")])
+        await _aside(turn)
         return
     message = query.message
     if isinstance(message, Message) and message.text:  # one tap: drop the buttons

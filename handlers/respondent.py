@@ -148,7 +148,10 @@ async def _say(turn: Turn, key: str) -> None:
 
 async def on_language(update: Update, context: Context) -> None:
     turn = turn_of(update, context)
+    _, interview = await _known(turn)
     await turn.send([render.language_prompt(turn.q, None)])
+    if interview is not None:  # beside the question; an earlier prompt loses its buttons
+        await keyboards.aside(turn, interview.id)
 
 
 async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | None = None) -> None:

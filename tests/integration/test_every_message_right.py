@@ -178,3 +178,31 @@ async def test_resume_leaves_one_live_question(bot, chat):
     assert text in chat.last_reply.text
     assert _live(chat) == [chat.last_reply.message_id]
     assert bot.emulator.violations == []
+
+
+# 10. prompts beside the interview lose their buttons when superseded
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_consent_language_and_review_prompts_leave_one_live_prompt(bot, chat):
+    lang = chat.raw.language_code
+    await chat.consent()
+    await _to(chat, "organisation")
+    question = chat.last_reply.message_id
+    await chat.send("/consent")
+    consent_view = chat.last_reply.message_id
+    assert _live(chat) == [question, consent_view], "the question stays usable beside it"
+    await chat.send("/language")
+    language = chat.last_reply.message_id
+    assert _live(chat) == [question, language], "the /consent prompt was superseded"
+    await chat.send("/delete")
+    confirm = chat.last_reply.message_id
+    assert _live(chat) == [question, confirm]
+    await chat.send("/review")
+    assert _live(chat) == [chat.last_reply.message_id], "the review supersedes them all"
+    await chat.tap(chat.ui(lang, "review.continue"))
+    assert _live(chat) == [chat.last_reply.message_id]
+    await chat.send("/consent")
+    await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
+    assert len(_live(chat)) == 1, "a level chosen: only the question is live"
+    assert bot.emulator.violations == []
