@@ -32,6 +32,7 @@ from handlers import callbacks
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = callbacks.MAX_BYTES
 ROW = 8  # Telegram's most buttons in one row of an inline keyboard
+REVIEW_ROW = 5  # the review's numbered Change buttons: five fit a 360 px phone
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -230,12 +231,13 @@ def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing
         question_text = esc(clip(item.question_text, 300))
         blocks.append(f"{n}. <b>{question_text}</b>\n{esc(clip(item.answer_display, 300))}")
     texts = chunks(blocks)
-    change = q.ui(lang, "button.change")
+    # The answer's number alone, five a row: "Change 10" was cut to "Chang…" on a 360 px
+    # phone. The intro says to tap an answer's number; the data is the same CHANGE as before.
     buttons: Buttons = []
     row: list[tuple[str, str]] = []
     for n, item in enumerate(summary.items, start=1):
-        row.append((f"{change} {n}", callbacks.CHANGE.pack(item.key)))
-        if len(row) == 4:
+        row.append((str(n), callbacks.CHANGE.pack(item.key)))
+        if len(row) == REVIEW_ROW:
             buttons.append(row)
             row = []
     if row:
