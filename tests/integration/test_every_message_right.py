@@ -206,3 +206,61 @@ async def test_consent_language_and_review_prompts_leave_one_live_prompt(bot, ch
     await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
     assert len(_live(chat)) == 1, "a level chosen: only the question is live"
     assert bot.emulator.violations == []
+
+
+# 4. the review's Change buttons: the answer's number alone, five a row
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_review_change_buttons_are_numbers_five_a_row(bot, chat):
+    lang = chat.raw.language_code
+    q = chat.services.questionnaire
+    await chat.consent()
+    for _ in range(40):
+        state = await chat.state()
+        assert state is not None
+        if state.status == "reviewing":
+            break
+        await chat.answer()
+    review = chat.last_reply
+    numbered = review.buttons[:-1]
+    labels = [str(b) for row in numbered for b in row]
+    assert labels == [str(n) for n in range(1, len(labels) + 1)]
+    assert len(labels) == len(state.answers) >= 15
+    assert all(len(row) == 5 for row in numbered[:-1]) and 1 <= len(numbered[-1]) <= 5
+    assert all(b.callback_data.startswith("e|") for row in numbered for b in row)
+    assert q.ui(lang, "review.intro") in review.text
+    tenth = [b for row in numbered for b in row][9]
+    await chat.tap(tenth.callback_data)
+    state = await chat.state()
+    assert state is not None and state.cursor == tenth.callback_data[2:]
+    assert bot.emulator.violations == []
+
+
+# 8. editing an earlier answer keeps the question on screen usable
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_editing_an_earlier_answer_keeps_the_question_usable(bot, chat):
+    lang = chat.raw.language_code
+    q = chat.services.questionnaire
+    await chat.consent()
+    await _to(chat, "organisation")
+    sent = await chat.raw.send("Goverment Digital Service")
+    await bot.idle()
+    state = await chat.state()
+    assert state is not None and state.cursor == "country"
+    count = len(chat.messages)
+    await chat.raw.edit(sent, "Government Digital Service")
+    await bot.idle()
+    assert (await _answers(chat))["organisation"].value == "Government Digital Service"
+    assert len(chat.messages) == count + 1
+    note = chat.last_reply
+    assert chat.ui(lang, "amended") in note.text
+    assert q.question_text("country", lang) not in note.text, "the question is not copied"
+    assert chat.ui(lang, "button.back") in note.button_labels
+    assert _live(chat) == [note.message_id]
+    await chat.tap(chat.last_reply.buttons[0][0].callback_data)  # a quick pick answers it
+    state = await chat.state()
+    assert state is not None and "country" in state.answers
+    assert bot.emulator.violations == []
