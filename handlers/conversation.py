@@ -212,6 +212,17 @@ async def completed_again(turn: Turn, interview: Interview, *, review: bool = Fa
     await turn.send([render.Outgoing(text) for text in render.chunks(blocks)])
 
 
+async def keep_addendum(turn: Turn, interview: Interview, text: str) -> None:
+    """A message after the thank-you is not lost: it is kept with the interview as an addendum
+    (staff see it under the transcript and in exports; /mydata lists it), and the respondent
+    is told so in their language. A redelivered update is acknowledged, not kept twice."""
+    state = State.from_json(interview.state)
+    lang = state.language if state.language in turn.q.languages else interview.language
+    if text.strip() and await turn.store.claim_update(turn.update_id, turn.now):
+        await turn.store.add_addendum(interview.id, text.strip(), turn.now)
+    await turn.send([render.simple(turn.ui(lang, "completed.addendum"))])
+
+
 def _change(
     q: Questionnaire, result: engine.Step, lang: str, message_id: int | None, now: datetime
 ) -> Change:

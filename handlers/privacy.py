@@ -147,6 +147,8 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
             name = file["file_name"] or none
             line = ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)
             lines.append(render.esc(line))
+        if interview.get("addendum"):  # what they wrote after finishing (kept for the team)
+            lines.append(render.esc(ui(lang, "mydata.addendum", text=interview["addendum"])))
         blocks.append("\n".join(lines))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:

@@ -15,7 +15,7 @@ from bot import interview as engine
 from bot import logs
 from handlers import callbacks, consent, credit, keyboards, media, quoting, render
 from handlers.callbacks import Data
-from handlers.conversation import completed_again, start_again, step
+from handlers.conversation import completed_again, keep_addendum, start_again, step
 from handlers.turn import (
     Context,
     Tap,
@@ -165,6 +165,9 @@ async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | N
             return
         await privacy.stop_waiting_for_credit(turn.services.db, respondent.id)
     if interview is not None and interview.status == "completed":
+        if isinstance(move, engine.Text):  # something more to say: kept for the team
+            await keep_addendum(turn, interview, move.text)
+            return
         await completed_again(turn, interview, review=isinstance(move, engine.Review))
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:

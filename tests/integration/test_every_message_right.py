@@ -264,3 +264,38 @@ async def test_editing_an_earlier_answer_keeps_the_question_usable(bot, chat):
     state = await chat.state()
     assert state is not None and "country" in state.answers
     assert bot.emulator.violations == []
+
+
+# 6. a message after the thank-you is kept as an addendum
+
+
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_a_message_after_the_thank_you_is_kept_for_the_team(bot, chat):
+    import csv
+    import io
+    import json
+
+    from bot import exports
+
+    lang = chat.raw.language_code
+    await chat.consent()
+    await chat.complete()
+    await chat.send("Oh, one more thing I forgot to say: the unit had 40 staff.")
+    assert chat.last_reply.text == chat.ui(lang, "completed.addendum")
+    interview = await _interview(chat)
+    assert interview.status == "completed"
+    assert interview.addendum is not None
+    assert interview.addendum.endswith("the unit had 40 staff.")
+    await chat.send("And it closed in 2024.")
+    interview = await _interview(chat)
+    assert interview.addendum is not None and "40 staff" in interview.addendum
+    assert interview.addendum.endswith("And it closed in 2024.")
+    db = chat.services.db
+    chosen = exports.ExportFilter(personal=exports.personal_ids(chat.services.questionnaire))
+    [record] = json.loads("".join([c async for c in exports.json_chunks(db, chosen)]))
+    assert record["addendum"] == interview.addendum
+    [row] = list(csv.DictReader(io.StringIO("".join([c async for c in exports.csv_chunks(db, chosen)]))))
+    assert row["addendum"] == interview.addendum
+    await chat.send("/mydata")
+    assert "And it closed in 2024." in "\n".join(m.text for m in chat.messages[-3:])
+    assert bot.emulator.violations == []
