@@ -299,3 +299,30 @@ async def test_a_message_after_the_thank_you_is_kept_for_the_team(bot, chat):
     await chat.send("/mydata")
     assert "And it closed in 2024." in "\n".join(m.text for m in chat.messages[-3:])
     assert bot.emulator.violations == []
+
+
+# the instrument: user_testing and reuse are asked only where they apply
+
+
+async def test_service_and_platform_questions_only_where_they_apply(bot, chat):
+    await chat.consent()
+    asked: list[str] = []
+    for _ in range(40):
+        state = await chat.state()
+        assert state is not None
+        if state.status != "in_progress":
+            break
+        asked.append(await chat.answer({"attempted": ["skills", "standards"], "highlight": ["skills"]}))
+    assert "user_testing" not in asked and "reuse" not in asked
+    assert "effort_split" in asked and "data_use" in asked
+    await chat.send("/start")
+    await chat.tap(chat.ui("en", "restart.button"))
+    asked = []
+    for _ in range(40):
+        state = await chat.state()
+        assert state is not None
+        if state.status != "in_progress":
+            break
+        asked.append(await chat.answer({"attempted": ["platforms"], "highlight": ["platforms"]}))
+    assert "user_testing" in asked and "reuse" in asked
+    assert bot.emulator.violations == []
