@@ -131,8 +131,8 @@ def question(
 ) -> Outgoing:
     """A question as a message: progress, text, hint, previous answer, and its buttons."""
     lines: list[str] = []
-    if notice:
-        lines.append(f"<i>{esc(notice)}</i>")
+    if notice:  # "Welcome back!…", "Fine — we'll carry on in English.": a line of its own
+        lines.append(f"<i>{esc(notice)}</i>\n")
     progress = getattr(view.progress, "label", None)
     if progress:
         lines.append(f"<i>{esc(progress)}</i>")
