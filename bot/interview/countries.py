@@ -191,7 +191,7 @@ def search(query: str, limit: int = 5) -> list[Match]:
     text = normalise(query)
     if not text:
         return []
-    names, keys, codes = _index()
+    names, _keys, _codes = _index()
     for article in ("", "the ", "y ", "yr "):
         if text.startswith(article) and text[len(article) :] in names:
             return [Match(names[text[len(article) :]], 100.0)]

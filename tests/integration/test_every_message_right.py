@@ -170,7 +170,7 @@ async def test_resume_leaves_one_live_question(bot, chat):
     offer = chat.last_reply
     assert offer.button_labels == [chat.ui(lang, "resume.button"), chat.ui(lang, "restart.button")]
     assert _live(chat) == [offer.message_id], "the question's buttons went with the offer"
-    assert not [m for m in chat.messages if m.message_id == question.message_id][0].buttons
+    assert not next(m for m in chat.messages if m.message_id == question.message_id).buttons
     count = len(chat.messages)
     await chat.tap(chat.ui(lang, "resume.button"))
     assert len(chat.messages) == count + 1, "Carry on sends the question once"
@@ -294,7 +294,9 @@ async def test_a_message_after_the_thank_you_is_kept_for_the_team(bot, chat):
     chosen = exports.ExportFilter(personal=exports.personal_ids(chat.services.questionnaire))
     [record] = json.loads("".join([c async for c in exports.json_chunks(db, chosen)]))
     assert record["addendum"] == interview.addendum
-    [row] = list(csv.DictReader(io.StringIO("".join([c async for c in exports.csv_chunks(db, chosen)]))))
+    [row] = list(
+        csv.DictReader(io.StringIO("".join([c async for c in exports.csv_chunks(db, chosen)])))
+    )
     assert row["addendum"] == interview.addendum
     await chat.send("/mydata")
     assert "And it closed in 2024." in "\n".join(m.text for m in chat.messages[-3:])
@@ -312,7 +314,9 @@ async def test_service_and_platform_questions_only_where_they_apply(bot, chat):
         assert state is not None
         if state.status != "in_progress":
             break
-        asked.append(await chat.answer({"attempted": ["skills", "standards"], "highlight": ["skills"]}))
+        asked.append(
+            await chat.answer({"attempted": ["skills", "standards"], "highlight": ["skills"]})
+        )
     assert "user_testing" not in asked and "reuse" not in asked
     assert "effort_split" in asked and "data_use" in asked
     await chat.send("/start")
