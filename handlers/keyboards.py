@@ -7,6 +7,9 @@ loses its buttons (editMessageReplyMarkup; a removal that fails is kept in
 another part of a long answer edits the message in place instead of sending a copy. A tap
 on buttons that act on a question the respondent has left (an old message, a double tap)
 only gets a short "that question has moved on" on the tap itself, and loses its buttons.
+A prompt beside the interview (/consent, /language, a confirmation) is `aside`: the question
+keeps its buttons, the prompt is kept with the stale ones, and the next prompt or step removes
+it. /cancel `retire`s them all (a paused interview shows no live buttons).
 
 Nothing here sends a request Telegram would refuse: a keyboard is removed only from a
 message that has one, and an edit is skipped when it would change nothing.
