@@ -306,7 +306,7 @@ async def test_a_message_after_the_thank_you_is_kept_for_the_team(bot, chat):
 # the instrument: user_testing and reuse are asked only where they apply
 
 
-async def test_service_and_platform_questions_only_where_they_apply(bot, chat):
+async def test_service_and_platform_questions_only_where_they_apply(bot, chat, clock):
     await chat.consent()
     asked: list[str] = []
     for _ in range(40):
@@ -319,8 +319,11 @@ async def test_service_and_platform_questions_only_where_they_apply(bot, chat):
         )
     assert "user_testing" not in asked and "reuse" not in asked
     assert "effort_split" in asked and "data_use" in asked
+    clock.advance(minutes=1)  # the second interview is the newer one
     await chat.send("/start")
     await chat.tap(chat.ui("en", "restart.button"))
+    state = await chat.state()
+    assert state is not None and state.status == "in_progress" and not state.answers
     asked = []
     for _ in range(40):
         state = await chat.state()
