@@ -102,7 +102,10 @@ async def test_every_kind_of_update_delivered_twice_gets_one_reply(migrated_url:
         last = person.chat.messages[-1].text
         assert last == q.ui("en", "completed"), last  # the redelivered Submit said nothing
         await person.send("thanks!")  # writes again after completing: delivered twice too
-        assert person.chat.messages[-1].text == q.ui("en", "completed.again")
+        assert person.chat.messages[-1].text == q.ui("en", "completed.addendum")
+        kept = await interview_of(running.services, 9101)
+        assert kept is not None and kept.addendum is not None
+        assert kept.addendum.count("thanks!") == 1, "kept once though delivered twice"
         assert emulator.violations == []
         refused = [c for c in emulator.calls if c.status >= 400]
     kinds = set(twice.kinds)
@@ -398,7 +401,10 @@ async def test_completed_respondent_who_writes_again_is_thanked(migrated_url: st
             await person.finish()
             chat = person.chat
             assert chat.messages[-1].text == q.ui(lang, "completed")
-            await person.send("Did that work?")
+            await person.send("Did that work?")  # kept for the team as an addendum (issue 12)
+            assert chat.messages[-1].text == q.ui(lang, "completed.addendum")
+            assert "/review" in chat.messages[-1].text and "/start" in chat.messages[-1].text
+            await person.send("/done")
             assert chat.messages[-1].text == q.ui(lang, "completed.again")
             assert "/mydata" in chat.messages[-1].text and "/start" in chat.messages[-1].text
             assert q.ui(lang, "no_interview") not in chat.transcript

@@ -111,10 +111,31 @@ def test_no_pick_question_when_every_outcome_is_too_early(shipped: Questionnaire
     assert chat.ask.view.key == "user_testing"  # nothing to say what made the difference for
 
 
-def test_labelled_scale_with_dont_know(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
+def to_traits(q: Questionnaire) -> Chat:
+    """Up to the traits, having worked on shared platforms (so every trait is asked)."""
+    chat = to_areas(q)
+    chat.send(Toggle("attempted", "platforms"))
     chat.send(Done("attempted"))
     chat.send(Skip())
+    chat.send(Choice("outcome@platforms", "too_early"))  # nothing to highlight
+    return chat
+
+
+def test_traits_about_services_and_platforms_only_where_they_apply(
+    shipped: Questionnaire,
+) -> None:
+    chat = to_areas(shipped)
+    chat.send(Toggle("attempted", "standards"))
+    chat.send(Done("attempted"))
+    chat.send(Skip())
+    chat.send(Choice("outcome@standards", "too_early"))
+    assert chat.ask.view.key == "effort_split"  # no service built: user_testing not asked
+    chat.send(Choice("effort_split", "1"))
+    assert chat.ask.view.key == "data_use"  # no shared platforms: reuse not asked
+
+
+def test_labelled_scale_with_dont_know(shipped: Questionnaire) -> None:
+    chat = to_traits(shipped)
     view = chat.ask.view
     assert view.key == "user_testing"
     labels = [c.label for c in view.choices]
@@ -131,9 +152,7 @@ def test_labelled_scale_with_dont_know(shipped: Questionnaire) -> None:
 
 
 def test_unit_fate_asks_why_only_when_something_happened(shipped: Questionnaire) -> None:
-    chat = to_areas(shipped)
-    chat.send(Done("attempted"))
-    chat.send(Skip())
+    chat = to_traits(shipped)
     for key in ("user_testing", "effort_split", "reuse", "data_use"):
         chat.send(Choice(key, "3"))
     chat.send(Choice("fate", "going"))
