@@ -65,6 +65,7 @@ CSV_INTERVIEW_COLUMNS: tuple[Any, ...] = (
     col(Interview.consented_at),
     col(Interview.quote_consent),
     col(Interview.credit),
+    col(Interview.addendum),
     col(Respondent.id).label("respondent_key"),
     col(Respondent.telegram_user_id),
     col(Respondent.username),
@@ -86,6 +87,7 @@ BASE_COLUMNS = [
     "consented_at",
     "quote_consent",
     "credit",
+    "addendum",
 ]
 #: question ids that identify a person in every questionnaire version: version 1 did not mark
 #: `role` personal, and its interviews are exported by question id like any other
@@ -303,6 +305,8 @@ def interview_json(
             "credit": interview.credit if full else credit_of(interview),
         },
         "answers": [_answer_json(a, withhold=a.question_id in hidden) for a in answers],
+        # what they wrote after finishing (each note headed by its time), or null
+        "addendum": interview.addendum,
         "files": [file_json(m, withhold=withheld_file(m, hidden)) for m in files],
     }
 
@@ -428,6 +432,7 @@ def row_values(
         data["consent"]["given_at"],
         interview.quote_consent,
         data["consent"]["credit"],
+        interview.addendum,
     ]
     return [safe_cell(flat(v)) for v in [*base, *(by_key.get(c) for c in columns)]]
 

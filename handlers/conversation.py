@@ -8,6 +8,7 @@ is the one place an interview is created (after consent, and when starting again
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -100,12 +101,15 @@ async def step(
     message_id: int | None = None,
     frozen: tuple[MaybeInaccessibleMessage | None, str] | None = None,
     tapped: MaybeInaccessibleMessage | None = None,
+    received: str | None = None,
 ) -> None:
     """Advance an interview by one input, with optimistic retries on a concurrent change.
 
     `move` is an engine input, or a function (q, state) -> Step that re-asks (see `Move`).
     `frozen` is an answered question's message and its new text, edited after the write;
     `tapped` is the message of a tapped toggle, whose keyboard is edited in place.
+    `received` is a line saying what arrived (a file): it heads the one reply, and another
+    part of a long answer edits the last "Got it" as a quick typed part does.
     """
     q = questionnaire_for(turn, interview)
     for _attempt in range(MAX_RETRIES):
@@ -135,8 +139,17 @@ async def step(
             continue
         if change.status == "completed" and interview.status != "completed":
             await hooks.interview_completed(turn.services, interview)
-        outgoing = render.events(q, lang, result.events)
-        if await keyboards.in_place(turn, interview, result.events, outgoing, tapped):
+        events = result.events
+        outgoing = render.events(q, lang, events)
+        if received is not None:
+            events = [
+                dataclasses.replace(e, merged=True)
+                if isinstance(e, engine.Collecting) and e.parts > 1
+                else e
+                for e in events
+            ]
+            outgoing = render.headed(received, outgoing)
+        if await keyboards.in_place(turn, interview, events, outgoing, tapped):
             return
         if frozen is not None and await turn.replace(frozen, outgoing):
             await keyboards.handover(turn, interview.id)
@@ -197,6 +210,17 @@ async def completed_again(turn: Turn, interview: Interview, *, review: bool = Fa
         )
     blocks.append(render.esc(q.ui(lang, "completed.again")))
     await turn.send([render.Outgoing(text) for text in render.chunks(blocks)])
+
+
+async def keep_addendum(turn: Turn, interview: Interview, text: str) -> None:
+    """A message after the thank-you is not lost: it is kept with the interview as an addendum
+    (staff see it under the transcript and in exports; /mydata lists it), and the respondent
+    is told so in their language. A redelivered update is acknowledged, not kept twice."""
+    state = State.from_json(interview.state)
+    lang = state.language if state.language in turn.q.languages else interview.language
+    if text.strip() and await turn.store.claim_update(turn.update_id, turn.now):
+        await turn.store.add_addendum(interview.id, text.strip(), turn.now)
+    await turn.send([render.simple(turn.ui(lang, "completed.addendum"))])
 
 
 def _change(

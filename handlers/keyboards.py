@@ -12,6 +12,9 @@ A multi-select toggle or the acknowledgement of another part of a long answer ed
 message in place instead of sending a copy. A tap on buttons that act on a question the
 respondent has left (an old message, a double tap) only gets a short "that question has
 moved on" on the tap itself, and loses its buttons.
+A prompt beside the interview (/consent, /language, a confirmation) is `aside`: the question
+keeps its buttons, the prompt is kept with the stale ones, and the next prompt or step removes
+it. /cancel `retire`s them all (a paused interview shows no live buttons).
 
 Nothing here sends a request Telegram would refuse: a keyboard is removed only from a
 message that has one, and an edit is skipped when it would change nothing.
@@ -147,11 +150,24 @@ def _forget(
         del pending[key]
 
 
+#: a background removal that failed (after the transport's own retries) is tried again after
+#: these pauses before it is left to the interview's next step: the last step of an interview
+#: has no next step, and its buttons must not stay live
+RETRY_PAUSES = (1.0, 2.0, 4.0)
+
+
 async def _in_background(turn: Turn, message_id: int, removal: _Removal) -> bool:
     try:
         await ratelimit.room(turn.bot, turn.chat_id)
         removal.sending = True  # from here it may reach Telegram: no longer called off
-        return await _remove(turn, message_id)
+        for pause in (*RETRY_PAUSES, None):
+            if await _remove(turn, message_id):
+                return True
+            if pause is not None:
+                removal.sending = False  # between tries it may be called off again
+                await asyncio.sleep(pause)
+                removal.sending = True
+        return False
     except asyncio.CancelledError:
         raise
     except Exception:  # a removal is housekeeping: its failure must not go unseen, nor spread
@@ -267,6 +283,32 @@ async def handover(turn: Turn, interview_id: str) -> None:
         await turn.store.set_keyboards(interview_id, *record)
     turn.keyboards[interview_id] = record
     later(turn, doomed)
+
+
+async def aside(turn: Turn, interview_id: str) -> None:
+    """After a prompt beside the interview (/consent's levels, /language, a confirmation): the
+    question on screen keeps its buttons, an earlier such prompt loses its own, and this one
+    is kept with the stale keyboards, so the interview's next step (`handover`) or the next
+    such prompt removes it. One question and at most one prompt beside it are ever live."""
+    prompt = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
+    if prompt is None:
+        return
+    live, stale_ids = await turn.store.keyboards(interview_id)
+    doomed = [m for m in dict.fromkeys(stale_ids) if m not in (live, prompt)]
+    done = await asyncio.gather(*(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done, strict=True) if not ok]
+    await turn.store.set_keyboards(interview_id, live, [*still[-19:], prompt])
+    turn.keyboards[interview_id] = (live, [*still[-19:], prompt])
+
+
+async def retire(turn: Turn, interview_id: str) -> None:
+    """The interview's buttons all go (it is paused): none of its messages keeps any."""
+    live, stale_ids = await turn.store.keyboards(interview_id)
+    doomed = [m for m in dict.fromkeys((live, *stale_ids)) if m is not None]
+    done = await asyncio.gather(*(drop(turn, m) for m in doomed))
+    still = [m for m, ok in zip(doomed, done, strict=True) if not ok]
+    await turn.store.set_keyboards(interview_id, None, still[-20:])
+    turn.keyboards[interview_id] = (None, still[-20:])
 
 
 async def in_place(

@@ -234,9 +234,9 @@ async def on_media(turn: Turn, interview: Interview) -> None:
         )
     )
     transcription.start(services, kept, lang)  # in the background, on this server
-    await turn.send([render.simple(turn.ui(lang, "media.received", what=named))])
     await step(turn, interview, engine.Text(text, message.date or turn.now),
-               message_id=message.message_id)  # fmt: skip
+               message_id=message.message_id,
+               received=turn.ui(lang, "media.received", what=named))  # fmt: skip
 
 
 async def _refuse(turn: Turn, interview: Interview, reason: str) -> None:

@@ -147,6 +147,8 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
             name = file["file_name"] or none
             line = ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)
             lines.append(render.esc(line))
+        if interview.get("addendum"):  # what they wrote after finishing (kept for the team)
+            lines.append(render.esc(ui(lang, "mydata.addendum", text=interview["addendum"])))
         blocks.append("\n".join(lines))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:
@@ -222,6 +224,17 @@ async def on_delete(update: Update, context: Context) -> None:
         await turn.send([render.simple(turn.ui(lang, "mydata.empty"))])
         return
     await turn.send([_confirm(turn, lang, "delete.confirm", "delete")])
+    await _aside(turn)
+
+
+async def _aside(turn: Turn) -> None:
+    """A prompt just sent beside the interview: the one before it loses its buttons."""
+    respondent = await turn.store.respondent(turn.user.id)
+    if respondent is None or respondent.id is None:
+        return
+    interview = await turn.store.current_interview(respondent.id)
+    if interview is not None:
+        await keyboards.aside(turn, interview.id)
 
 
 async def on_consent(update: Update, context: Context) -> None:
@@ -245,6 +258,7 @@ async def on_consent(update: Update, context: Context) -> None:
         rows.append([(turn.ui(lang, "consent.credit.change"), callbacks.CREDIT.pack())])
     rows.append([(turn.ui(lang, _wording(turn, "consent.withdraw", "consent.object")), _WITHDRAW)])
     await turn.send([render.simple(text, rows)])
+    await keyboards.aside(turn, interview.id)
 
 
 _WITHDRAW = callbacks.WITHDRAW.pack()
@@ -286,6 +300,7 @@ async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
         await tap.answer()
         key = _wording(turn, "consent.withdraw_confirm", "consent.object_confirm")
         await turn.send([_confirm(turn, lang, key, "withdraw")])
+        await _aside(turn)
         return
     message = tap.message
     if keyboards.already_answered(turn, message):  # a double tap: the first one was taken

@@ -34,6 +34,7 @@ from handlers import callbacks
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = callbacks.MAX_BYTES
 ROW = 8  # Telegram's most buttons in one row of an inline keyboard
+REVIEW_ROW = 5  # the review's numbered Change buttons: five fit a 360 px phone
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -142,8 +143,8 @@ def question(
 ) -> Outgoing:
     """A question as a message: progress, text, hint, previous answer, and its buttons."""
     lines: list[str] = []
-    if notice:
-        lines.append(f"<i>{esc(notice)}</i>")
+    if notice:  # "Welcome back!…", "Fine — we'll carry on in English.": a line of its own
+        lines.append(f"<i>{esc(notice)}</i>\n")
     progress = getattr(view.progress, "label", None)
     if progress:
         lines.append(f"<i>{esc(progress)}</i>")
@@ -242,12 +243,13 @@ def review(q: Questionnaire, lang: str, summary: ReviewSummary) -> list[Outgoing
         question_text = esc(clip(item.question_text, 300))
         blocks.append(f"{n}. <b>{question_text}</b>\n{esc(clip(item.answer_display, 300))}")
     texts = chunks(blocks)
-    change = q.ui(lang, "button.change")
+    # The answer's number alone, five a row: "Change 10" was cut to "Chang…" on a 360 px
+    # phone. The intro says to tap an answer's number; the data is the same CHANGE as before.
     buttons: Buttons = []
     row: list[tuple[str, str]] = []
     for n, item in enumerate(summary.items, start=1):
-        row.append((f"{change} {n}", callbacks.CHANGE.pack(item.key)))
-        if len(row) == 4:
+        row.append((str(n), callbacks.CHANGE.pack(item.key)))
+        if len(row) == REVIEW_ROW:
             buttons.append(row)
             row = []
     if row:
@@ -276,6 +278,17 @@ def language_prompt(q: Questionnaire, suggested: str | None, source: str | None 
     labels = [(q.language_name(lang), callbacks.LANGUAGE.pack(lang, source)) for lang in langs]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
     return Outgoing("\n".join(dict.fromkeys(text_lines)), rows)
+
+
+def headed(line: str, messages: Sequence[Outgoing]) -> list[Outgoing]:
+    """A reply with a line above its first message (what arrived), still one message."""
+    if not messages:
+        return [simple(line)]
+    first, *rest = messages
+    text = f"{esc(line)}\n{first.text}"
+    if visible_len(text) > MAX_TEXT:
+        return [simple(line), *messages]
+    return [Outgoing(text, first.buttons), *rest]
 
 
 def simple(text: str, buttons: Buttons | None = None) -> Outgoing:

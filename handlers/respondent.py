@@ -15,7 +15,7 @@ from bot import interview as engine
 from bot import logs
 from handlers import callbacks, consent, credit, keyboards, media, quoting, render
 from handlers.callbacks import Data
-from handlers.conversation import completed_again, start_again, step
+from handlers.conversation import completed_again, keep_addendum, start_again, step
 from handlers.turn import (
     Context,
     Tap,
@@ -76,20 +76,7 @@ async def on_start(update: Update, context: Context) -> None:
     await ensure_respondent(turn)
     lang = language_of(turn.q, respondent)
     if interview is not None and interview.status in ACTIVE_STATUSES:
-        where = _where(turn, interview)
-        await turn.send(
-            [
-                render.simple(
-                    turn.ui(lang, "resume.offer", where=where),
-                    [
-                        [
-                            (turn.ui(lang, "resume.button"), callbacks.RESUME.pack()),
-                            (turn.ui(lang, "restart.button"), callbacks.RESTART.pack()),
-                        ]
-                    ],
-                )
-            ]
-        )
+        await _offer_resume(turn, lang, interview)
         return
     if interview is not None and interview.status == "completed":
         await turn.send(
@@ -102,6 +89,26 @@ async def on_start(update: Update, context: Context) -> None:
         )
         return
     await start_again(turn, respondent, source, interview)
+
+
+async def _offer_resume(turn: Turn, lang: str, interview: Interview) -> None:
+    """Carry on or start again: the offer takes over the interview's live buttons (the
+    question on screen loses its own), so "Carry on" shows the question once."""
+    where = _where(turn, interview)
+    await turn.send(
+        [
+            render.simple(
+                turn.ui(lang, "resume.offer", where=where),
+                [
+                    [
+                        (turn.ui(lang, "resume.button"), callbacks.RESUME.pack()),
+                        (turn.ui(lang, "restart.button"), callbacks.RESTART.pack()),
+                    ]
+                ],
+            )
+        ]
+    )
+    await keyboards.handover(turn, interview.id)
 
 
 def _where(turn: Turn, interview: Interview) -> str:
@@ -122,8 +129,15 @@ async def on_help(update: Update, context: Context) -> None:
 
 
 async def on_cancel(update: Update, context: Context) -> None:
-    """Pause: nothing is lost, /start picks up at the same question."""
-    await _say(turn_of(update, context), "cancel.done")
+    """Pause: nothing is lost, /start picks up at the same question. The question's buttons
+    go, and until they carry on, what they send gets the carry-on offer (not taken as an
+    answer)."""
+    turn = turn_of(update, context)
+    respondent, interview = await _known(turn)
+    if interview is not None and interview.status in ACTIVE_STATUSES:
+        await turn.store.pause(interview.id, turn.now)
+        await keyboards.retire(turn, interview.id)
+    await turn.send([render.simple(turn.ui(turn.language(respondent), "cancel.done"))])
 
 
 async def _say(turn: Turn, key: str) -> None:
@@ -134,7 +148,10 @@ async def _say(turn: Turn, key: str) -> None:
 
 async def on_language(update: Update, context: Context) -> None:
     turn = turn_of(update, context)
+    _, interview = await _known(turn)
     await turn.send([render.language_prompt(turn.q, None)])
+    if interview is not None:  # beside the question; an earlier prompt loses its buttons
+        await keyboards.aside(turn, interview.id)
 
 
 async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | None = None) -> None:
@@ -148,11 +165,17 @@ async def _with_interview(turn: Turn, move: engine.Input, *, message_id: int | N
             return
         await privacy.stop_waiting_for_credit(turn.services.db, respondent.id)
     if interview is not None and interview.status == "completed":
+        if isinstance(move, engine.Text):  # something more to say: kept for the team
+            await keep_addendum(turn, interview, move.text)
+            return
         await completed_again(turn, interview, review=isinstance(move, engine.Review))
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         lang = language_of(turn.q, respondent)
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])
+        return
+    if interview.paused:  # after /cancel: carry on (or start again) first
+        await _offer_resume(turn, language_of(turn.q, respondent), interview)
         return
     if interview.reask:  # they never saw the question: this message can't be its answer
         await step(turn, interview, lambda q, state: engine.current(q, state))
@@ -299,6 +322,10 @@ async def _on_question_tap(turn: Turn, tap: Tap, data: Data | None) -> None:
     await tap.answer()
     if interview is not None and interview.status == "completed":
         await completed_again(turn, interview)
+        return
+    if interview is not None and interview.status in ACTIVE_STATUSES and interview.paused:
+        await keyboards.answered(turn, message)
+        await _offer_resume(turn, lang, interview)
         return
     if interview is None or interview.status not in ACTIVE_STATUSES:
         await turn.send([render.simple(turn.ui(lang, "no_interview"))])

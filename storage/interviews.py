@@ -214,6 +214,7 @@ class InterviewStore:
                     "version": expected_version + 1,
                     "updated_at": now,
                     "reask": False,
+                    "paused": False,
                 }
                 if change.completed_at is not None:
                     values["completed_at"] = change.completed_at
@@ -245,6 +246,26 @@ class InterviewStore:
                 .values(reask=True)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pause(self, interview_id: str, now: datetime) -> None:
+        """/cancel: the interview waits; its next message or tap gets the carry-on offer."""
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Interview)
+                .where(Interview.id == interview_id)  # type: ignore[arg-type]
+                .values(paused=True, updated_at=now)
+            )
+
+    async def add_addendum(self, interview_id: str, text: str, now: datetime) -> None:
+        """Something written after the interview was finished: kept, after what came before."""
+        async with self.db.transaction() as session:
+            interview = await session.get(Interview, interview_id)
+            if interview is None:
+                return
+            stamp = now.strftime("%Y-%m-%d %H:%M")
+            entry = f"[{stamp}] {text}"
+            interview.addendum = f"{interview.addendum}\n\n{entry}" if interview.addendum else entry
+            session.add(interview)
 
     async def set_quote_consent(self, interview_id: str, level: str, now: datetime) -> None:
         async with self.db.transaction() as session:

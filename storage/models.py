@@ -77,6 +77,11 @@ class Interview(SQLModel, table=True):
     keyboard_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     # Older messages whose buttons could not be removed yet (Telegram failed): retried next time.
     stale_keyboards: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # /cancel paused it: the next message or tap gets the carry-on offer, not taken as an
+    # answer (any step clears it).
+    paused: bool = Field(default=False)
+    # What the respondent wrote after finishing, kept for staff (transcript and exports).
+    addendum: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Answer(SQLModel, table=True):

@@ -270,6 +270,7 @@ def _interview(
             "quote_consent": interview.quote_consent,
             "credit": interview.credit,
         },
+        "addendum": interview.addendum,
         "answers": [
             {
                 "question_id": a.question_id,

@@ -174,22 +174,39 @@ def _index() -> tuple[dict[str, str], list[str], list[str]]:
     return names, keys, [names[k] for k in keys]
 
 
+#: the least similarity (rapidfuzz ratio, 0-100) of a typed name to a country's name
+FUZZY_CUTOFF = 80
+
+
+@lru_cache(maxsize=1)
+def _fuzzy() -> tuple[list[str], list[str]]:
+    """The names a misspelling is compared with: longer than a three-letter code."""
+    _names, keys, codes = _index()
+    pairs = [(k, c) for k, c in zip(keys, codes, strict=True) if len(k) > 3]
+    return [k for k, _ in pairs], [c for _, c in pairs]
+
+
 def search(query: str, limit: int = 5) -> list[Match]:
     """Best matches for a typed country name, best first; an exact name gives one match."""
     text = normalise(query)
     if not text:
         return []
-    names, keys, codes = _index()
-    if text in names:
-        return [Match(names[text], 100.0)]
+    names, _keys, _codes = _index()
+    for article in ("", "the ", "y ", "yr "):
+        if text.startswith(article) and text[len(article) :] in names:
+            return [Match(names[text[len(article) :]], 100.0)]
     if len(text) < 3:
         return []
     found: list[Match] = []
     seen: set[str] = set()
+    fuzzy_keys, fuzzy_codes = _fuzzy()
+    # Similarity of the whole text to a whole name (a misspelt name scores 80 or more), never
+    # of a part of it, and never against three-letter codes: WRatio's partial matching took
+    # ordinary words for countries ("hello" ~ "Hellenic Republic", "thanks" ~ "THA").
     for _key, score, idx in process.extract(
-        text, keys, scorer=fuzz.WRatio, limit=limit * 6, score_cutoff=75
+        text, fuzzy_keys, scorer=fuzz.ratio, limit=limit * 6, score_cutoff=FUZZY_CUTOFF
     ):
-        code = codes[idx]
+        code = fuzzy_codes[idx]
         if code not in seen:
             seen.add(code)
             found.append(Match(code, float(score)))

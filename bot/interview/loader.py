@@ -51,6 +51,7 @@ def _build(loaded: Loaded) -> Questionnaire:
         merge_window_seconds=model.settings.merge_window_seconds,
         max_attempts=model.settings.max_attempts,
         intro=model.intro is not None,
+        typical_choices=model.settings.typical_choices,
     )
 
 

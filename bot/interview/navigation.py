@@ -83,11 +83,20 @@ def back(q: Questionnaire, state: State) -> Step:
     target = back_target(state, slots)
     if target is None:
         return Step(state, reask(q, state, q.ui(state.language, "back.nothing")))
+    records: list[Record] = []
+    key = state.cursor
+    if state.fragments and key is not None:
+        # A multi-part answer still open: what was typed so far is kept as the answer (shown
+        # as "Your earlier answer" when they come back to it), never dropped.
+        value = "\n".join(state.fragments).strip()
+        if value:
+            state = state.with_(answers={**state.answers, key: value}, fragments=())
+            records.append(make_record(q, state, key, value))
     idx = max(i for i, h in enumerate(state.history) if h == target)
     slot = find_slot(slots, target)
     assert slot is not None
     state = enter(q, state.with_(history=state.history[:idx], return_to_review=False), slot)
-    return Step(state, [Ask(question_view(q, state, slots))])
+    return Step(state, [Ask(question_view(q, state, slots))], records)
 
 
 def skip(q: Questionnaire, state: State) -> Step:

@@ -212,11 +212,21 @@ def _paths(q: Questionnaire) -> Iterator[tuple[list[plan.Slot], dict[str, Value]
             stack.append(({**answers, nxt.key: options[index]}, new_order))
 
 
+def typical_count(q: Questionnaire, answers: Mapping[str, Value]) -> int:
+    """How many questions an interview with these answers so far will have, the rest answered
+    as the typical respondent would: the progress line's "of about N", which so reads the
+    typical path's length from the first question instead of growing as choices are made."""
+    slots, _ = _typical(q, q.typical_choices, answers)
+    return len(slots)
+
+
 def _typical(
-    q: Questionnaire, typical_choices: Mapping[str, int]
+    q: Questionnaire,
+    typical_choices: Mapping[str, int],
+    given: Mapping[str, Value] | None = None,
 ) -> tuple[list[plan.Slot], dict[str, Value]]:
-    """The typical respondent's path and answers (see the module docstring)."""
-    answers: dict[str, Value] = {}
+    """The typical respondent's path and answers (see the module docstring), after `given`."""
+    answers: dict[str, Value] = dict(given or {})
     while True:
         slots = plan.build(q, answers)
         nxt = next((s for s in slots if s.key not in answers), None)

@@ -101,6 +101,7 @@ class Questionnaire:
         intro: bool = False,
         earlier: Mapping[str, Questionnaire] | None = None,
         minutes: int | None = None,
+        typical_choices: Mapping[str, int] | None = None,
     ) -> None:
         self.id = id
         self.version = version
@@ -120,6 +121,9 @@ class Questionnaire:
         self.earlier: dict[str, Questionnaire] = dict(earlier or {})
         #: estimated minutes of the typical path (bot.interview.paths), for the introduction
         self.minutes = minutes
+        #: choices the typical respondent picks per multi question (settings.typical_choices):
+        #: the progress line counts questions not yet known with it (bot.interview.paths)
+        self.typical_choices: dict[str, int] = dict(typical_choices or {})
 
     def for_version(self, version: str | None) -> Questionnaire:
         """The questionnaire an interview started on (this one for an unknown version)."""

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.interview import countries, plan
 from bot.interview.cursor import current_question, make_record
-from bot.interview.model import Amend, Ask, Collecting, Notice, Probe, State, Step, Text
+from bot.interview.model import Amend, Ask, Collecting, Probe, State, Step, Text
 from bot.interview.navigation import answer
 from bot.interview.questionnaire import DONT_KNOW, Question, Questionnaire, Value, split_key
 from bot.interview.views import invalid, question_view, reask
@@ -231,4 +231,10 @@ def amend(q: Questionnaire, state: State, inp: Amend) -> Step:
         return Step(state)
     state = state.with_(answers={**state.answers, inp.key: value})
     record = make_record(q, state, inp.key, value)
-    return Step(state, [Notice(q.ui(state.language, "amended"))], [record])
+    notice = q.ui(state.language, "amended")
+    here = current_question(q, state)
+    if state.status == "in_progress" and state.probing is None and here is not None:
+        # the question on screen stays usable: its buttons come under the short line (the one
+        # live keyboard moves there), its text is not sent again
+        return Step(state, [Ask(question_view(q, state, here[1]), notice, again=True)], [record])
+    return Step(state, reask(q, state, notice), [record])

@@ -6,7 +6,7 @@ counting a failed attempt in `invalid`).
 
 from __future__ import annotations
 
-from bot.interview import countries, plan
+from bot.interview import countries, paths, plan
 from bot.interview.cursor import back_target, find_slot, first_unanswered
 from bot.interview.model import (
     Ask,
@@ -37,15 +37,18 @@ def question_view(q: Questionnaire, state: State, slots: list[Slot]) -> Question
             section_ids.append(s.question.section_id)
     section_no = section_ids.index(question.section_id) + 1
     number = slots.index(slot) + 1
+    # "of about N": the questions known so far and, for answers still to come, the typical
+    # respondent's (the areas they will tick...), so N does not grow as choices are made
+    total = max(len(slots), paths.typical_count(q, state.answers))
     label = q.ui(
         lang,
         "progress",
         section=section_no,
         sections=len(section_ids),
         number=number,
-        total=len(slots),
+        total=total,
     )
-    progress = Progress(section_no, len(section_ids), number, len(slots), label)
+    progress = Progress(section_no, len(section_ids), number, total, label)
     existing = state.answers.get(slot.key)
     previous = q.display(slot.key, existing, lang) if slot.key in state.answers else None
     return QuestionView(

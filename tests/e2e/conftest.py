@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import accounts, db, migrated_template, questionnaire  # noqa: F401
+from tests.web.conftest import accounts, db, questionnaire  # noqa: F401
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -200,8 +201,11 @@ def _live(chat: BotChat) -> list[int]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(actions=st.lists(ACTION, min_size=1, max_size=10))
-def test_one_live_keyboard_and_every_answer_once(tmp_path: Path, actions) -> None:
-    database = tmp_path / f"p{next(_users)}.sqlite3"
+def test_one_live_keyboard_and_every_answer_once(
+    sqlite_dir: Path, migrated_template: Path, actions
+) -> None:
+    database = sqlite_dir / f"p{next(_users)}.sqlite3"
+    shutil.copy(migrated_template, database)  # migrated once per session (tests/conftest.py)
     asyncio.run(_scenario(f"sqlite:///{database}", actions))
 
 
@@ -212,6 +216,9 @@ def test_one_live_keyboard_and_every_answer_once(tmp_path: Path, actions) -> Non
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(actions=st.lists(ACTION, min_size=1, max_size=10))
-def test_the_same_with_a_fifth_of_edits_failing(tmp_path: Path, actions) -> None:
-    database = tmp_path / f"f{next(_users)}.sqlite3"
+def test_the_same_with_a_fifth_of_edits_failing(
+    sqlite_dir: Path, migrated_template: Path, actions
+) -> None:
+    database = sqlite_dir / f"f{next(_users)}.sqlite3"
+    shutil.copy(migrated_template, database)
     asyncio.run(_scenario(f"sqlite:///{database}", actions, faults=True))

@@ -19,12 +19,7 @@ from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.database import Database  # noqa: E402
 from tests.fakes.x_api import FakeXApi  # noqa: E402
-from tests.web.conftest import (  # noqa: E402, F401 - the fixtures
-    backend,
-    db,
-    migrated_template,
-    postgres_template,
-)
+from tests.web.conftest import backend, db  # noqa: E402, F401 - the fixtures
 
 
 @pytest.fixture

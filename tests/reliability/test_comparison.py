@@ -74,12 +74,12 @@ def test_an_answer_never_given_or_a_nudge_is_unexpected() -> None:
     assert result.exact == 4 and result.problems == result.unexpected
 
 
-async def test_the_check_catches_a_real_interview_tampered_with(database_url: str) -> None:
+async def test_the_check_catches_a_real_interview_tampered_with(migrated_url: str) -> None:
     """A real interview, stored by the real bot; then one answer deleted, one doubled, one
     changed in the database: each is reported, with the right count."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         person = Respondent(emulator.chat(7601), running.services)
         await person.ensure_started()

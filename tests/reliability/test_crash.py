@@ -27,18 +27,15 @@ KILLS = 6
 
 
 async def test_sigkill_at_random_moments_loses_and_doubles_nothing(
-    database_url: str, tmp_path: Path
+    migrated_url: str, tmp_path: Path
 ) -> None:
-    from storage.migrate import upgrade_async
-
-    await upgrade_async(database_url)
     chance = random.Random(20261129)
     async with running_emulator(
         webhook_concurrency=RESPONDENTS, webhook_retries=12, webhook_backoff=0.1
     ) as emulator:
-        bot = ServeProcess.for_emulator(emulator, database_url, tmp_path, name="serve")
+        bot = ServeProcess.for_emulator(emulator, migrated_url, tmp_path, name="serve")
         await bot.start()
-        reader = services_for(database_url, holder="reader")
+        reader = services_for(migrated_url, holder="reader")
         people = [
             Respondent(emulator.chat(9100 + n), reader, send_timeout=120.0)
             for n in range(RESPONDENTS)

@@ -85,10 +85,10 @@ def _kind(content: dict[str, Any]) -> str:
     return text.split()[0] if text.startswith("/") else "text"
 
 
-async def test_every_kind_of_update_delivered_twice_gets_one_reply(database_url: str) -> None:
+async def test_every_kind_of_update_delivered_twice_gets_one_reply(migrated_url: str) -> None:
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         twice = TwiceDelivered(running)
         person = Respondent(emulator.chat(9101), running.services, deliver=twice.deliver)
@@ -101,7 +101,10 @@ async def test_every_kind_of_update_delivered_twice_gets_one_reply(database_url:
         last = person.chat.messages[-1].text
         assert last == q.ui("en", "completed"), last  # the redelivered Submit said nothing
         await person.send("thanks!")  # writes again after completing: delivered twice too
-        assert person.chat.messages[-1].text == q.ui("en", "completed.again")
+        assert person.chat.messages[-1].text == q.ui("en", "completed.addendum")
+        kept = await interview_of(running.services, 9101)
+        assert kept is not None and kept.addendum is not None
+        assert kept.addendum.count("thanks!") == 1, "kept once though delivered twice"
         assert emulator.violations == []
         refused = [c for c in emulator.calls if c.status >= 400]
     kinds = set(twice.kinds)
@@ -113,13 +116,13 @@ async def test_every_kind_of_update_delivered_twice_gets_one_reply(database_url:
     assert refused == [], [(c.method, c.status) for c in refused]
 
 
-async def test_redelivered_update_whose_reply_was_lost_sends_it(database_url: str) -> None:
+async def test_redelivered_update_whose_reply_was_lost_sends_it(migrated_url: str) -> None:
     """Before consent (nothing may be kept, so no outbox): the reply to /start is lost after
     every transport retry; the update's redelivery sends it. After consent: a lost reply waits
     in the outbox and the redelivery has it delivered at once."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         chat = emulator.chat(9201)
         person = Respondent(chat, running.services)
@@ -178,12 +181,12 @@ async def test_redelivered_update_whose_reply_was_lost_sends_it(database_url: st
         assert emulator.violations == []
 
 
-async def test_outbox_stops_at_a_chat_that_blocked_the_bot(database_url: str) -> None:
+async def test_outbox_stops_at_a_chat_that_blocked_the_bot(migrated_url: str) -> None:
     """A held reply to someone who has since blocked the bot: the job's 403 marks them
     unreachable (as reminders do) and drops their rows; writing again makes them reachable."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url) as running,
+        running_bot(emulator, migrated_url) as running,
     ):
         person = Respondent(emulator.chat(9251), running.services)
         await person.ensure_started()
@@ -204,14 +207,14 @@ async def test_outbox_stops_at_a_chat_that_blocked_the_bot(database_url: str) ->
 
 
 async def test_lost_reply_before_consent_comes_with_telegrams_redelivery(
-    database_url: str,
+    migrated_url: str,
 ) -> None:
     """The emulator's own webhook delivery (Telegram's): the language prompt fails every
     transport attempt; the webhook answers 503, Telegram redelivers, and the prompt arrives
     without the person writing again. Nothing about them is stored meanwhile."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         chat = emulator.chat(9211)
         emulator.faults.inject("sendMessage", status=502, times=4, chat_id=9211)
@@ -280,7 +283,7 @@ def _delivered_late() -> float:
 
 @pytest.mark.slow
 async def test_reply_lost_after_retries_is_delivered_by_the_outbox_job(
-    database_url: str, fast_outbox: None
+    migrated_url: str, fast_outbox: None
 ) -> None:
     """20% of replies fail (429, 5xx, timeouts, dropped connections), and each respondent's
     chat also refuses every transport attempt of one reply mid-interview: the outbox job
@@ -288,7 +291,7 @@ async def test_reply_lost_after_retries_is_delivered_by_the_outbox_job(
     people_n = 4
     async with (
         running_emulator(webhook_concurrency=people_n, fault_timeout=1.0) as emulator,
-        running_bot(emulator, database_url, webhook=True, pacing=True, jobs=True) as running,
+        running_bot(emulator, migrated_url, webhook=True, pacing=True, jobs=True) as running,
     ):
         people = [Patient(emulator.chat(9300 + n), running.services) for n in range(people_n)]
         for person in people:
@@ -327,20 +330,17 @@ async def _empty(db: Any) -> bool:
     return await outbox_store.pending(db) == []
 
 
-async def test_two_instances_never_deliver_an_outbox_row_twice(database_url: str) -> None:
+async def test_two_instances_never_deliver_an_outbox_row_twice(migrated_url: str) -> None:
     """Two instances (each its own connection pool) run the outbox job at the same moment,
     round after round, over the same rows: each message reaches its chat once, in order."""
-    if not database_url.startswith("postgresql"):
+    if not migrated_url.startswith("postgresql"):
         pytest.skip("several instances share PostgreSQL in production (SQLite: one process)")
     from datetime import UTC, datetime
 
     from telegram import Bot
 
-    from storage.migrate import upgrade_async
-
-    await upgrade_async(database_url)
     async with running_emulator(latency=0.01) as emulator:
-        instances = [services_for(database_url, holder=f"i{n}") for n in range(2)]
+        instances = [services_for(migrated_url, holder=f"i{n}") for n in range(2)]
         bots = []
         for services in instances:
             tg = Bot(
@@ -388,10 +388,10 @@ async def test_two_instances_never_deliver_an_outbox_row_twice(database_url: str
         assert emulator.violations == []
 
 
-async def test_completed_respondent_who_writes_again_is_thanked(database_url: str) -> None:
+async def test_completed_respondent_who_writes_again_is_thanked(migrated_url: str) -> None:
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url) as running,
+        running_bot(emulator, migrated_url) as running,
     ):
         q = running.services.questionnaire
         for user_id, lang in ((9501, "en"), (9502, "cy")):
@@ -400,7 +400,10 @@ async def test_completed_respondent_who_writes_again_is_thanked(database_url: st
             await person.finish()
             chat = person.chat
             assert chat.messages[-1].text == q.ui(lang, "completed")
-            await person.send("Did that work?")
+            await person.send("Did that work?")  # kept for the team as an addendum (issue 12)
+            assert chat.messages[-1].text == q.ui(lang, "completed.addendum")
+            assert "/review" in chat.messages[-1].text and "/start" in chat.messages[-1].text
+            await person.send("/done")
             assert chat.messages[-1].text == q.ui(lang, "completed.again")
             assert "/mydata" in chat.messages[-1].text and "/start" in chat.messages[-1].text
             assert q.ui(lang, "no_interview") not in chat.transcript
@@ -416,7 +419,7 @@ async def test_completed_respondent_who_writes_again_is_thanked(database_url: st
 
 
 async def test_tap_is_answered_while_a_slow_handler_holds_the_turn(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A typed answer's handler is slow (held until the test lets it go); a tap that comes
     right after waits for that turn, but its spinner stops at once: the query is answered on
@@ -435,7 +438,7 @@ async def test_tap_is_answered_while_a_slow_handler_holds_the_turn(
     monkeypatch.setattr(respondent_handlers, "on_text", slow_on_text)
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url) as running,
+        running_bot(emulator, migrated_url) as running,
     ):
         person = Respondent(emulator.chat(9601), running.services)
         await person.ensure_started()
@@ -477,14 +480,14 @@ def _state(interview: Any) -> State:
 
 
 async def test_a_question_the_outbox_delivers_carries_the_live_keyboard(
-    database_url: str, fast_outbox: None
+    migrated_url: str, fast_outbox: None
 ) -> None:
     """A question Telegram refused after every retry arrives later from the outbox: it then
     carries the interview's live buttons (interview.keyboard_message_id), and the question it
     follows, whose freeze also failed, loses its buttons (handlers/keyboards.py)."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True, pacing=True, jobs=True) as running,
+        running_bot(emulator, migrated_url, webhook=True, pacing=True, jobs=True) as running,
     ):
         person = Patient(emulator.chat(9500), running.services)
         await person.ensure_started()

@@ -11,16 +11,14 @@ import pytest
 from bot import jobs
 from storage import leases
 from storage.database import Database
-from storage.migrate import upgrade_async
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PERIOD = timedelta(minutes=5)
 
 
 @pytest.fixture
-async def db(database_url: str):
-    await upgrade_async(database_url)
-    database = Database(database_url)
+async def db(migrated_url: str):
+    database = Database(migrated_url)
     yield database
     await database.dispose()
 
@@ -50,10 +48,9 @@ async def test_extend_and_release(db: Database) -> None:
     assert await leases.claim(db, "mentions-poll", "b", T0 + timedelta(minutes=30), PERIOD)
 
 
-async def test_racing_claimers_one_winner(database_url: str) -> None:
+async def test_racing_claimers_one_winner(migrated_url: str) -> None:
     """Twenty claimers, each with its own engine (its own 'instance'), race for one lease."""
-    await upgrade_async(database_url)
-    dbs = [Database(database_url) for _ in range(20)]
+    dbs = [Database(migrated_url) for _ in range(20)]
     try:
         for round_ in range(3):
             now = T0 + round_ * PERIOD
@@ -70,7 +67,7 @@ async def test_racing_claimers_one_winner(database_url: str) -> None:
 
 
 async def test_job_loops_of_two_instances_run_each_job_once_per_period(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two instances (two engines, two holders) each tick four times a period, at the same
     moments, in a random order, on a clock the test moves (no sleeping, no wall clock): every
@@ -90,8 +87,7 @@ async def test_job_loops_of_two_instances_run_each_job_once_per_period(
     period = 300.0
     periods = 12
     names = ["reminders", "expire-interviews", "retention", "lead-sync", "mentions-poll"]
-    await upgrade_async(database_url)
-    instances = [services_for(database_url, holder=f"instance-{n}") for n in range(2)]
+    instances = [services_for(migrated_url, holder=f"instance-{n}") for n in range(2)]
     order = random.Random(20261206)
 
     async def tick(services) -> None:

@@ -16,8 +16,8 @@ NAME, SURNAME, USERNAME = "Angharad", "Llewelyn-Prydderch", "angharad_secret_han
 ANSWER = "Our unit is called Prosiect Cyfrinachol Zebra and I lead it"
 
 
-async def test_metrics_need_sign_in_and_count_updates(database_url: str) -> None:
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+async def test_metrics_need_sign_in_and_count_updates(migrated_url: str) -> None:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
         anonymous = await bot.client.get("/metrics", allow_redirects=False)
         assert anonymous.status == 302 and anonymous.headers["Location"].startswith("/login")
         chat = bot.chat(6001)
@@ -36,18 +36,18 @@ async def test_metrics_need_sign_in_and_count_updates(database_url: str) -> None
 
 
 async def test_health_is_503_when_the_database_is_unreachable(
-    database_url: str, tmp_path: Path
+    migrated_url: str, tmp_path: Path
 ) -> None:
     from storage.database import Database
 
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
         assert (await bot.client.get("/healthz")).status == 200
         services = bot.services
         real = services.db
         # the same kind of database, gone: a server nobody listens on, a file that is a folder
         gone = (
             "postgresql://nobody@127.0.0.1:9/gone"
-            if database_url.startswith("postgresql")
+            if migrated_url.startswith("postgresql")
             else f"sqlite:///{tmp_path}"
         )
         services.db = Database(gone)
@@ -62,8 +62,8 @@ async def test_health_is_503_when_the_database_is_unreachable(
         assert (await bot.client.get("/healthz")).status == 200, "and recovers"
 
 
-async def _drive(database_url: str) -> None:
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+async def _drive(migrated_url: str) -> None:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
         chat = bot.chat(6002, first_name=NAME, last_name=SURNAME, username=USERNAME)
         await chat.consent()
         await chat.answer({"role": ANSWER, "organisation": ANSWER})
@@ -80,26 +80,26 @@ def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 async def test_info_logs_carry_no_personal_data(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    migrated_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot import logs
 
     caplog.handler.addFilter(logs.ContextFilter())
     caplog.set_level(logging.INFO)
-    await _drive(database_url)
+    await _drive(migrated_url)
     text = "\n".join(_lines(caplog))
     for private in (NAME, SURNAME, USERNAME, ANSWER, "Prosiect"):
         assert private not in text, f"{private!r} was logged at INFO"
 
 
 async def test_log_lines_of_an_update_carry_its_update_and_interview_ids(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    migrated_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot import logs
 
     caplog.handler.addFilter(logs.ContextFilter())
     caplog.set_level(logging.DEBUG)
-    await _drive(database_url)
+    await _drive(migrated_url)
     lines = _lines(caplog)
     tagged = [line for line in lines if " update=" in line]
     assert tagged, "no line carries an update id"

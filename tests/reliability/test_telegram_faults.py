@@ -80,11 +80,11 @@ def _retry_after_respected(calls: list) -> list[str]:
 
 @pytest.mark.slow
 async def test_faulty_telegram_loses_nothing_and_leaves_nobody_without_a_question(
-    database_url: str, fast_timeouts: None
+    migrated_url: str, fast_timeouts: None
 ) -> None:
     async with (
         running_emulator(webhook_concurrency=RESPONDENTS, fault_timeout=1.0) as emulator,
-        running_bot(emulator, database_url, webhook=True, pacing=True) as running,
+        running_bot(emulator, migrated_url, webhook=True, pacing=True) as running,
     ):
         emulator.faults.rate(SHARE, FAULT_KINDS, seed=20261201, methods=REPLY_METHODS)
         people = [Respondent(emulator.chat(7100 + n), running.services) for n in range(RESPONDENTS)]
@@ -116,11 +116,11 @@ async def test_faulty_telegram_loses_nothing_and_leaves_nobody_without_a_questio
 
 
 async def test_reply_that_never_arrives_is_asked_again_at_the_next_message(
-    database_url: str, fast_timeouts: None
+    migrated_url: str, fast_timeouts: None
 ) -> None:
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True, questionnaire=V1) as running,
+        running_bot(emulator, migrated_url, webhook=True, questionnaire=V1) as running,
     ):
         person = Respondent(emulator.chat(7201), running.services)
         await person.ensure_started()
@@ -151,12 +151,12 @@ async def test_reply_that_never_arrives_is_asked_again_at_the_next_message(
         assert emulator.violations == []
 
 
-async def test_redelivered_update_whose_reply_went_out_sends_nothing(database_url: str) -> None:
+async def test_redelivered_update_whose_reply_went_out_sends_nothing(migrated_url: str) -> None:
     """Telegram redelivers an update (the webhook answered too late): it is not applied twice,
     and since its reply was delivered, nothing is sent again (no question twice)."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         person = Respondent(emulator.chat(7301), running.services)
         await person.ensure_started()
@@ -177,13 +177,13 @@ async def test_redelivered_update_whose_reply_went_out_sends_nothing(database_ur
 
 
 async def test_redelivered_update_after_a_crash_re_asks_instead_of_staying_silent(
-    database_url: str,
+    migrated_url: str,
 ) -> None:
     """A crash after storing an answer but before its reply's outcome was recorded: Telegram
     redelivers the update; it is not applied twice, and the question is asked (again)."""
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         person = Respondent(emulator.chat(7302), running.services)
         await person.ensure_started()
@@ -209,10 +209,10 @@ async def test_redelivered_update_after_a_crash_re_asks_instead_of_staying_silen
         assert person.sees_current(_state(after))
 
 
-async def test_double_tap_on_skip_skips_one_question(database_url: str) -> None:
+async def test_double_tap_on_skip_skips_one_question(migrated_url: str) -> None:
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         person = Respondent(emulator.chat(7401), running.services)
         await person.ensure_started()
@@ -239,11 +239,11 @@ async def test_double_tap_on_skip_skips_one_question(database_url: str) -> None:
 
 
 async def test_blocked_user_is_marked_unreachable_and_reachable_again_when_back(
-    database_url: str,
+    migrated_url: str,
 ) -> None:
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True, questionnaire=V1) as running,
+        running_bot(emulator, migrated_url, webhook=True, questionnaire=V1) as running,
     ):
         person = Respondent(emulator.chat(7501), running.services)
         await person.ensure_started()

@@ -126,12 +126,12 @@ def _refused(emulator: Any) -> list[str]:
 
 
 async def test_hostile_text_commands_and_media(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    migrated_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR)
     async with (
         running_emulator(webhook_concurrency=CHATS) as emulator,
-        running_bot(emulator, database_url, webhook=True, questionnaire=V1) as bot,
+        running_bot(emulator, migrated_url, webhook=True, questionnaire=V1) as bot,
     ):
         q = bot.services.questionnaire
         talks = [Talk(Respondent(emulator.chat(9500 + n), bot.services)) for n in range(CHATS)]
@@ -170,13 +170,13 @@ async def test_hostile_text_commands_and_media(
 
 
 async def test_4096_character_messages_are_stored_whole(
-    database_url: str, caplog: pytest.LogCaptureFixture
+    migrated_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Long answers go to the multi-message questions, which take any length."""
     caplog.set_level(logging.ERROR)
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True, questionnaire=V1) as bot,
+        running_bot(emulator, migrated_url, webhook=True, questionnaire=V1) as bot,
     ):
         person = Respondent(emulator.chat(9601), bot.services)
         talk = Talk(person)

@@ -18,7 +18,6 @@ from bot.interview import load_questionnaire
 from bot.web.accounts import add_staff
 from handlers.turn import storable
 from storage.database import Database
-from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, login
 from tests.web.seed import add_interview
 
@@ -34,9 +33,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @pytest.fixture
-async def seeded(database_url: str):
-    await upgrade_async(database_url)
-    db = Database(database_url)
+async def seeded(migrated_url: str):
+    db = Database(migrated_url)
     ids = []
     chunks = [INPUTS[i : i + len(TEXT_KEYS)] for i in range(0, len(INPUTS), len(TEXT_KEYS))]
     for n, chunk in enumerate(chunks, start=1):

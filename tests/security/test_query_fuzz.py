@@ -19,7 +19,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.web.accounts import add_staff
 from bot.web.filters import FILTER_KEYS
 from storage.database import Database
-from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, login
 from tests.web.seed import add_interview, add_lead, typical
 from tests.web.test_access import GET_ROUTES
@@ -62,11 +61,10 @@ HOSTILE_PATHS = [
 
 
 @pytest.fixture
-async def admin_client(database_url: str) -> AsyncIterator[TestClient]:
+async def admin_client(migrated_url: str) -> AsyncIterator[TestClient]:
     from bot.interview import load_questionnaire
 
-    await upgrade_async(database_url)
-    db = Database(database_url)
+    db = Database(migrated_url)
     for n in (1, 2):
         await add_interview(db, n, typical(n))
     await add_lead(db, 1, "How did your unit start? #govtech")

@@ -32,7 +32,7 @@ from tests.security.test_secrets import _leaks
 POSTGRES = os.environ.get("DGU_TEST_POSTGRES_URL")
 
 
-def _env(tmp_path: Path, **values: str) -> dict[str, str]:
+def _env(folder: Path, **values: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -41,11 +41,13 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     env.update(
         LOG_LEVEL="DEBUG",
         QUESTIONNAIRE=str(ROOT / "prompts" / "dgu_landscape.yaml"),
-        DATABASE_URL=f"sqlite:///{tmp_path}/redaction.sqlite3",
+        DATABASE_URL=f"sqlite:///{folder}/redaction.sqlite3",
         HOST="127.0.0.1",
         PORT="0",
-        PYTHONWARNINGS="always",  # ResourceWarnings printed, so the test can see them
-        PYTHONTRACEMALLOC="1",
+        # ResourceWarnings printed, so the test can see them. (Not PYTHONTRACEMALLOC: it adds
+        # only where an unclosed object was made, and makes each process about 4 times slower;
+        # set it by hand when chasing one.)
+        PYTHONWARNINGS="always",
     )
     env.update(values)
     return env
@@ -78,7 +80,7 @@ def _assert_closed(text: str) -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_a_revoked_token_is_not_printed_and_nothing_is_left_open(
-    tmp_path: Path, mode: str
+    tmp_path: Path, sqlite_dir: Path, mode: str
 ) -> None:
     revoked = _token()
     values = {
@@ -87,7 +89,7 @@ async def test_a_revoked_token_is_not_printed_and_nothing_is_left_open(
         "SESSION_SECRET": secrets.token_urlsafe(32),
     }
     async with running_emulator() as emulator:  # a different bot's token: ours is refused
-        env = _env(tmp_path, TELEGRAM_API_URL=emulator.root or "", **values)
+        env = _env(sqlite_dir, TELEGRAM_API_URL=emulator.root or "", **values)
         if mode == "webhook":
             values["TELEGRAM_WEBHOOK_SECRET"] = secrets.token_urlsafe(32)
             env.update(
@@ -109,6 +111,7 @@ async def test_a_revoked_token_is_not_printed_and_nothing_is_left_open(
 
 async def test_a_revoked_token_with_the_stub_answering_in_telegrams_format(
     tmp_path: Path,
+    sqlite_dir: Path,
 ) -> None:
     """Not our emulator: a bare stub with Telegram's exact 401 body for every method."""
     revoked = _token()
@@ -118,7 +121,7 @@ async def test_a_revoked_token_with_the_stub_answering_in_telegrams_format(
         return web.json_response(body, status=401)
 
     async with _stub(unauthorized) as url:
-        env = _env(tmp_path, TELEGRAM_BOT_TOKEN=revoked, TELEGRAM_API_URL=url)
+        env = _env(sqlite_dir, TELEGRAM_BOT_TOKEN=revoked, TELEGRAM_API_URL=url)
         code, text = await _run(env, tmp_path, "serve")
     assert code == 1 and "InvalidToken" in text
     assert _leaks(text, {"TELEGRAM_BOT_TOKEN": revoked}) == []
@@ -157,7 +160,7 @@ async def test_a_wrong_database_password_is_not_printed(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(400)  # four processes
-async def test_bad_x_keys_are_not_printed(tmp_path: Path) -> None:
+async def test_bad_x_keys_are_not_printed(tmp_path: Path, sqlite_dir: Path) -> None:
     async def unauthorized(request: web.Request) -> web.Response:
         problem = {
             "title": "Unauthorized",
@@ -176,7 +179,7 @@ async def test_bad_x_keys_are_not_printed(tmp_path: Path) -> None:
     }
     async with _stub(unauthorized) as url:
         for keys in (bearer, user):
-            env = _env(tmp_path, X_API_URL=url, **keys)
+            env = _env(sqlite_dir, X_API_URL=url, **keys)
             for command in (
                 ["mentions", "poll", "--once"],
                 ["--debug", "mentions", "poll", "--once"],

@@ -142,7 +142,7 @@ async def _sign_in(http: aiohttp.ClientSession, base: str) -> None:
 
 
 async def test_webhook_secret_is_compared_in_constant_time(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.telegram
 
@@ -160,7 +160,7 @@ async def test_webhook_secret_is_compared_in_constant_time(
     }
     async with (
         running_emulator() as emulator,
-        running_bot(emulator, database_url, webhook=True) as running,
+        running_bot(emulator, migrated_url, webhook=True) as running,
     ):
         almost = WEBHOOK_SECRET[:-1] + ("x" if WEBHOOK_SECRET[-1] != "x" else "y")
         for given, status in (

@@ -33,8 +33,8 @@ def _paths(app: web.Application) -> list[tuple[str, str]]:
     return sorted(set(out))
 
 
-async def test_every_route_needs_sign_in_and_csrf(database_url: str) -> None:
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+async def test_every_route_needs_sign_in_and_csrf(migrated_url: str) -> None:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
         routes = _paths(bot.app)
         assert ("GET", "/metrics") in routes and ("GET", "/mentions") in routes
         open_doors = []
@@ -63,8 +63,8 @@ async def test_every_route_needs_sign_in_and_csrf(database_url: str) -> None:
         assert csrf
 
 
-async def test_staff_pages_carry_the_security_headers(database_url: str) -> None:
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+async def test_staff_pages_carry_the_security_headers(migrated_url: str) -> None:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
         await add_staff(bot.services.db, "admin", PASSWORD, "admin")
         await login(bot.client, "admin")
         for path in ("/interviews", "/mentions", "/metrics", "/landscape", "/no-such-page"):

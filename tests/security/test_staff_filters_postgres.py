@@ -1,4 +1,4 @@
-"""The staff app's search and answer filters, on SQLite and PostgreSQL (`database_url`)."""
+"""The staff app's search and answer filters, on SQLite and PostgreSQL (`migrated_url`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.interview import load_questionnaire
 from bot.web.accounts import add_staff
 from storage.database import Database
-from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, login
 from tests.web.seed import add_interview, typical
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_search_and_answer_filters(database_url: str) -> None:
-    await upgrade_async(database_url)
-    db = Database(database_url)
+async def test_search_and_answer_filters(migrated_url: str) -> None:
+    db = Database(migrated_url)
     try:
         for n in (1, 2, 3):
             await add_interview(db, n, typical(n))

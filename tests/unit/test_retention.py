@@ -11,18 +11,16 @@ from bot.services import Services
 from bot.settings import Settings
 from storage import counters, privacy
 from storage.database import Database
-from storage.migrate import upgrade_async
 from storage.models import Answer, Interview, Reminder, Respondent
 from storage.staff import Quote
 
 NOW = datetime(2028, 6, 1, 12, 0, tzinfo=UTC)
 
 
-async def _services(database_url: str, retention_days: int = 730) -> Services:
-    await upgrade_async(database_url)
-    settings = Settings(database_url=database_url, retention_days=retention_days, _env_file=None)  # type: ignore[call-arg]
+async def _services(migrated_url: str, retention_days: int = 730) -> Services:
+    settings = Settings(database_url=migrated_url, retention_days=retention_days, _env_file=None)  # type: ignore[call-arg]
     return Services(
-        settings=settings, db=Database(database_url), questionnaire=None, clock=lambda: NOW
+        settings=settings, db=Database(migrated_url), questionnaire=None, clock=lambda: NOW
     )  # type: ignore[arg-type]
 
 
@@ -92,8 +90,8 @@ async def _count(db: Database, model: object) -> int:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())  # type: ignore[arg-type]
 
 
-async def test_retention_deletes_old_interviews_and_then_the_person(database_url):
-    services = await _services(database_url, retention_days=730)
+async def test_retention_deletes_old_interviews_and_then_the_person(migrated_url):
+    services = await _services(migrated_url, retention_days=730)
     db = services.db
     try:
         old = NOW - timedelta(days=731)
@@ -123,8 +121,8 @@ async def test_retention_deletes_old_interviews_and_then_the_person(database_url
         await db.dispose()
 
 
-async def test_retention_period_is_configurable(database_url):
-    services = await _services(database_url, retention_days=30)
+async def test_retention_period_is_configurable(migrated_url):
+    services = await _services(migrated_url, retention_days=30)
     db = services.db
     try:
         await _person(db, 1, NOW - timedelta(days=31))
@@ -137,9 +135,9 @@ async def test_retention_period_is_configurable(database_url):
         await db.dispose()
 
 
-async def test_respondent_without_interviews_is_kept_while_recent(database_url):
+async def test_respondent_without_interviews_is_kept_while_recent(migrated_url):
     """A respondent row is created just before its interview: only old orphans go."""
-    services = await _services(database_url)
+    services = await _services(migrated_url)
     db = services.db
     try:
         async with db.transaction() as session:
@@ -153,14 +151,13 @@ async def test_respondent_without_interviews_is_kept_while_recent(database_url):
         await db.dispose()
 
 
-async def test_retention_erases_the_files_of_erased_interviews(database_url, tmp_path):
+async def test_retention_erases_the_files_of_erased_interviews(migrated_url, tmp_path):
     """Voice notes and documents (issue 15) go from disk with their interview, not before."""
     from storage.media_repo import write_file
 
-    await upgrade_async(database_url)
     media = tmp_path / "media"
-    settings = Settings(database_url=database_url, media_dir=media, _env_file=None)  # type: ignore[call-arg]
-    services = Services(settings=settings, db=Database(database_url), questionnaire=None,
+    settings = Settings(database_url=migrated_url, media_dir=media, _env_file=None)  # type: ignore[call-arg]
+    services = Services(settings=settings, db=Database(migrated_url), questionnaire=None,
                         clock=lambda: NOW)  # type: ignore[arg-type]  # fmt: skip
     try:
         [old] = await _person(services.db, 1, NOW - timedelta(days=731))

@@ -7,11 +7,8 @@ A module whose tests do not depend on the database (access rules) overrides `bac
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,9 +21,8 @@ from bot.services import SERVICES, Services
 from bot.settings import Settings
 from bot.web.accounts import add_staff
 from storage.database import Database
-from storage.migrate import upgrade
+from tests.conftest import _copy_of_template as copy_of_template
 from tests.conftest import _drop_postgres as drop_postgres
-from tests.conftest import _fresh_postgres as fresh_postgres
 from tests.conftest import backends
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,36 +32,10 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate once per session; each test copies the file (much faster than migrating)."""
-    path = tmp_path_factory.mktemp("template") / "staff.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
 def questionnaire():
     from bot.interview import load_questionnaire
 
     return load_questionnaire(ROOT / "prompts" / "dgu_landscape.yaml")
-
-
-def _in_thread(call: Callable[[], T]) -> T:
-    """Run `call` on a thread of its own: it may use asyncio.run (Alembic does) although the
-    fixture asking for it runs inside the test's event loop."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(call).result()
-
-
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A migrated PostgreSQL database that each test's database is created from."""
-    url, name = _in_thread(lambda: asyncio.run(fresh_postgres()))
-    try:
-        _in_thread(lambda: upgrade(url))
-        yield name
-    finally:
-        _in_thread(lambda: asyncio.run(drop_postgres(name)))
 
 
 @pytest.fixture(params=backends())
@@ -74,21 +44,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def db(
-    backend: str, migrated_template: Path, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Database]:
-    if backend == "sqlite":
-        path = tmp_path / "staff.sqlite3"
-        shutil.copy(migrated_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        url, name = await fresh_postgres(request.getfixturevalue("postgres_template"))
+async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    url, name = await copy_of_template(backend, request)
     database = Database(url)
     try:
         yield database
     finally:
         await database.dispose()
-        if backend != "sqlite":
+        if name is not None:
             await drop_postgres(name)
 
 

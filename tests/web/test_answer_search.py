@@ -9,7 +9,6 @@ from sqlmodel import col
 
 from storage import answer_search
 from storage.database import Database
-from storage.migrate import upgrade_async
 from storage.models import Answer
 from storage.review_query import Filters, count, filtered, interview_page, json_text
 from tests.web.seed import add_interview
@@ -36,7 +35,6 @@ EXPECTED = {
 
 
 async def _seeded(url: str) -> Database:
-    await upgrade_async(url)
     db = Database(url)
     for n, remit in TEXTS.items():
         await add_interview(db, n, {"remit": remit, "team_size": 40 + n})
@@ -49,8 +47,8 @@ async def _count(db: Database, q: str, common: bool) -> int:
         return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
-async def test_both_forms_find_the_same_interviews(database_url: str) -> None:
-    db = await _seeded(database_url)
+async def test_both_forms_find_the_same_interviews(migrated_url: str) -> None:
+    db = await _seeded(migrated_url)
     try:
         for q in QUERIES:
             found = {await _count(db, q, common) for common in (False, True)}
@@ -62,11 +60,11 @@ async def test_both_forms_find_the_same_interviews(database_url: str) -> None:
         await db.dispose()
 
 
-async def test_postgresql_has_a_trigram_index_the_search_can_use(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        assert await answer_search.common(Database(database_url), "%x%") is False
+async def test_postgresql_has_a_trigram_index_the_search_can_use(migrated_url: str) -> None:
+    if not migrated_url.startswith("postgresql"):
+        assert await answer_search.common(Database(migrated_url), "%x%") is False
         return
-    db = await _seeded(database_url)
+    db = await _seeded(migrated_url)
     try:
         async with db.transaction() as session:
             indexes = await session.scalar(

@@ -100,10 +100,10 @@ PEOPLE = [
 ]
 
 
-async def _interviews(database_url: str) -> list[Person]:
+async def _interviews(migrated_url: str) -> list[Person]:
     """The three interviews, each taken through the real bot from /start to submission."""
     people = [Person(**p.__dict__) for p in PEOPLE]
-    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+    async with running_emulator() as emulator, running_bot(emulator, migrated_url) as bot:
 
         async def take_part(person: Person) -> None:
             chat = bot.chat(
@@ -243,11 +243,11 @@ def _check_quotes(people: list[Person], text: str) -> None:
         assert leaked == [], f"{person.level}: {leaked} in the quotes export"
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(migrated_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "X_", "DATABASE_"))
     }
-    env["DATABASE_URL"] = database_url
+    env["DATABASE_URL"] = migrated_url
     return subprocess.run(  # the installed command, as an operator runs it
         [sys.executable, "-m", "bot", "export", *args],
         cwd=ROOT,
@@ -260,10 +260,10 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_consent_is_withheld_wherever_interviews_leave(
-    database_url: str, questionnaire, tmp_path: Path
+    migrated_url: str, questionnaire, tmp_path: Path
 ) -> None:
-    people = await _interviews(database_url)
-    db = Database(database_url)
+    people = await _interviews(migrated_url)
+    db = Database(migrated_url)
     try:
         await add_staff(db, "editor", PASSWORD, "editor")
         async with TestClient(TestServer(build_app(db, questionnaire))) as client:
@@ -293,16 +293,16 @@ async def test_consent_is_withheld_wherever_interviews_leave(
     finally:
         await db.dispose()
 
-    out = _cli(database_url, "--format", "json", "--status", "all")
+    out = _cli(migrated_url, "--format", "json", "--status", "all")
     assert out.returncode == 0, out.stderr
     _check_json(people, out.stdout)
-    out = _cli(database_url, "--format", "csv", "--status", "all")
+    out = _cli(migrated_url, "--format", "csv", "--status", "all")
     assert out.returncode == 0, out.stderr
     rows = _records_from_csv(out.stdout)
     _check_interviews(people, rows, out.stdout)
     _check_csv_rows(people, rows)
     target = tmp_path / "interviews.xlsx"
-    out = _cli(database_url, "--format", "xlsx", "--status", "all", "--out", str(target))
+    out = _cli(migrated_url, "--format", "xlsx", "--status", "all", "--out", str(target))
     assert out.returncode == 0, out.stderr
     rows, text = _xlsx_text(target.read_bytes())
     _check_interviews(people, rows, text)

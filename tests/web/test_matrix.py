@@ -17,7 +17,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.web.accounts import add_staff
 from storage import coding_repo, staff_repo
 from storage.database import Database
-from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, csrf_of, login
 from tests.web.seed import add_interview, typical
 
@@ -30,10 +29,9 @@ COLUMNS = [
 
 
 @pytest.fixture
-async def any_db(database_url: str) -> AsyncIterator[Database]:
+async def any_db(migrated_url: str) -> AsyncIterator[Database]:
     """A migrated database on each backend (SQLite, and PostgreSQL when given)."""
-    await upgrade_async(database_url)
-    database = Database(database_url)
+    database = Database(migrated_url)
     for role in ("viewer", "editor"):
         await add_staff(database, role, PASSWORD, role)
     yield database

@@ -17,7 +17,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.web import auth
 from bot.web.accounts import add_staff
 from storage.database import Database
-from storage.migrate import upgrade_async
 from tests.web.conftest import PASSWORD, build_app, csrf_of
 
 PROXY = "127.0.0.1"  # the test client's own address plays the platform's router
@@ -58,11 +57,10 @@ async def _client(db: Database, questionnaire: Any, **settings: Any) -> TestClie
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(migrated_url: str) -> AsyncIterator[Database]:
     """SQLite and PostgreSQL: the counting must be atomic on both (several instances share
     one PostgreSQL database in production)."""
-    await upgrade_async(database_url)
-    database = Database(database_url)
+    database = Database(migrated_url)
     yield database
     await database.dispose()
 

@@ -45,3 +45,20 @@ def test_names_in_both_languages() -> None:
     assert countries.name("GB", "cy") == "Y Deyrnas Unedig"
     assert countries.is_code("EE") and not countries.is_code("XX")
     assert set(countries.EXAMPLES) == {"GB", "US", "CA", "AU", "EE", "AR", "KR"}
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["hello", "hello?", "help", "thanks", "thank you", "stop", "not sure", "great", "none",
+     "sorry", "okay", "helo", "diolch", "helo 'na", "dim syniad"],
+)  # fmt: skip
+def test_ordinary_words_are_not_countries(word: str) -> None:
+    assert countries.search(word) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("Estonai", "EE"), ("isreal", "IL"), ("kenia", "KE"), ("the UK", "GB"), ("brazl", "BR")],
+)
+def test_misspelt_names_still_match(typed: str, code: str) -> None:
+    assert countries.search(typed)[0].code == code

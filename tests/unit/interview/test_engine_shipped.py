@@ -96,10 +96,29 @@ def test_no_pick_question_when_every_outcome_is_too_early(at_areas: Chat) -> Non
     assert chat.ask.view.key == "user_testing"  # nothing to say what made the difference for
 
 
-def test_labelled_scale_with_dont_know(at_areas: Chat, shipped: Questionnaire) -> None:
-    chat = at_areas
+def to_traits(chat: Chat) -> Chat:
+    """On from the longlist to the traits, having worked on shared platforms (so every trait
+    is asked)."""
+    chat.send(Toggle("attempted", "platforms"))
     chat.send(Done("attempted"))
     chat.send(Skip())
+    chat.send(Choice("outcome@platforms", "too_early"))  # nothing to highlight
+    return chat
+
+
+def test_traits_about_services_and_platforms_only_where_they_apply(at_areas: Chat) -> None:
+    chat = at_areas
+    chat.send(Toggle("attempted", "standards"))
+    chat.send(Done("attempted"))
+    chat.send(Skip())
+    chat.send(Choice("outcome@standards", "too_early"))
+    assert chat.ask.view.key == "effort_split"  # no service built: user_testing not asked
+    chat.send(Choice("effort_split", "1"))
+    assert chat.ask.view.key == "data_use"  # no shared platforms: reuse not asked
+
+
+def test_labelled_scale_with_dont_know(at_areas: Chat, shipped: Questionnaire) -> None:
+    chat = to_traits(at_areas)
     view = chat.ask.view
     assert view.key == "user_testing"
     labels = [c.label for c in view.choices]
@@ -116,9 +135,7 @@ def test_labelled_scale_with_dont_know(at_areas: Chat, shipped: Questionnaire) -
 
 
 def test_unit_fate_asks_why_only_when_something_happened(at_areas: Chat) -> None:
-    chat = at_areas
-    chat.send(Done("attempted"))
-    chat.send(Skip())
+    chat = to_traits(at_areas)
     for key in ("user_testing", "effort_split", "reuse", "data_use"):
         chat.send(Choice(key, "3"))
     chat.send(Choice("fate", "going"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from bot.interview import (
     Amend,
+    Ask,
     Back,
     Choice,
     Collecting,
     Done,
     Invalid,
-    Notice,
     Probe,
     Questionnaire,
     Skip,
@@ -158,7 +158,9 @@ def test_amend_updates_a_text_answer(mini: Questionnaire) -> None:
     chat.say("Adaa")
     chat.send(Amend("name", "Ada", original="Adaa"))
     assert chat.records["name"] == "Ada"
-    assert isinstance(chat.event(Notice), Notice)
+    # the question on screen stays usable: its buttons under the short line, no copy
+    ask = chat.event(Ask)
+    assert isinstance(ask, Ask) and ask.again and ask.notice == mini.ui("en", "amended")
     chat.send(Choice("where", "GB"))
     chat.send(Amend("where", "France"))
     assert chat.records["where"] == "GB"
