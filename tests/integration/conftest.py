@@ -1,8 +1,9 @@
 """The fixtures of whole-process tests: `clock`, `emulator`, `bot` and `chat`.
 
 `bot` is the real process (`create_app`) on a loopback port, talking HTTP to the Bot API
-`emulator`, on the `database_url` backend (tests/conftest.py); periodic jobs are off (tests
-run them by hand). It reads time from `clock` when the test takes `clock`, else the real
+`emulator`, on a `migrated_url` database (tests/conftest.py: a copy of one migrated once per
+session; the process's own upgrade at start then finds nothing to do); periodic jobs are off
+(tests run them by hand). It reads time from `clock` when the test takes `clock`, else the real
 time. Its settings and `running_bot` options come from the test's marker,
 `@pytest.mark.bot(webhook=True, privacy_contact="...")`; a module whose settings are made
 from other fixtures (a temporary folder, a fake X API's address) overrides `bot_options`.
@@ -58,14 +59,14 @@ def bot_options(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 async def bot(
     emulator: BotApiEmulator,
-    database_url: str,
+    migrated_url: str,
     bot_options: dict[str, Any],
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[RunningBot]:
     options = dict(bot_options)
     if "clock" in request.fixturenames:
         options["clock"] = request.getfixturevalue("clock")
-    async with running_bot(emulator, database_url, **options) as running:
+    async with running_bot(emulator, migrated_url, **options) as running:
         yield running
 
 

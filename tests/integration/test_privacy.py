@@ -224,7 +224,7 @@ def _file_bytes(database_url: str) -> bytes:
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_delete_asks_then_erases_for_real(bot, emulator, database_url, label, lang):
+async def test_delete_asks_then_erases_for_real(bot, emulator, migrated_url, label, lang):
     marker = "Zebra-marker-7731 unique words"
     services = bot.services
     other = bot.chat(2401, language_code="en")
@@ -256,7 +256,7 @@ async def test_delete_asks_then_erases_for_real(bot, emulator, database_url, lab
     async with services.db.reading() as session:
         people = (await session.execute(select(Respondent.telegram_user_id))).scalars().all()
     # gone from the files too (while the server runs, not only once it closes)
-    on_disk = _file_bytes(database_url) if database_url.startswith("sqlite") else b""
+    on_disk = _file_bytes(migrated_url) if migrated_url.startswith("sqlite") else b""
     assert emulator.violations == []
     assert marker.encode() not in on_disk
     assert people == [2401]  # the other respondent is untouched
