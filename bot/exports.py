@@ -27,6 +27,7 @@ from storage import contribution_repo
 from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
 from storage.models import Answer, Interview, Media, Respondent
+from storage.privacy import file_record
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -338,17 +339,12 @@ def file_json(media: Media, *, withhold: bool) -> dict[str, Any]:
     answer it belongs to."""
     if withhold:
         return {"answer_key": media.answer_key, "withheld": True}
+    record = file_record(media)
+    del record["transcript_source"]  # said by transcript_status, with the pending and failed
     return {
         "file_id": media.id,
-        "answer_key": media.answer_key,
-        "kind": media.kind,
-        "mime_type": media.mime_type,
-        "file_name": media.file_name,
-        "size_bytes": media.size,
-        "duration_seconds": media.duration,
-        "sha256": media.sha256,
+        **record,
         "received_at": iso(media.created_at),
-        "transcript": media.transcript,
         "transcript_status": transcript_status(media),
         "transcript_by": media.transcript_by,
         "transcript_at": iso(media.transcript_at),

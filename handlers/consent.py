@@ -25,12 +25,12 @@ async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None
             (turn.ui(lang, "consent.decline"), callbacks.DECLINE.pack(lang)),
         ]
     ]
-    # The introduction on its own, then the notice: merged they were one ~2,800-character
-    # message whose end (the buttons) Telegram showed, the introduction three screens up.
-    intro = introduction(turn, lang)
-    if intro:
-        await turn.send(intro)
-    await turn.send(notice.messages(turn, lang, source, asking=True, buttons=buttons))
+    await turn.send(
+        [
+            *introduction(turn, lang),
+            *notice.messages(turn, lang, source, asking=True, buttons=buttons),
+        ]
+    )
 
 
 def introduction(turn: Turn, lang: str) -> list[render.Outgoing]:

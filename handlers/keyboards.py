@@ -227,6 +227,19 @@ def already_answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> bo
     return key in _removed(turn) or key in _pending(turn)
 
 
+async def first_tap(turn: Turn, tap: Tap, lang: str) -> bool:
+    """A prompt's button (a reminder's, /delete's): True for its first tap, which is answered
+    and takes the prompt's buttons away; False for the second tap of a double tap, answered
+    "already noted" and to be left there (nothing else changes)."""
+    message = tap.message
+    if already_answered(turn, message):
+        await tap.answer(turn.ui(lang, "choice.kept"))
+        return False
+    await tap.answer()
+    await answered(turn, message)  # the buttons go, the text stays
+    return True
+
+
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
     """A prompt that has been answered (language, notice, quote, resume) loses its buttons, in
     the background (`later`): the reply does not wait for it."""

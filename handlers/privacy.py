@@ -302,12 +302,8 @@ async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
         await turn.send([_confirm(turn, lang, key, "withdraw")])
         await _aside(turn)
         return
-    message = tap.message
-    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
-        await tap.answer(turn.ui(lang, "choice.kept"))
+    if not await keyboards.first_tap(turn, tap, lang):  # a double tap: the first was taken
         return
-    await tap.answer()
-    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if data.kind is callbacks.KEEP:
         await turn.send([render.simple(turn.ui(lang, "delete.cancelled"))])
         return

@@ -129,12 +129,8 @@ async def on_button(turn: Turn, tap: Tap, data: Data) -> None:
         await turn.send([render.language_prompt(turn.q, None)])
         return
     lang = language_of(turn.q, respondent)
-    message = tap.message
-    if keyboards.already_answered(turn, message):  # a double tap: the first one was taken
-        await tap.answer(turn.ui(lang, "choice.kept"))
+    if not await keyboards.first_tap(turn, tap, lang):  # a double tap: the first was taken
         return
-    await tap.answer()
-    await keyboards.answered(turn, message)  # one tap: the buttons go, the text stays
     if data.kind is callbacks.STOP:
         await store.opt_out(services.db, respondent.id)
         await turn.send([render.simple(turn.ui(lang, "reminder.stopped"))])

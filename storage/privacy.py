@@ -221,13 +221,14 @@ async def personal_data(db: Database, telegram_user_id: int) -> dict[str, Any] |
         ],
     }
     for entry, interview in zip(held["interviews"], interviews, strict=True):
-        entry["files"] = [_file(m) for m in files[interview.id]]
+        entry["files"] = [file_record(m) for m in files[interview.id]]
     return held
 
 
-def _file(media: Media) -> dict[str, Any]:
+def file_record(media: Media) -> dict[str, Any]:
     """A voice note, document or photo sent as an answer: what we keep about it (the file
-    itself is kept under MEDIA_DIR and erased with the interview)."""
+    itself is kept under MEDIA_DIR and erased with the interview). /mydata shows this; the
+    staff exports (bot/exports.file_json) build on it."""
     return {
         "answer_key": media.answer_key,
         "kind": media.kind,

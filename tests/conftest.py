@@ -67,7 +67,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     instead of 170 ms of CPU a hash: every staff test signs up three accounts and signs in).
 
     What the tests check is which passwords are accepted, and when; the production cost is
-    checked by tests/unit/test_password_cost.py, and the `dgu-bot` processes that the
+    checked by tests/unit/bot/web/test_auth.py, and the `dgu-bot` processes that the
     reliability and security tests start hash at the production cost.
     """
     from argon2 import PasswordHasher

@@ -125,7 +125,9 @@ async def test_codebook_create_merge_import_export(client: TestClient, db) -> No
     )
     imported = await client.post("/codebook/import", data=form, allow_redirects=False)
     assert imported.status == 303
-    assert "1+new,+1+updated" in imported.headers["Location"]
+    assert imported.headers["Location"] == "/codebook?notice=imported&new=1&updated=1"
+    shown = await (await client.get(imported.headers["Location"])).text()
+    assert "Imported: 1 new, 1 updated" in shown
     exported = await (await client.get("/exports/codebook.csv")).text()
     rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
     by_label = {r["label_en"]: r for r in rows}

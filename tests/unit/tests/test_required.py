@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BROWSER_TESTS = ["tests/e2e/test_staff_browser.py", "tests/e2e/test_mentions_browser.py"]
 A_DATABASE_TEST = "tests/reliability/test_leases.py::test_extend_and_release"
 
