@@ -69,6 +69,7 @@ def create_app(settings: Settings, overrides: Overrides | None = None) -> web.Ap
     app.cleanup_ctx.append(transcription.context)  # after the database, before Telegram
     token, api_url_of = _telegram_endpoint(app, settings, overrides)
     app.cleanup_ctx.append(telegram_context(token, api_url_of))
+    app.cleanup_ctx.append(transcription.resuming)
     if overrides.jobs:
         app.cleanup_ctx.append(jobs.context)
     setup_routes(app, settings)

@@ -197,19 +197,24 @@ async def resume(services: Services) -> int:
 
 
 async def context(app: web.Application) -> AsyncIterator[None]:
-    """aiohttp cleanup context: resume pending work once the database is up; at stop (after
-    Telegram's, so no new recording comes in), wait for the transcriptions under way and
-    queued (each bounded by the media limits) so none is lost half-done, then stop the
-    worker. What a crash or kill interrupts stays "pending" for the next start."""
-    from bot.services import SERVICES
-
-    services = app[SERVICES]
-    resumed = await resume(services)
-    if resumed:
-        log.info("resumed %d pending transcription(s)", resumed)
+    """aiohttp cleanup context, before Telegram's: at stop (after Telegram's, so no new
+    recording comes in), wait for the transcriptions under way and queued (each bounded by the
+    media limits) so none is lost half-done, then stop the worker. What a crash or kill
+    interrupts stays "pending" for the next start (`resuming`)."""
     yield
     await settle()
     await asyncio.to_thread(shutdown)
+
+
+async def resuming(app: web.Application) -> AsyncIterator[None]:
+    """aiohttp cleanup context, after Telegram's: start again the transcriptions a stop left
+    pending, once the token is accepted (a start that fails reads nothing)."""
+    from bot.services import SERVICES
+
+    resumed = await resume(app[SERVICES])
+    if resumed:
+        log.info("resumed %d pending transcription(s)", resumed)
+    yield
 
 
 async def _run(services: Services, media: Media, engine: Engine) -> None:
