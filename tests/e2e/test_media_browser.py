@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestServer
 
 from storage.media_repo import MediaStore, write_file
 from storage.models import Media
-from tests.e2e.test_staff_browser import ARGS, CHROMIUM, accessible
-from tests.web.conftest import PASSWORD, build_app
+from tests.e2e.test_staff_browser import ARGS, CHROMIUM, accessible, sign_in
+from tests.web.conftest import build_app
 from tests.web.seed import add_interview, typical
 
 pytestmark = pytest.mark.browser
@@ -65,10 +65,7 @@ async def tab(db, questionnaire, accounts, tmp_path) -> AsyncIterator:
 
 async def test_staff_play_see_and_transcribe(tab) -> None:
     await tab.goto("/login")
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/interviews")
+    await sign_in(tab)
     await tab.goto("/interviews/iv00001")
     await accessible(tab)
     audio = tab.locator("audio")
@@ -101,10 +98,7 @@ async def test_staff_confirm_a_machine_transcript(tab, db) -> None:
         audio.id, "our biggest success was the new service", now=datetime(2026, 5, 1, tzinfo=UTC)
     )
     await tab.goto("/login")
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/interviews")
+    await sign_in(tab)
     await tab.goto("/interviews/iv00001")
     main = tab.locator("main")
     assert "Machine transcript, not yet checked by a person" in await main.inner_text()

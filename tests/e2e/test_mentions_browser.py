@@ -14,8 +14,7 @@ from storage import coding_repo, contribution_repo
 from tests.required import browser
 
 browser()  # before importing the other module: skip, or fail when DGU_REQUIRE_BROWSER is set
-from tests.e2e.test_staff_browser import accessible, page  # noqa: E402, F401 - the fixture
-from tests.web.conftest import PASSWORD  # noqa: E402
+from tests.e2e.test_staff_browser import accessible, page, sign_in  # noqa: E402, F401 - the fixture
 from tests.web.seed import add_lead  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -37,10 +36,7 @@ async def test_mentions_and_contributions_pages(page, db) -> None:  # noqa: F811
     )
 
     await tab.goto("/mentions")
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/mentions")
+    await sign_in(tab, landing="**/mentions")
     assert "<b>hello</b>" in await tab.locator("table").inner_text()  # shown, not rendered
     await accessible(tab)
     assert await tab.locator("nav[aria-label='Main'] a[href='/contributions']").count() == 1

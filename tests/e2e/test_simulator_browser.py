@@ -14,17 +14,22 @@ from aiohttp.test_utils import TestServer
 
 from bot.sandbox.simulator import setup_simulator_routes
 from tests.integration.chatkit import running_bot, running_emulator
+from tests.required import browser
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = browser()  # skips the module, or fails it when DGU_REQUIRE_BROWSER is set
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 
-if not Path(CHROMIUM).exists():
-    pytest.skip("needs /usr/bin/chromium", allow_module_level=True)
+
+async def show_chat(tab, user: int) -> None:
+    """Open /simulator on one user's chat."""
+    await tab.goto("/simulator")
+    await tab.fill("#uid", str(user))
+    await tab.dispatch_event("#uid", "change")
 
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
@@ -46,9 +51,7 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
             try:
                 tab = await browser.new_page(base_url=str(server.make_url("/")))
                 tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
-                await tab.goto("/simulator")
-                await tab.fill("#uid", str(user))
-                await tab.dispatch_event("#uid", "change")
+                await show_chat(tab, user)
                 await tab.wait_for_selector(f".msg.bot:has-text({text!r})")
                 labels = [q.choice_label("attempted", c, lang) for c in ("uptake", "platforms")]
                 for n, label in enumerate(labels, start=1):

@@ -4,20 +4,15 @@ emulator: the bot confirms it, keeps it as an Ogg/Opus voice note, and it decode
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.sandbox.simulator import setup_simulator_routes
-from tests.e2e.test_simulator_browser import ARGS, CHROMIUM
+from tests.e2e.test_simulator_browser import ARGS, CHROMIUM, show_chat
 from tests.integration.chatkit import running_bot, running_emulator
 
 pytestmark = pytest.mark.browser
-
-if not Path(CHROMIUM).exists():
-    pytest.skip("needs /usr/bin/chromium", allow_module_level=True)
 
 MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
@@ -46,9 +41,7 @@ async def test_a_voice_note_recorded_in_the_simulator_is_an_answer(tmp_path) -> 
             try:
                 tab = await browser.new_page(base_url=str(server.make_url("/")))
                 tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
-                await tab.goto("/simulator")
-                await tab.fill("#uid", str(user))
-                await tab.dispatch_event("#uid", "change")
+                await show_chat(tab, user)
                 await tab.click("#record")
                 await tab.wait_for_selector("#record[aria-pressed='true']")
                 # recorded until the page's own counter says two seconds of chunks came in

@@ -61,6 +61,17 @@ async def page(db, questionnaire, accounts, request) -> AsyncIterator:
             await browser.close()
 
 
+async def sign_in(
+    tab, username: str = "editor", landing: str = "**/interviews", submit: str | None = None
+) -> None:
+    """On the sign-in page (or a page that sent the browser there): sign in with the shared
+    test password and wait for `landing`."""
+    await tab.fill("#username", username)
+    await tab.fill("#password", PASSWORD)
+    await tab.click(submit or "button:has-text('Sign in')")
+    await tab.wait_for_url(landing)
+
+
 async def accessible(tab) -> None:
     await tab.add_script_tag(path=str(AXE))
     result = await tab.evaluate("async () => JSON.stringify(await axe.run())")
@@ -77,10 +88,7 @@ async def test_researcher_journey(page) -> None:
     await tab.goto("/interviews")
     assert "/login" in tab.url
     await accessible(tab)
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/interviews")
+    await sign_in(tab)
     assert await tab.locator("#interviews caption").inner_text() == "7 interviews"
     await accessible(tab)
 

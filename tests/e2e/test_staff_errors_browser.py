@@ -10,8 +10,7 @@ import pytest
 
 from storage import coding_repo
 from storage.staff import Quote
-from tests.e2e.test_staff_browser import accessible, page  # noqa: F401 - the shared fixture
-from tests.web.conftest import PASSWORD
+from tests.e2e.test_staff_browser import accessible, page, sign_in  # noqa: F401 - the shared fixture
 
 pytestmark = pytest.mark.browser
 WHEN = datetime(2026, 3, 2, tzinfo=UTC)
@@ -19,10 +18,7 @@ WHEN = datetime(2026, 3, 2, tzinfo=UTC)
 
 async def _sign_in(tab, username: str) -> None:
     await tab.goto("/login")
-    await tab.fill("#username", username)
-    await tab.fill("#password", PASSWORD)
-    await tab.click("#main-content button[type=submit]")
-    await tab.wait_for_url("**/interviews")
+    await sign_in(tab, username, submit="#main-content button[type=submit]")
 
 
 async def _error(tab, path: str, status: int, heading: str, lang: str) -> None:

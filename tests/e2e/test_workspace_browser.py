@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from storage import coding_repo
-from tests.e2e.test_staff_browser import accessible, page  # noqa: F401 - the shared fixture
-from tests.web.conftest import PASSWORD
+from tests.e2e.test_staff_browser import accessible, page, sign_in  # noqa: F401 - the shared fixture
 from tests.web.seed import add_lead
 
 pytestmark = pytest.mark.browser
@@ -18,10 +17,7 @@ async def test_read_by_question_quote_in_place_and_switch_to_welsh(page, db) -> 
     tab = page
     tag = await coding_repo.create_tag(db, "Fast delivery", "Cyflawni'n gyflym", "")
     await tab.goto("/reading")
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/reading")
+    await sign_in(tab, landing="**/reading")
     await accessible(tab)
 
     await tab.select_option("#f-question", "biggest_success")
@@ -100,10 +96,7 @@ async def test_sign_in_page_in_welsh_is_accessible(page) -> None:  # noqa: F811
 async def test_matrix_choose_columns_write_a_summary_in_both_languages(page) -> None:  # noqa: F811
     tab = page
     await tab.goto("/matrix")
-    await tab.fill("#username", "editor")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Sign in')")
-    await tab.wait_for_url("**/matrix")
+    await sign_in(tab, landing="**/matrix")
     assert "7 interviews" in await tab.locator("#matrix caption").inner_text()
     await accessible(tab)
 
@@ -133,10 +126,7 @@ async def test_admin_pages_in_welsh_are_accessible(page, db) -> None:  # noqa: F
     tab = page
     lead = await add_lead(db, 1, "Our unit publishes its service standard in Welsh and English.")
     await tab.goto("/login?lang=cy")
-    await tab.fill("#username", "admin")
-    await tab.fill("#password", PASSWORD)
-    await tab.click("button:has-text('Mewngofnodi')")
-    await tab.wait_for_url("**/interviews")
+    await sign_in(tab, "admin", submit="button:has-text('Mewngofnodi')")
     await tab.click("#language-switch")
     await tab.wait_for_url("**/interviews")
     assert await tab.get_attribute("html", "lang") == "cy"

@@ -12,11 +12,18 @@ from bot.sandbox.simulator import setup_simulator_routes
 from tests.integration.chatkit import polling, ptb_builder
 
 
-async def test_simulator_round_trip_and_csrf():
+def _simulator(**options: int) -> tuple[BotApiEmulator, web.Application]:
+    """The emulator at /botapi and the simulator pages, in an app with aiohttp's default 1 MB
+    request limit."""
     emulator = BotApiEmulator()
     app = web.Application()
     app.add_subapp("/botapi", emulator.make_app())
-    setup_simulator_routes(app, emulator)
+    setup_simulator_routes(app, emulator, **options)
+    return emulator, app
+
+
+async def test_simulator_round_trip_and_csrf():
+    emulator, app = _simulator()
 
     async def start(update: Update, context) -> None:
         kb = InlineKeyboardMarkup([[InlineKeyboardButton("Cymraeg", callback_data="cy")]])
@@ -63,10 +70,7 @@ async def test_simulator_uploads_a_voice_note_and_a_document_the_bot_can_fetch()
 
     from telegram.ext import MessageHandler, filters
 
-    emulator = BotApiEmulator()
-    app = web.Application()
-    app.add_subapp("/botapi", emulator.make_app())
-    setup_simulator_routes(app, emulator)
+    emulator, app = _simulator()
     fetched: list[tuple[str, bytes, object]] = []
 
     async def got(update: Update, context) -> None:
@@ -114,10 +118,7 @@ async def test_simulator_uploads_a_voice_note_and_a_document_the_bot_can_fetch()
 async def test_simulator_shows_the_text_a_tap_was_answered_with():
     """answerCallbackQuery's text is a toast in Telegram's apps; the page gets it with the chat
     (an answer without text is not one)."""
-    emulator = BotApiEmulator()
-    app = web.Application()
-    app.add_subapp("/botapi", emulator.make_app())
-    setup_simulator_routes(app, emulator)
+    emulator, app = _simulator()
 
     async def start(update: Update, context) -> None:
         kb = InlineKeyboardMarkup([[InlineKeyboardButton("Ie", callback_data="yes")]])
@@ -173,10 +174,7 @@ async def test_simulator_uploads_up_to_the_media_limit_and_voice_notes_as_ogg():
     import av
     from telegram.ext import MessageHandler, filters
 
-    emulator = BotApiEmulator()
-    app = web.Application()  # aiohttp's default request limit: 1 MB
-    app.add_subapp("/botapi", emulator.make_app())
-    setup_simulator_routes(app, emulator, upload_max_bytes=3 * 1024 * 1024)
+    emulator, app = _simulator(upload_max_bytes=3 * 1024 * 1024)  # the app's limit: 1 MB
     fetched: list[tuple[str, bytes]] = []
 
     async def got(update: Update, context) -> None:
