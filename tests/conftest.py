@@ -170,3 +170,43 @@ async def migrated_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     finally:
         if name is not None:
             await _drop_postgres(name)
+
+
+def _postgres_server() -> str:
+    """The test PostgreSQL server for a test that is about PostgreSQL alone (several instances
+    sharing it, its error messages): skipped on a machine without one, a failure when
+    DGU_REQUIRE_POSTGRES is set, and never a skipped SQLite variant."""
+    from tests.required import unavailable
+
+    if not POSTGRES:
+        unavailable("there is no PostgreSQL server (DGU_TEST_POSTGRES_URL)", "DGU_REQUIRE_POSTGRES")
+    return POSTGRES
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL database, dropped afterwards (PostgreSQL-only tests)."""
+    _postgres_server()
+    url, name = await _fresh_postgres()
+    try:
+        yield url
+    finally:
+        await _drop_postgres(name)
+
+
+@pytest.fixture
+async def postgres_migrated_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A PostgreSQL database at every head, dropped afterwards (PostgreSQL-only tests)."""
+    _postgres_server()
+    url, name = await _copy_of_template("postgresql", request)
+    try:
+        yield url
+    finally:
+        if name is not None:
+            await _drop_postgres(name)
+
+
+@pytest.fixture
+def postgres_server() -> str:
+    """The test PostgreSQL server's URL (PostgreSQL-only tests that make their own URLs)."""
+    return _postgres_server()

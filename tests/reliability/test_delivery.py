@@ -330,11 +330,13 @@ async def _empty(db: Any) -> bool:
     return await outbox_store.pending(db) == []
 
 
-async def test_two_instances_never_deliver_an_outbox_row_twice(migrated_url: str) -> None:
+async def test_two_instances_never_deliver_an_outbox_row_twice(
+    postgres_migrated_url: str,
+) -> None:
     """Two instances (each its own connection pool) run the outbox job at the same moment,
-    round after round, over the same rows: each message reaches its chat once, in order."""
-    if not migrated_url.startswith("postgresql"):
-        pytest.skip("several instances share PostgreSQL in production (SQLite: one process)")
+    round after round, over the same rows: each message reaches its chat once, in order.
+    Several instances share PostgreSQL in production (on SQLite there is one process)."""
+    migrated_url = postgres_migrated_url
     from datetime import UTC, datetime
 
     from telegram import Bot

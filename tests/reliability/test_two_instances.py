@@ -117,12 +117,12 @@ async def _seed_idle_interview(database_url: str, user_id: int) -> str:
 
 
 async def test_two_instances_share_respondents_and_periodic_work(
-    database_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path
 ) -> None:
+    """Several instances share PostgreSQL in production (on SQLite there is one process)."""
     from storage.migrate import upgrade_async
 
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several instances share PostgreSQL in production (SQLite: one process)")
+    database_url = postgres_url
     await upgrade_async(database_url)  # the release phase (Procfile) runs before both start
     idle = await _seed_idle_interview(database_url, IDLE_USER)
     async with (

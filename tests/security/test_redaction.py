@@ -29,8 +29,6 @@ from tests.integration.chatkit import running_emulator
 from tests.reliability.processes import DGU_BOT, ROOT
 from tests.security.test_secrets import _leaks
 
-POSTGRES = os.environ.get("DGU_TEST_POSTGRES_URL")
-
 
 def _env(folder: Path, **values: str) -> dict[str, str]:
     env = {
@@ -128,12 +126,12 @@ async def test_a_revoked_token_with_the_stub_answering_in_telegrams_format(
     _assert_closed(text)
 
 
-@pytest.mark.skipif(not POSTGRES, reason="needs DGU_TEST_POSTGRES_URL")
 @pytest.mark.timeout(400)  # four processes, each importing everything
-async def test_a_wrong_database_password_is_not_printed(tmp_path: Path) -> None:
-    assert POSTGRES is not None
+async def test_a_wrong_database_password_is_not_printed(
+    tmp_path: Path, postgres_server: str
+) -> None:
     password = "Pg-" + secrets.token_urlsafe(16)
-    server = POSTGRES.split("@", 1)[1].rsplit("/", 1)[0]  # host:port
+    server = postgres_server.split("@", 1)[1].rsplit("/", 1)[0]  # host:port
     urls = {
         # refused by the server (no such role: the test server trusts known roles)
         "refused": f"postgresql://nobody_{secrets.token_hex(4)}:{password}@{server}/postgres",
