@@ -11,8 +11,9 @@ Engines, chosen per recording by the respondent's language (`engine_for`):
 - faster-whisper (an optional extra, `pip install 'dgu-bot[whisper]'`) when the operator points
   TRANSCRIPTION_MODEL_DIR at a CTranslate2 Whisper model (multilingual: English and Welsh);
   TRANSCRIPTION_MODEL_DIR_CY may name a model for Welsh alone (e.g. one fine-tuned on Welsh).
-  `check()` refuses to start when a set directory is missing, is not a model, or the extra is
-  not installed.
+  `check()` refuses to start when a set directory is missing, lacks a file faster-whisper reads
+  (it would download a missing tokenizer from Hugging Face), holds no CTranslate2 Whisper model,
+  or the extra is not installed.
 - otherwise PocketSphinx with the English model its PyPI package ships. Welsh has no
   PocketSphinx model: without Whisper, Welsh recordings wait for a person's transcript.
 
@@ -28,6 +29,7 @@ waits for running work at stop.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import multiprocessing
 import threading
@@ -52,7 +54,11 @@ log = logging.getLogger(__name__)
 
 SPOKEN_KINDS = ("voice", "audio", "video_note")
 WHISPER_LANGUAGES = frozenset({"en", "cy"})
-WHISPER_FILES = ("model.bin", "config.json")  # what every CTranslate2 Whisper model folder has
+# what every faster-whisper model folder has: without tokenizer.json faster-whisper would fetch
+# one from Hugging Face (a third party), so a folder without it is refused
+WHISPER_FILES = ("model.bin", "config.json", "tokenizer.json")
+WHISPER_VOCABULARY = ("vocabulary.json", "vocabulary.txt")  # CTranslate2 reads either
+WHISPER_SPEC = b"WhisperSpec"
 
 _tasks: set[asyncio.Task[None]] = set()
 _pool: ProcessPoolExecutor | None = None
@@ -70,11 +76,9 @@ def pocketsphinx_available() -> bool:
 
 
 def whisper_available() -> bool:
-    try:
-        import faster_whisper  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """faster-whisper is installed. Found, not imported: importing it costs the serving
+    process about 58 MB, and only the transcription worker process runs it."""
+    return importlib.util.find_spec("faster_whisper") is not None
 
 
 def available() -> bool:
@@ -118,16 +122,39 @@ def check(settings: Settings) -> None:
         if not folder.is_dir():
             raise ConfigError(f"{name}: {folder} is not a directory")
         missing = [f for f in WHISPER_FILES if not (folder / f).is_file()]
+        if not any((folder / f).is_file() for f in WHISPER_VOCABULARY):
+            missing.append(" or ".join(WHISPER_VOCABULARY))
         if missing:
             raise ConfigError(
                 f"{name}: {folder} is not a faster-whisper (CTranslate2) model: "
                 f"no {', '.join(missing)}"
+            )
+        spec = _model_spec(folder / "model.bin")
+        if spec != WHISPER_SPEC:
+            found = f"a {spec.decode(errors='replace')} model" if spec else "not a model"
+            raise ConfigError(
+                f"{name}: {folder}/model.bin is not a CTranslate2 Whisper model ({found})"
             )
         if not whisper_available():
             raise ConfigError(
                 f"{name} is set but faster-whisper is not installed: "
                 "pip install 'dgu-bot[whisper]' (or set TRANSCRIPTION=off)"
             )
+
+
+def _model_spec(path: Path) -> bytes:
+    """The specification a CTranslate2 model.bin names in its header (b"WhisperSpec" for a
+    Whisper model; b"" when the file is too short or no CTranslate2 model): a uint32 binary
+    version, then the name as a uint16 length (with its NUL) and the bytes."""
+    with path.open("rb") as model:
+        header = model.read(4 + 2 + 64)
+    if len(header) < 6:
+        return b""
+    length = int.from_bytes(header[4:6], "little")
+    name = header[6 : 6 + length]
+    if length < 2 or len(name) != length or name[-1:] != b"\0":
+        return b""
+    return name[:-1]
 
 
 def _worker() -> ProcessPoolExecutor:

@@ -101,6 +101,30 @@ def test_serve_refuses_a_transcription_model_directory_that_is_not_there(tmp_pat
     assert "Traceback" not in result.stderr
 
 
+def test_serve_refuses_a_transcription_model_that_is_not_a_whisper_model(tmp_path):
+    """A folder with the right file names but no Whisper model in model.bin (a download cut
+    short, another kind of model): refused at the start, in one line, not at the first
+    voice note."""
+    broken = tmp_path / "whisper-cy"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (broken / name).write_text("{}")
+    (broken / "model.bin").write_bytes(b"<html>404 Not Found</html>")
+    result = run(
+        "serve",
+        env={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "TRANSCRIPTION_MODEL_DIR_CY": str(broken),
+            "PORT": "0",
+        },
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"dgu-bot: TRANSCRIPTION_MODEL_DIR_CY: {broken}/model.bin is not a CTranslate2 Whisper "
+        "model (not a model)"
+    )
+
+
 def test_export_lists_files_and_zips_them(tmp_path):
     """`dgu-bot export --format files-csv` lists each file with its metadata and transcript;
     `--format zip` holds the JSON, that list and the files (not a withheld answer's)."""

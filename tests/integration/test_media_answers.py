@@ -331,3 +331,93 @@ async def test_transcriptions_finish_before_a_stop_and_resume_after_one(
         assert (again.transcription, again.transcript_source) == ("done", "machine")
         assert again.transcript == voice.transcript
     assert emulator.violations == []
+
+
+@pytest.fixture(scope="module")
+def whisper_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny faster-whisper models built here (tests/whisper_model.py): never trained, they
+    write which model ran and the language they were asked for ("tiny-general cy")."""
+    from tests import whisper_model
+
+    root = tmp_path_factory.mktemp("whisper")
+    return {
+        "general": whisper_model.build(root / "general", "tiny-general", seed=1),
+        "cy": whisper_model.build(root / "cy", "tiny-welsh", seed=2),
+        "silent": whisper_model.build(root / "silent", "", seed=3),
+    }
+
+
+async def _voice_notes(bot, tmp_path: Path, respondents: dict[int, str]) -> None:
+    """Each respondent (user id: language) sends a voice note spoken by espeak-ng in their
+    language, at the first free-text question; then every transcription is waited for."""
+    from bot import transcription
+
+    for user, language in respondents.items():
+        voice = "cy" if language == "cy" else "en-us"
+        words = "ein llwyddiant mwyaf" if language == "cy" else "our biggest success"
+        opus = _to_opus(await _speak(tmp_path, words, voice=voice))
+        chat = bot.chat(user, language_code=language)
+        await chat.consent("Cymraeg" if language == "cy" else "English")
+        await chat.advance_to("organisation", limit=40)
+        await chat.send_voice(3, data=opus)
+        await bot.idle()
+    await transcription.settle()
+
+
+async def test_whisper_transcribes_with_the_model_for_the_respondents_language(
+    emulator, migrated_url, media: Path, tmp_path: Path, whisper_models
+):
+    """With TRANSCRIPTION_MODEL_DIR and TRANSCRIPTION_MODEL_DIR_CY set, faster-whisper (not
+    PocketSphinx) transcribes each voice note in the worker process: the English one with the
+    general model asked for English, the Welsh one with the Welsh model asked for Welsh. The
+    tiny models recognise nothing; what they write names the model and the language, which is
+    what this checks (not recognition quality). Machine-made until a person confirms it."""
+    async with running_bot(
+        emulator,
+        migrated_url,
+        media_dir=media,
+        transcription_model_dir=whisper_models["general"],
+        transcription_model_dir_cy=whisper_models["cy"],
+    ) as bot:
+        await _voice_notes(bot, tmp_path, {3600: "en", 3601: "cy"})
+        [english] = await _media(bot.services, 3600)
+        [welsh] = await _media(bot.services, 3601)
+    assert (english.transcript, welsh.transcript) == ("tiny-general en", "tiny-welsh cy")
+    for row in (english, welsh):
+        assert (row.transcription, row.transcript_source, row.transcript_by) == (
+            "done",
+            "machine",
+            None,
+        )
+    assert emulator.violations == []
+
+
+async def test_one_whisper_model_is_asked_for_each_respondents_language(
+    emulator, migrated_url, media: Path, tmp_path: Path, whisper_models
+):
+    """TRANSCRIPTION_MODEL_DIR alone: the same multilingual model for both, asked for Welsh
+    when the respondent speaks Welsh (without Whisper, Welsh notes wait for a person)."""
+    async with running_bot(
+        emulator, migrated_url, media_dir=media, transcription_model_dir=whisper_models["general"]
+    ) as bot:
+        await _voice_notes(bot, tmp_path, {3610: "en", 3611: "cy"})
+        [english] = await _media(bot.services, 3610)
+        [welsh] = await _media(bot.services, 3611)
+    assert (english.transcript, welsh.transcript) == ("tiny-general en", "tiny-general cy")
+    assert english.transcription == welsh.transcription == "done"
+    assert emulator.violations == []
+
+
+async def test_a_whisper_model_that_hears_nothing_leaves_no_transcript(
+    emulator, migrated_url, media: Path, tmp_path: Path, whisper_models
+):
+    """A model that writes nothing: the transcription is done, with no transcript (never an
+    empty one that a quote or an export would show as blank); the respondent hears nothing
+    more than the usual confirmation."""
+    async with running_bot(
+        emulator, migrated_url, media_dir=media, transcription_model_dir=whisper_models["silent"]
+    ) as bot:
+        await _voice_notes(bot, tmp_path, {3620: "en"})
+        [voice] = await _media(bot.services, 3620)
+    assert (voice.transcription, voice.transcript, voice.transcript_source) == ("done", None, None)
+    assert emulator.violations == []

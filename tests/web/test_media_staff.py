@@ -240,6 +240,33 @@ async def test_machine_transcript_confirm_button_in_welsh(db, media_client):
     assert "wedi&#39;i gadarnhau gan editor" in page or "wedi'i gadarnhau gan editor" in page
 
 
+async def test_a_recording_the_machine_heard_nothing_in_says_so(db, media_client):
+    """A transcription that found no words (a silent note, or a model that heard none) leaves
+    no transcript, never an empty one: the page says nothing was recognised, in Welsh too,
+    and an editor can type one."""
+    client, root = media_client
+    interview_id, ids = await _seed(db, root)
+    from datetime import UTC, datetime
+
+    store = MediaStore(db)
+    assert not await store.set_machine_transcript(
+        ids["voice"], "", now=datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    row = await store.get(ids["voice"])
+    assert row is not None
+    assert (row.transcription, row.transcript, row.transcript_source) == ("done", None, None)
+    token = await login(client, "editor")
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "No words were recognised in this recording automatically" in page
+    assert (
+        "Machine transcript" not in page and f'action="/media/{ids["voice"]}/confirm"' not in page
+    )
+    assert f'action="/media/{ids["voice"]}/transcript"' in page  # an editor can type one
+    await client.post("/account/language", data={"csrf_token": token, "language": "cy"})
+    page = await (await client.get(f"/interviews/{interview_id}")).text()
+    assert "Ni adnabuwyd unrhyw eiriau yn y recordiad hwn yn awtomatig" in page
+
+
 async def test_staff_deletion_erases_the_files(db, media_client):
     client, root = media_client
     interview_id, _ids = await _seed(db, root)
