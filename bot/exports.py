@@ -27,7 +27,7 @@ from storage import contribution_repo
 from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
 from storage.models import Answer, Interview, Media, Respondent
-from storage.privacy import file_record
+from storage.privacy import file_record, transcript_status
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -312,16 +312,6 @@ def interview_json(
     }
 
 
-def transcript_status(media: Media) -> str:
-    """none, pending, failed, machine (not yet checked by a person), confirmed (a person
-    confirmed the machine's) or person (typed or corrected by a person)."""
-    if media.transcript and media.transcript_source:
-        return media.transcript_source
-    if media.transcription in ("pending", "failed"):
-        return media.transcription
-    return "none"
-
-
 def withheld_file(media: Media, hidden: frozenset[str]) -> bool:
     """A file sent as the answer to a withheld question is withheld like the answer."""
     return split_key(media.answer_key)[0] in hidden
@@ -340,7 +330,8 @@ def file_json(media: Media, *, withhold: bool) -> dict[str, Any]:
     if withhold:
         return {"answer_key": media.answer_key, "withheld": True}
     record = file_record(media)
-    del record["transcript_source"]  # said by transcript_status, with the pending and failed
+    for key in ("transcript_source", "transcription", "transcript_status"):
+        del record[key]  # said by transcript_status below, with the pending and failed
     return {
         "file_id": media.id,
         **record,
