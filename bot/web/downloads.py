@@ -106,7 +106,7 @@ async def _interviews(request: web.Request, fmt: str, *, full: bool) -> web.Stre
     (admins only: every interview with who gave it, whatever their quote consent), audited as
     `export` of `interviews_full`; otherwise withheld answers, and their files, stay out."""
     services = request.app[SERVICES]
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     suffix = "-full" if full else ""
     name = f"files{suffix}.csv" if fmt == "files.csv" else f"interviews{suffix}.{fmt}"
     what = "interviews_full" if full else "interviews"
@@ -199,7 +199,7 @@ def _withheld(row: QuoteRow, personal: frozenset[str]) -> bool:
 @requires("viewer")
 async def quotes_csv(request: web.Request) -> web.StreamResponse:
     """Quotes with tags, question and place; attribution as consent allows, background never."""
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     view = QuestionnaireView(request.app[SERVICES].questionnaire)
     response = await _start(request, "text/csv; charset=utf-8", "quotes.csv", "quotes", chosen)
     buffer = io.StringIO()

@@ -25,7 +25,7 @@ from storage.review_query import Filters
 @requires("viewer")
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
-    chosen: Filters = filtering.parse(request.query)
+    chosen: Filters = filtering.chosen(request)
     t = translator(request)
     view = QuestionnaireView(services.questionnaire, language_of(request), t)
     empty = t("chart.empty")
