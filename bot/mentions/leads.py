@@ -20,12 +20,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.exports import contribution_json
-from bot.interview import Catalogue, load_catalogue
+from bot.interview import Catalogue, staff_catalogue
 from bot.mentions.client import XApi, XError
 from bot.mentions.scoring import reason_text
 from storage import contribution_repo, lead_repo
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from bot.services import Services, XReplier
 
 log = logging.getLogger(__name__)
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 PAYLOAD = re.compile(r"^lead-([0-9]{1,18})$")
 TWEET_LIMIT = 280
@@ -103,17 +102,10 @@ ALERT_LANGUAGES: tuple[str, ...] = ("cy", "en")
 ALERT_TWEET_CHARS = 1200
 
 
-@cache
-def _catalogue(path: str) -> Catalogue:
-    return load_catalogue(path, "staff")
-
-
 def staff_words(questionnaire: str | Path) -> Catalogue:
     """The staff catalogue (prompts/staff.*.yaml) beside the configured questionnaire, or the
     project's own, as the staff app loads it."""
-    configured = Path(questionnaire)
-    found = configured.parent / "staff.en.yaml"
-    return _catalogue(str(configured if found.exists() else PROMPTS / "dgu_landscape.yaml"))
+    return staff_catalogue(questionnaire)
 
 
 def _reason_html(reason: str, t: Callable[..., str]) -> str:
