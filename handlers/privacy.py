@@ -141,27 +141,34 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
                 )
             )
         )
-        transcripts: list[str] = []
-        for file in interview.get("files", []):  # voice notes, documents, photos (issue 15)
-            kind = ui(lang, f"mydata.file.{file['kind']}")
-            size, received = _size(file["size_bytes"]), _when(file["received_at"])
-            name = file["file_name"] or none
-            line = ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)
-            lines.append(render.esc(line))
-            status = transcript_status_key(file)
-            if status is not None:
-                lines.append(render.esc(ui(lang, "mydata.transcript", status=ui(lang, status))))
-            if file.get("transcript"):
-                title = ui(lang, "mydata.transcript.text", kind=kind, received=received)
-                transcripts.extend(_text_blocks(title, file["transcript"]))
         if interview.get("addendum"):  # what they wrote after finishing (kept for the team)
             lines.append(render.esc(ui(lang, "mydata.addendum", text=interview["addendum"])))
         blocks.append("\n".join(lines))
-        blocks.extend(transcripts)
+        for file in interview.get("files", []):  # voice notes, documents, photos (issue 15)
+            blocks.extend(_file_blocks(turn, lang, file))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:
             blocks.extend(_answer_blocks(turn, lang, answer, interview["questionnaire"]))
     blocks.append(render.esc(ui(lang, "mydata.delete_hint")))
+    return blocks
+
+
+def _file_blocks(turn: Turn, lang: str, file: dict[str, Any]) -> list[str]:
+    """A file sent as an answer: what it is and, for a recording or a file with a transcript,
+    the transcript's status; then the transcript itself (a block of its own per file, so no
+    number of files or length of transcript is cut at Telegram's limit)."""
+    ui = turn.ui
+    kind = ui(lang, f"mydata.file.{file['kind']}")
+    size, received = _size(file["size_bytes"]), _when(file["received_at"])
+    name = file["file_name"] or "—"
+    lines = [ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)]
+    status = transcript_status_key(file)
+    if status is not None:
+        lines.append(ui(lang, "mydata.transcript", status=ui(lang, status)))
+    blocks = [render.esc("\n".join(lines))]
+    if file.get("transcript"):
+        title = ui(lang, "mydata.transcript.text", kind=kind, received=received)
+        blocks.extend(_text_blocks(title, file["transcript"]))
     return blocks
 
 

@@ -101,7 +101,8 @@ async def test_landscape_and_report_pack_count_not_asked_apart(client: TestClien
     page = unescape(await (await client.get("/landscape")).text())
     table = page.split("Interviews by level of government</caption>")[1]
     table = table.split("</table>", 1)[0]
-    assert f">{NOT_ASKED}</th>" in table and ">Not answered</th>" in table
+    assert f">{NOT_ASKED}</a></th>" in table and ">Not answered</th>" in table
+    assert f'href="/interviews?level=not_asked">{NOT_ASKED}</a>' in table  # the filter's option
     assert "Only questionnaire version 2026.1 asks the level of government" in page
     body = await (await client.get("/exports/report-pack.zip")).read()
     docx = zipfile.ZipFile(io.BytesIO(body)).read("report.docx")
