@@ -196,8 +196,9 @@ async def test_mydata_says_each_transcript_status_in_the_respondents_language(bo
     for row, text in ((machine, "we built a website"), (confirmed, "we shared a platform")):
         await store.set_machine_transcript(row.id, text, now=now)
     await store.confirm_transcript(confirmed.id, by="staffer", heading="[transcript]", now=now)
+    long = "typed by the team\n" + " ".join(f"w{n}" for n in range(2000))  # over 4096
     await store.set_person_transcript(
-        person.id, "typed by the team", by="staffer", heading="[transcript]", now=now
+        person.id, long, by="staffer", heading="[transcript]", now=now
     )
     await store.set_machine_transcript(empty.id, "", now=now)
 
@@ -209,8 +210,11 @@ async def test_mydata_says_each_transcript_status_in_the_respondents_language(bo
         *("failed", "pending", "done", "done", "failed", "done", None)
     ]
     assert [f["transcript"] for f in files][2:5] == [
-        *("we built a website", "we shared a platform", "typed by the team")
+        *("we built a website", "we shared a platform", long)
     ]
+    # the long transcript whole, over several messages, none past Telegram's limit
+    assert "".join(long.split()) in "".join(shown.split())
+    assert all(len(m.text) <= 4096 for m in chat.messages)
     lines = shown.splitlines()
     statuses = [line for line in lines if line.startswith("Transcript: ")]
     assert statuses == [
