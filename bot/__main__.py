@@ -46,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
         help="the team's follow-up data: identities and contact details whatever the quote "
         "consent (for admins; recorded in the staff audit log)",
     )
+    export.add_argument(
+        "--lang",
+        choices=["en", "cy"],
+        help="XLSX only: header rows for people in this language (an answer's column by its "
+        "question) and a sheet mapping each to its key; without it the headers are the keys",
+    )
     staff = sub.add_parser("staff", help="staff accounts for the web app")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="create or reset a staff account")
@@ -164,6 +170,9 @@ def _settings_questionnaire(default: Path) -> Path:
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot import exports
+
+    if args.lang is not None and args.format != "xlsx":
+        raise ValueError("--lang is for --format xlsx: CSV and JSON keep the column keys")
     from storage.database import Database
     from storage.migrate import upgrade_async
 
@@ -171,8 +180,14 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     from bot.interview import load_questionnaire
 
-    personal = exports.personal_ids(load_questionnaire(settings.questionnaire))
+    questionnaire = load_questionnaire(settings.questionnaire)
+    personal = exports.personal_ids(questionnaire)
     selection = exports.ExportFilter(status=args.status, personal=personal, full=args.full)
+    labels = None
+    if args.lang is not None:
+        from bot.interview import staff_catalogue
+
+        labels = exports.Labels(args.lang, staff_catalogue(settings.questionnaire), questionnaire)
     try:
         if args.full:  # the team's follow-up data: who ran it goes in the staff audit log
             await _audit_full_export(db, args)
@@ -180,7 +195,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             if args.out is None:
                 raise ValueError(f"--format {args.format} needs --out FILE")
             if args.format == "xlsx":
-                await exports.write_xlsx(db, selection, str(args.out))
+                await exports.write_xlsx(db, selection, str(args.out), labels)
             else:
                 with args.out.open("wb") as target:
                     await exports.write_zip(db, selection, settings.media_path, target)

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,12 +23,12 @@ from typing import Any, NamedTuple, TypeVarTuple
 from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 from sqlmodel import col
 
-from bot.interview import split_key
+from bot.interview import Catalogue, split_key
 from storage import contribution_repo
 from storage.contribution_repo import Contribution, ContributionFilters
 from storage.database import Database
 from storage.models import Answer, Interview, Media, Respondent
-from storage.privacy import file_record
+from storage.privacy import file_record, transcript_status
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -312,16 +313,6 @@ def interview_json(
     }
 
 
-def transcript_status(media: Media) -> str:
-    """none, pending, failed, machine (not yet checked by a person), confirmed (a person
-    confirmed the machine's) or person (typed or corrected by a person)."""
-    if media.transcript and media.transcript_source:
-        return media.transcript_source
-    if media.transcription in ("pending", "failed"):
-        return media.transcription
-    return "none"
-
-
 def withheld_file(media: Media, hidden: frozenset[str]) -> bool:
     """A file sent as the answer to a withheld question is withheld like the answer."""
     return split_key(media.answer_key)[0] in hidden
@@ -340,7 +331,8 @@ def file_json(media: Media, *, withhold: bool) -> dict[str, Any]:
     if withhold:
         return {"answer_key": media.answer_key, "withheld": True}
     record = file_record(media)
-    del record["transcript_source"]  # said by transcript_status, with the pending and failed
+    for key in ("transcript_source", "transcription", "transcript_status"):
+        del record[key]  # said by transcript_status below, with the pending and failed
     return {
         "file_id": media.id,
         **record,
@@ -451,14 +443,70 @@ async def csv_chunks(db: Database, selection: ExportFilter) -> AsyncIterator[str
     yield buffer.getvalue()
 
 
-async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None:
-    """XLSX via openpyxl's write-only mode (rows go to a temp file, not memory)."""
+@dataclass(frozen=True)
+class Labels:
+    """Column headers for people, in one language (`dgu-bot export --format xlsx --lang cy`,
+    and a Welsh-speaking staff member's XLSX download). Without them a workbook's header rows
+    are the machine keys the CSV and JSON exports use (the outside contract); with them the
+    columns and their order stay the same, row 1 of each sheet says them in `lang` (an
+    answer's column by its question, as asked in that language), the sheets are named in it,
+    and a last sheet maps every label back to its key."""
+
+    lang: str
+    words: Catalogue  # the staff catalogue (prompts/staff.*.yaml)
+    questionnaire: Any
+
+    def text(self, key: str) -> str:
+        return self.words.text(self.lang, key)
+
+    def answer(self, key: str) -> str:
+        """An answer column: its question in `lang`, from the newest version that asks it."""
+        question_id = split_key(key)[0]
+        try:
+            versions = list(self.questionnaire.versions())
+        except Exception:  # a stand-in questionnaire
+            versions = []
+        for version in versions:
+            try:
+                asked = version.has_question(question_id)
+                text = version.question_text(key, self.lang) if asked else None
+            except Exception:  # an item this version no longer offers
+                text = None
+            if text:
+                return str(text)
+        return key
+
+    def headers(self, keys: Sequence[str], answers: Sequence[str] = ()) -> list[str]:
+        """Labels for `keys` (fixed columns) then `answers`; a label two columns would share
+        carries its key, so each header says one column."""
+        labels = [self.text(f"export.col.{k}") for k in keys]
+        labels += [self.answer(k) for k in answers]
+        keyed = [*keys, *answers]
+        seen = Counter(labels)
+        return [
+            f"{lab} [{key}]" if seen[lab] > 1 else lab
+            for lab, key in zip(labels, keyed, strict=True)
+        ]
+
+
+async def write_xlsx(
+    db: Database, selection: ExportFilter, target: Any, labels: Labels | None = None
+) -> None:
+    """XLSX via openpyxl's write-only mode (rows go to a temp file, not memory). `labels`:
+    header rows for people in one language, with a sheet of their keys (see `Labels`)."""
     from openpyxl import Workbook
 
     columns = await answer_columns(db, selection)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("interviews")
-    sheet.append([*BASE_COLUMNS, *columns])
+    if labels is None:
+        interview_header, file_header = [*BASE_COLUMNS, *columns], FILE_COLUMNS
+        names = {"interviews": "interviews", "files": "files"}
+    else:
+        interview_header = labels.headers(BASE_COLUMNS, columns)
+        file_header = labels.headers(FILE_COLUMNS)
+        names = {k: labels.text(f"export.sheet.{k}") for k in ("interviews", "files", "columns")}
+    sheet = workbook.create_sheet(names["interviews"])
+    sheet.append(interview_header)
     file_rows: list[list[Any]] = []
     files: dict[str, list[Media]] = {}
     async for interview, respondent, answers in iter_interviews(db, selection, files=files):
@@ -468,10 +516,19 @@ async def write_xlsx(db: Database, selection: ExportFilter, target: Any) -> None
         sheet.append([_xlsx_cell(v) for v in values])
         file_rows.extend(_file_rows(interview, files.get(interview.id, ()), selection))
     # the second sheet: each file with its metadata and transcript (issue 15)
-    sheet = workbook.create_sheet("files")
-    sheet.append(FILE_COLUMNS)
+    sheet = workbook.create_sheet(names["files"])
+    sheet.append(file_header)
     for row in file_rows:
         sheet.append([_xlsx_cell(v) for v in row])
+    if labels is not None:  # every label with the key the CSV and JSON exports use
+        sheet = workbook.create_sheet(names["columns"])
+        sheet.append([labels.text(f"export.columns.{k}") for k in ("sheet", "label", "key")])
+        for name, header, keys in (
+            (names["interviews"], interview_header, [*BASE_COLUMNS, *columns]),
+            (names["files"], file_header, FILE_COLUMNS),
+        ):
+            for label, key in zip(header, keys, strict=True):
+                sheet.append([_xlsx_cell(name), _xlsx_cell(label), _xlsx_cell(key)])
     workbook.save(target)
 
 

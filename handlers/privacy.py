@@ -141,20 +141,51 @@ def readable(turn: Turn, lang: str, data: dict[str, Any]) -> list[str]:
                 )
             )
         )
-        for file in interview.get("files", []):  # voice notes, documents, photos (issue 15)
-            kind = ui(lang, f"mydata.file.{file['kind']}")
-            size, received = _size(file["size_bytes"]), _when(file["received_at"])
-            name = file["file_name"] or none
-            line = ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)
-            lines.append(render.esc(line))
         if interview.get("addendum"):  # what they wrote after finishing (kept for the team)
             lines.append(render.esc(ui(lang, "mydata.addendum", text=interview["addendum"])))
         blocks.append("\n".join(lines))
+        for file in interview.get("files", []):  # voice notes, documents, photos (issue 15)
+            blocks.extend(_file_blocks(turn, lang, file))
         blocks.append(render.esc(ui(lang, "mydata.answers", count=len(interview["answers"]))))
         for answer in interview["answers"]:
             blocks.extend(_answer_blocks(turn, lang, answer, interview["questionnaire"]))
     blocks.append(render.esc(ui(lang, "mydata.delete_hint")))
     return blocks
+
+
+def _file_blocks(turn: Turn, lang: str, file: dict[str, Any]) -> list[str]:
+    """A file sent as an answer: what it is and, for a recording or a file with a transcript,
+    the transcript's status; then the transcript itself (a block of its own per file, so no
+    number of files or length of transcript is cut at Telegram's limit)."""
+    ui = turn.ui
+    kind = ui(lang, f"mydata.file.{file['kind']}")
+    size, received = _size(file["size_bytes"]), _when(file["received_at"])
+    name = file["file_name"] or "—"
+    lines = [ui(lang, "mydata.file", kind=kind, name=name, size=size, received=received)]
+    status = transcript_status_key(file)
+    if status is not None:
+        lines.append(ui(lang, "mydata.transcript", status=ui(lang, status)))
+    blocks = [render.esc("\n".join(lines))]
+    if file.get("transcript"):
+        title = ui(lang, "mydata.transcript.text", kind=kind, received=received)
+        blocks.extend(_text_blocks(title, file["transcript"]))
+    return blocks
+
+
+#: recordings, which have a transcript status even before there is a transcript
+SPOKEN_KINDS = ("voice", "audio", "video_note")
+
+
+def transcript_status_key(file: dict[str, Any]) -> str | None:
+    """The UI key wording a file's transcript status for its owner: made by a machine
+    (pending, done, failed, or done and empty), confirmed by staff, or typed by staff; None for
+    a file that is not a recording and has no transcript."""
+    status = file.get("transcript_status") or "none"
+    if status == "none":
+        if file.get("transcription") == "done":
+            return "mydata.transcript.empty"
+        return "mydata.transcript.none" if file.get("kind") in SPOKEN_KINDS else None
+    return f"mydata.transcript.{status}"
 
 
 def _size(size: int) -> str:
@@ -173,9 +204,14 @@ def _answer_blocks(
         )
     except Exception:  # a question no longer in the questionnaire: show the raw value
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    title = f"<b>{render.esc(render.clip(answer['question_text'], 500))}</b>"
-    pieces = _split(shown, PIECE) or [""]
-    blocks = [f"{title}\n{render.esc(pieces[0])}"]
+    return _text_blocks(answer["question_text"], shown)
+
+
+def _text_blocks(title: str, text: str) -> list[str]:
+    """A title in bold, then the text; a long text over several blocks."""
+    heading = f"<b>{render.esc(render.clip(title, 500))}</b>"
+    pieces = _split(text, PIECE) or [""]
+    blocks = [f"{heading}\n{render.esc(pieces[0])}"]
     blocks.extend(render.esc(piece) for piece in pieces[1:])
     return blocks
 

@@ -240,7 +240,20 @@ def file_record(media: Media) -> dict[str, Any]:
         "received_at": _iso(media.created_at),
         "transcript": media.transcript,
         "transcript_source": media.transcript_source,
+        # the machine transcription's job: pending, done, failed, or null when none applies
+        "transcription": media.transcription,
+        "transcript_status": transcript_status(media),
     }
+
+
+def transcript_status(media: Media) -> str:
+    """none, pending, failed, machine (not yet checked by a person), confirmed (a person
+    confirmed the machine's) or person (typed or corrected by a person)."""
+    if media.transcript and media.transcript_source:
+        return media.transcript_source
+    if media.transcription in ("pending", "failed"):
+        return media.transcription
+    return "none"
 
 
 def _interview(

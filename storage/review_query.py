@@ -48,6 +48,10 @@ SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
 }
 
 
+#: `Filters.level` for interviews whose questionnaire version does not ask the level
+NOT_ASKED = "not_asked"
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a researcher narrowed the interviews down to; shared by list, exports and charts."""
@@ -64,6 +68,9 @@ class Filters:
     q: str = ""
     outcome: tuple[str, str] | None = None  # (area, outcome), from the landscape matrix
     ids: tuple[str, ...] = field(default_factory=tuple)
+    #: with `level == NOT_ASKED`: the questionnaire versions that do not ask the level (the
+    #: questionnaire knows them, storage does not)
+    level_not_asked_in: tuple[str, ...] | None = None
 
 
 def json_text(column: SQLCoreOperations[Any], backend: str) -> ColumnElement[Any]:
@@ -144,7 +151,11 @@ def conditions(
         )
     if filters.country:
         where.append(_answer_is(backend, "country", filters.country.upper()))
-    if filters.level:
+    if filters.level == NOT_ASKED:
+        if filters.level_not_asked_in is None:
+            raise ValueError("level=not_asked needs the versions that do not ask it")
+        where.append(col(Interview.questionnaire_version).in_(filters.level_not_asked_in))
+    elif filters.level:
         where.append(_answer_is(backend, "level", filters.level))
     if filters.language:
         where.append(col(Interview.language) == filters.language)

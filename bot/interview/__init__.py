@@ -3,7 +3,7 @@
 Imports no I/O library; the Telegram handlers and storage drive it through this API.
 """
 
-from bot.interview.catalogues import Catalogue, load_catalogue
+from bot.interview.catalogues import Catalogue, load_catalogue, staff_catalogue
 from bot.interview.engine import advance, begin, current, set_language, welcome_back
 from bot.interview.loader import check_instrument, check_questionnaire, load_questionnaire
 from bot.interview.model import (
@@ -92,5 +92,6 @@ __all__ = [
     "load_questionnaire",
     "set_language",
     "split_key",
+    "staff_catalogue",
     "welcome_back",
 ]

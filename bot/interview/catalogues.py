@@ -9,6 +9,7 @@ translation with the English as it does for the interview's own strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.interview.files import _LANG_PATTERN, Files, _read_translation, files_at
@@ -81,3 +82,21 @@ def load_catalogue(questionnaire_path: str | Path, stem: str) -> Catalogue:
     for lang, translation in translations.items():
         texts[lang] = {k: e.text for k, e in translation[1].strings.items()} if translation else {}
     return Catalogue(texts)
+
+
+#: the project's own prompts, whose staff catalogue stands in for a deployment's that has none
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def staff_catalogue(questionnaire_path: str | Path) -> Catalogue:
+    """The staff catalogue beside the configured questionnaire when it has one, else the
+    project's own (as the staff app loads it); read once per file."""
+    configured = Path(questionnaire_path)
+    if not (configured.parent / "staff.en.yaml").exists():
+        configured = PROMPTS / "dgu_landscape.yaml"
+    return _staff_catalogue(str(configured))
+
+
+@cache
+def _staff_catalogue(path: str) -> Catalogue:
+    return load_catalogue(path, "staff")

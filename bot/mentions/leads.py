@@ -18,11 +18,16 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.exports import contribution_json
+from bot.interview import Catalogue, staff_catalogue
 from bot.mentions.client import XApi, XError
+from bot.mentions.scoring import reason_text
 from storage import contribution_repo, lead_repo
 from storage.clock import utcnow
 from storage.coding_repo import list_tags
@@ -90,16 +95,71 @@ def invitation_text(lead: Lead, bot_username: str | None) -> str:
     return INVITATION.format(link=deep_link(bot_username, lead.id or 0))
 
 
-def announcement_html(lead: Lead, bot_username: str | None) -> str:
-    """Telegram HTML for staff: who, what, score and why; every value escaped."""
+#: the lead alert's languages, in order: a staff chat has no one person's language, so the
+#: alert is bilingual, Welsh first, as a Welsh public body's messages are
+ALERT_LANGUAGES: tuple[str, ...] = ("cy", "en")
+#: the tweet's share of the alert (X's own limit is far below; a long post is cut, not refused)
+ALERT_TWEET_CHARS = 1200
+
+
+def staff_words(questionnaire: str | Path) -> Catalogue:
+    """The staff catalogue (prompts/staff.*.yaml) beside the configured questionnaire, or the
+    project's own, as the staff app loads it."""
+    return staff_catalogue(questionnaire)
+
+
+def _reason_html(reason: str, t: Callable[..., str]) -> str:
+    return html.escape(reason_text(t, reason))
+
+
+def announcement_html(
+    lead: Lead,
+    bot_username: str | None,
+    words: Catalogue,
+    *,
+    languages: tuple[str, ...] = ALERT_LANGUAGES,
+    staff_url: str | None = None,
+) -> str:
+    """Telegram HTML for staff about a new lead: who, what, score and why, in each of
+    `languages` in turn (the tweet itself once, as written); every value escaped.
+    `staff_url`: the public root of the staff app, for a link to the lead's page."""
+    esc = html.escape
     who = f"@{lead.username}" if lead.username else (lead.name or lead.author_id)
-    reasons = "\n".join(f"• {html.escape(r)}" for r in lead.reasons)
-    return (
-        f"<b>New lead {lead.id}</b> (score {lead.score}) from {html.escape(who)}\n"
-        f"{html.escape(lead.text)}\n{reasons}\n"
-        f'<a href="{html.escape(lead.link)}">tweet</a> · deep link: '
-        f"<code>{html.escape(deep_link(bot_username, lead.id or 0))}</code>"
-    )
+    link = deep_link(bot_username, lead.id or 0)
+    text = lead.text if len(lead.text) <= ALERT_TWEET_CHARS else lead.text[:ALERT_TWEET_CHARS] + "…"
+    page = f"{staff_url.rstrip('/')}/mentions/leads/{lead.id}" if staff_url else None
+
+    def each(render: Callable[[Callable[..., str]], str]) -> list[str]:
+        """One line per language, a language whose words are the same said once."""
+        out: list[str] = []
+        for lang in languages:
+            line = render(partial(words.text, lang))
+            if line not in out:
+                out.append(line)
+        return out
+
+    def title(t: Callable[..., str]) -> str:
+        detail = t("alert.lead.detail", score=lead.score, who=who)
+        return f"<b>{esc(t('alert.lead.title', id=lead.id))}</b> ({esc(detail)})"
+
+    parts = ["\n".join(each(title)), esc(text)]
+    reasons = lead.reasons or []
+    why = [" · ".join(each(lambda t: esc(t("alert.lead.reasons")))) + ":"]
+    for reason in reasons:
+        why.append("• " + "\n   ".join(each(partial(_reason_html, reason))))
+    if not reasons:
+        why.append("• " + " · ".join(each(lambda t: esc(t("lead.no_rule")))))
+    parts.append("\n".join(why))
+    tweet = " · ".join(each(lambda t: esc(t("mentions.open_on_x"))))
+    deep = " · ".join(each(lambda t: esc(t("lead.deep_link").rstrip(":"))))
+    ends = [f'<a href="{esc(lead.link)}">{tweet}</a>', f"{deep}: <code>{esc(link)}</code>"]
+    if page:
+        label = " · ".join(each(lambda t: esc(t("alert.lead.page"))))
+        ends.append(f'<a href="{esc(page)}">{label}</a>')
+    else:
+        ends.extend(each(lambda t: esc(t("alert.lead.invite_there"))))
+    parts.append("\n".join(ends))
+    return "\n\n".join(parts)
 
 
 # ------------------------------------------------------------------ lifecycle

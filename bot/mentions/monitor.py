@@ -379,7 +379,12 @@ class MentionMonitor:
         hot = await lead_repo.leads_scoring_at_least(self.db, result.new_leads, threshold)
         for lead in hot:
             if self.announce is not None and self.settings.staff_telegram_ids:
-                text = lead_rules.announcement_html(lead, self.services.bot_username)
+                text = lead_rules.announcement_html(
+                    lead,
+                    self.services.bot_username,
+                    lead_rules.staff_words(self.settings.questionnaire),
+                    staff_url=self.settings.public_base_url,
+                )
                 for staff_id in self.settings.staff_telegram_ids:
                     try:
                         await self.announce(staff_id, text)

@@ -9,7 +9,7 @@ all, because nobody is asking to be contacted by them and a retweet repeats a tw
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -261,6 +261,19 @@ def reason_parts(reason: str) -> tuple[str, dict[str, str]] | None:
                 )
             return key, values
     return None
+
+
+def reason_text(t: Callable[..., str], reason: str) -> str:
+    """A stored reason in the reader's language through a staff translator `t` (the
+    `lead.reason.*` strings); as stored when we don't know it."""
+    parts = reason_parts(reason)
+    if parts is None:
+        return reason
+    key, values = parts
+    more = values.pop("more", "0")
+    if more != "0":
+        values["found"] = t("lead.reason.more", found=values["found"], more=more)
+    return t(f"lead.reason.{key}", **values)
 
 
 def score_text(text: str, *, author_description: str | None = None) -> Score:

@@ -106,16 +106,8 @@ def _english(key: str, **params: object) -> str:
     return _CATALOGUE.text("en", key, **params)
 
 
-def reason_text(t: Callable[..., str], reason: str) -> str:
-    """A stored scoring reason in the reader's language (as stored when we don't know it)."""
-    parts = scoring.reason_parts(reason)
-    if parts is None:
-        return reason
-    key, values = parts
-    more = values.pop("more", "0")
-    if more != "0":
-        values["found"] = t("lead.reason.more", found=values["found"], more=more)
-    return t(f"lead.reason.{key}", **values)
+reason_text = scoring.reason_text
+"""A stored scoring reason in the reader's language (kept here for the pages' callers)."""
 
 
 #: the notes a lead page shows after an action (`?message=<code>`, `&detail=` a tweet id or

@@ -64,7 +64,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def _interview_count(request: web.Request) -> int:
-    chosen = filtering.parse(_only(request.query, FILTER_KEYS))
+    chosen = filtering.parse(_only(request.query, FILTER_KEYS), request.app[SERVICES].questionnaire)
     return await review_query.count(request.app[SERVICES].db, chosen)
 
 

@@ -25,6 +25,7 @@ from bot.services import SERVICES
 from bot.web import contributions
 from bot.web import filters as filtering
 from bot.web.auth import current, requires
+from bot.web.language import CATALOGUE, language_of
 from bot.web.questions import QuestionnaireView
 from storage import coding_repo, staff_repo
 from storage.landscape_query import QuoteRow, stream_quotes
@@ -106,7 +107,7 @@ async def _interviews(request: web.Request, fmt: str, *, full: bool) -> web.Stre
     (admins only: every interview with who gave it, whatever their quote consent), audited as
     `export` of `interviews_full`; otherwise withheld answers, and their files, stay out."""
     services = request.app[SERVICES]
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     suffix = "-full" if full else ""
     name = f"files{suffix}.csv" if fmt == "files.csv" else f"interviews{suffix}.{fmt}"
     what = "interviews_full" if full else "interviews"
@@ -121,7 +122,7 @@ async def _interviews(request: web.Request, fmt: str, *, full: bool) -> web.Stre
     else:  # xlsx, zip: written to a temporary file, then streamed out in chunks
         with tempfile.TemporaryFile() as spool:
             if fmt == "xlsx":
-                await exports.write_xlsx(services.db, selection, spool)
+                await exports.write_xlsx(services.db, selection, spool, _labels(request))
             else:
                 await exports.write_zip(services.db, selection, services.settings.media_path, spool)
             spool.seek(0)
@@ -129,6 +130,15 @@ async def _interviews(request: web.Request, fmt: str, *, full: bool) -> web.Stre
                 await response.write(chunk)
     await response.write_eof()
     return response
+
+
+def _labels(request: web.Request) -> exports.Labels | None:
+    """A Welsh reader's workbook has Welsh headers (with a sheet of their keys); otherwise the
+    headers are the keys `dgu-bot export` writes. CSV and JSON always keep the keys."""
+    lang = language_of(request)
+    if lang == "en":
+        return None
+    return exports.Labels(lang, request.app[CATALOGUE], request.app[SERVICES].questionnaire)
 
 
 @requires("viewer")
@@ -199,7 +209,7 @@ def _withheld(row: QuoteRow, personal: frozenset[str]) -> bool:
 @requires("viewer")
 async def quotes_csv(request: web.Request) -> web.StreamResponse:
     """Quotes with tags, question and place; attribution as consent allows, background never."""
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     view = QuestionnaireView(request.app[SERVICES].questionnaire)
     response = await _start(request, "text/csv; charset=utf-8", "quotes.csv", "quotes", chosen)
     buffer = io.StringIO()

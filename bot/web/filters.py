@@ -12,9 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from aiohttp import web
 from multidict import MultiMapping
 
-from storage.review_query import Filters
+from bot.services import SERVICES
+from bot.web.questions import QuestionnaireView
+from storage.review_query import NOT_ASKED, Filters
 
 FILTER_KEYS = (
     "status",
@@ -75,7 +78,16 @@ def _date(query: MultiMapping[str], name: str) -> date | None:
         raise BadQuery(f"{name} must be a date like 2026-03-01, not {text[:40]!r}.") from None
 
 
-def parse(query: MultiMapping[str]) -> Filters:
+def chosen(request: web.Request) -> Filters:
+    """The filters of a staff page's query string, read with the questionnaire (which says
+    what `level=not_asked` means)."""
+    return parse(request.query, request.app[SERVICES].questionnaire)
+
+
+def parse(query: MultiMapping[str], questionnaire: Any = None) -> Filters:
+    """The filters in `query`. `level=not_asked` (interviews on a questionnaire version that
+    does not ask the level) needs the `questionnaire`; without it no query can use it."""
+
     def get(name: str) -> str:
         return query.get(name, "").strip()[:200]
 
@@ -90,6 +102,11 @@ def parse(query: MultiMapping[str]) -> Filters:
         review=get("review"),
         country=get("country"),
         level=get("level"),
+        level_not_asked_in=(
+            QuestionnaireView(questionnaire).not_asking("level")
+            if questionnaire is not None and get("level") == NOT_ASKED
+            else None
+        ),
         language=get("language"),
         source=get("source"),
         tag=record_id(query, "tag"),

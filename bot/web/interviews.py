@@ -45,7 +45,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     sort = request.query.get("sort", "newest")
     page = filtering.page_number(request.query)
     rows, total = await review_query.interview_page(services.db, chosen, sort, page)
@@ -267,7 +267,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
 async def quotes(request: web.Request) -> web.StreamResponse:
     """Quotes from the filtered interviews (the landscape matrix links here)."""
     services = request.app[SERVICES]
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     tag = chosen.tag
     found = []
     async for batch in stream_quotes(services.db, chosen, tag_id=tag):

@@ -19,13 +19,13 @@ from bot.web.language import language_of, translator
 from bot.web.questions import OUTCOMES, QuestionnaireView
 from bot.web.templating import render
 from storage import landscape_query, lead_query
-from storage.review_query import Filters
+from storage.review_query import NOT_ASKED, Filters
 
 
 @requires("viewer")
 async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
-    chosen: Filters = filtering.parse(request.query)
+    chosen: Filters = filtering.chosen(request)
     t = translator(request)
     view = QuestionnaireView(services.questionnaire, language_of(request), t)
     empty = t("chart.empty")
@@ -37,7 +37,9 @@ async def index(request: web.Request) -> web.StreamResponse:
     not_answered = t("chart.not_answered")
     for country, level, version, n in cells:
         by_country[country] += n
-        by_level[(level, view.level(level, version or None, not_answered))] += n
+        # a version that does not ask the level: its row links to the level filter's option
+        key = level or (NOT_ASKED if not view.asks("level", version or None) else "")
+        by_level[(key, view.level(level, version or None, not_answered))] += n
     countries = sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))
     levels = view.levels()
     country_names = {c: view.choice_label("country", c) for c in by_country}

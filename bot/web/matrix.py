@@ -137,7 +137,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     tags = await coding_repo.list_tags(services.db)
     choices = available(view, tags, lang)
     columns = chosen_columns(request, choices)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     page = filtering.page_number(request.query)
     rows, total = await matrix_query.matrix_page(
         services.db,
@@ -290,7 +290,7 @@ async def _export_rows(
 @requires("viewer")
 async def export_csv(request: web.Request) -> web.StreamResponse:
     services, t, view, columns = await _export_rows(request)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     response = await downloads._start(
         request, "text/csv; charset=utf-8", "matrix.csv", "matrix", chosen
     )
@@ -334,7 +334,7 @@ def _sheet_title(theme: str, used: set[str]) -> str:
 async def export_xlsx(request: web.Request) -> web.StreamResponse:
     """One sheet per theme (a questionnaire section, or a tag), rows the same interviews."""
     services, t, view, columns = await _export_rows(request)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     personal = exports.personal_ids(services.questionnaire)
     themes: dict[str, list[Column]] = {}
     for column in columns:

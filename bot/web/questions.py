@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from storage.review_query import NOT_ASKED
+
 OUTCOMES: tuple[tuple[str, str], ...] = (
     ("success", "Success"),
     ("mixed", "Mixed"),
@@ -95,6 +97,29 @@ class QuestionnaireView:
                     return True
         return True
 
+    def not_asking(self, question_id: str) -> tuple[str, ...]:
+        """The versions held that do not ask `question_id` (their interviews show "Not asked
+        in version ..." for it)."""
+        versions: list[str] = []
+        for version in self.versions():
+            try:
+                if not version.has_question(question_id):
+                    versions.append(str(getattr(version, "version", "")))
+            except Exception:  # a stand-in questionnaire: we can't tell
+                return ()
+        return tuple(versions)
+
+    def level_not_asked(self) -> tuple[str, str] | None:
+        """The level filter's option for interviews whose version does not ask the level, as
+        (value, label); None when every version asks it."""
+        versions = self.not_asking("level")
+        if not versions:
+            return None
+        label = self._t(
+            "level.not_asked", "Not asked in version {version}", version=", ".join(versions)
+        )
+        return NOT_ASKED, label
+
     def level(self, value: Any, version: str | None, unanswered: str = "") -> str:
         """An interview's level of government as staff read it: the choice; "Not asked in
         version 2026.2" when its questionnaire has no level question (version 2 asks the
@@ -123,7 +148,8 @@ class QuestionnaireView:
             "Only questionnaire version {asked} asks the level of government. Interviews on "
             "version {not_asked} show as “Not asked in version {not_asked}” (that version asks "
             "the respondent's relationship to the unit instead, which says nothing about its "
-            "level), and choosing a level leaves them out.",
+            "level), and choosing a level leaves them out; choose “Not asked in version "
+            "{not_asked}” to see only them.",
             asked=", ".join(asked),
             not_asked=", ".join(not_asked),
         )

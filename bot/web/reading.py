@@ -44,7 +44,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     outcome = outcome if outcome in {o for o, _ in OUTCOMES} else ""
     search = request.query.get("q", "").strip()[:200]
     repeated = view.is_repeated(question_id)
-    chosen = replace(filtering.parse(request.query), q="")
+    chosen = replace(filtering.chosen(request), q="")
     if repeated:  # the outcome of each answer's own area
         chosen = replace(chosen, outcome=None)
     page = filtering.page_number(request.query)

@@ -102,7 +102,7 @@ def build(
 
 async def _figures(request: web.Request, view: QuestionnaireView, t: Translate) -> dict[str, Any]:
     services = request.app[SERVICES]
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     cells = await landscape_query.coverage(services.db, chosen)
     by_country: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
@@ -162,7 +162,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     t = translator(request)
     lang = language_of(request)
     view = QuestionnaireView(services.questionnaire, lang, t)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     figures = await _figures(request, view, t)
     board, left_out = await themes.board(request, chosen, view, t, for_pack=True)
     body = await asyncio.to_thread(build, t, figures, board, left_out, lang)

@@ -119,7 +119,7 @@ async def index(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     t = translator(request)
     view = QuestionnaireView(services.questionnaire, language_of(request), t)
-    chosen = filtering.parse(request.query)
+    chosen = filtering.chosen(request)
     themes, left_out = await board(request, chosen, view, t)
     return render(
         request,

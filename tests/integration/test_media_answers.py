@@ -162,6 +162,93 @@ async def test_mydata_lists_the_files(bot, emulator):
     assert emulator.violations == []
 
 
+async def _mydata(chat: BotChat) -> tuple[str, list[dict[str, Any]]]:
+    """What /mydata says (its messages' text) and the files in its JSON copy."""
+    before = len(chat.messages)
+    await chat.send("/mydata")
+    await chat.idle()
+    shown = "\n".join(m.text for m in chat.messages[before:])
+    [interview] = chat.documents[-1].json()["interviews"]
+    return shown, interview["files"]
+
+
+async def test_mydata_says_each_transcript_status_in_the_respondents_language(bot, emulator):
+    """Machine-made (pending, done, failed, done with no words), confirmed by staff, typed by
+    staff, or none yet: each file's transcript status in text and JSON, and the transcript
+    itself, in English and in Welsh; staff names never."""
+    from datetime import UTC, datetime
+
+    from bot import transcription
+
+    store, now = MediaStore(bot.services.db), datetime.now(UTC)
+    chat = bot.chat(3410)
+    await chat.consent("English")
+    await chat.advance_to("mattered_most", limit=40)
+    for _ in range(6):  # not really recordings: the machine transcription fails
+        await chat.send_voice(4, data=b"OggS not really a recording")
+        await bot.idle()
+    await chat.send_document("plan.pdf", PDF, "application/pdf")
+    await bot.idle()
+    await transcription.settle()
+    failed, pending, machine, confirmed, person, empty, _pdf = await _media(bot.services, 3410)
+    assert failed.transcription == "failed"
+    await store.set_transcription(pending.id, "pending")
+    for row, text in ((machine, "we built a website"), (confirmed, "we shared a platform")):
+        await store.set_machine_transcript(row.id, text, now=now)
+    await store.confirm_transcript(confirmed.id, by="staffer", heading="[transcript]", now=now)
+    long = "typed by the team\n" + " ".join(f"w{n}" for n in range(2000))  # over 4096
+    await store.set_person_transcript(
+        person.id, long, by="staffer", heading="[transcript]", now=now
+    )
+    await store.set_machine_transcript(empty.id, "", now=now)
+
+    shown, files = await _mydata(chat)
+    assert [f["transcript_status"] for f in files] == [
+        *("failed", "pending", "machine", "confirmed", "person", "none", "none")
+    ]
+    assert [f["transcription"] for f in files] == [
+        *("failed", "pending", "done", "done", "failed", "done", None)
+    ]
+    assert [f["transcript"] for f in files][2:5] == [
+        *("we built a website", "we shared a platform", long)
+    ]
+    # the long transcript whole, over several messages, none past Telegram's limit
+    assert "".join(long.split()) in "".join(shown.split())
+    assert all(len(m.text) <= 4096 for m in chat.messages)
+    lines = shown.splitlines()
+    statuses = [line for line in lines if line.startswith("Transcript: ")]
+    assert statuses == [
+        chat.ui("en", "mydata.transcript", status=chat.ui("en", f"mydata.transcript.{key}"))
+        for key in ("failed", "pending", "machine", "confirmed", "person", "empty")
+    ]  # and none for the document, which is not a recording
+    for text in ("we built a website", "we shared a platform", "typed by the team"):
+        at = lines.index(text)
+        assert lines[at - 1].startswith("Transcript of the voice note received ")
+    assert "staffer" not in shown and "staffer" not in str(files)
+
+    welsh = bot.chat(3411, language_code="cy")
+    await welsh.consent("Cymraeg")
+    await welsh.advance_to("mattered_most", limit=40)
+    await welsh.send_voice(4, data=b"OggS not really a recording")
+    await bot.idle()
+    await transcription.settle()
+    [recording] = await _media(bot.services, 3411)
+    assert recording.transcription is None  # no engine for Welsh here: waits for a person
+    shown, files = await _mydata(welsh)
+    assert files[0]["transcript_status"] == "none"
+    none_yet = welsh.ui("cy", "mydata.transcript.none")
+    assert welsh.ui("cy", "mydata.transcript", status=none_yet) in shown.splitlines()
+    await store.set_machine_transcript(recording.id, "fe adeiladon ni wefan", now=now)
+    shown, files = await _mydata(welsh)
+    lines = shown.splitlines()
+    made = welsh.ui("cy", "mydata.transcript.machine")
+    assert welsh.ui("cy", "mydata.transcript", status=made) in lines
+    title = lines[lines.index("fe adeiladon ni wefan") - 1]
+    assert title.startswith("Trawsgrifiad o'r neges llais")
+    assert files[0]["transcript_status"] == "machine"
+    assert emulator.violations == []
+
+
 async def _speak(tmp_path: Path, words: str, *, voice: str = "en-us", speed: int = 150) -> Path:
     """Speech made here with Debian's espeak-ng (a WAV file)."""
     import asyncio

@@ -187,3 +187,57 @@ async def test_restart_between_polls_makes_no_duplicates(
         assert x.calls("mentions")[-1]["query"]["since_id"] == before.since_id
         assert len(x.calls("me")) + len(x.calls("by_username")) == 1
     assert x.violations == []
+
+
+STAFF_CHATS = (5001, 5002)
+
+
+def _entities(message: Any, kind: str) -> list[str]:
+    """The text under each entity of a kind (offsets in UTF-16 units, as Telegram counts)."""
+    units = message.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.entities
+        if e["type"] == kind
+    ]
+
+
+@pytest.mark.bot(staff_telegram_ids="5001,5002", public_base_url="https://staff.example")
+async def test_lead_alert_reaches_staff_chats_in_welsh_then_english(
+    bot, emulator, x: FakeXApi
+) -> None:
+    """The serve process's own mentions-poll job finds a high-scoring mention and alerts each
+    staff chat through the emulator (every request checked against the Bot API spec): one
+    message, Welsh first then English, the tweet once and escaped, a link to the lead's page."""
+    services = bot.services
+    for staff_id in STAFF_CHATS:  # staff have started the bot, as Telegram requires
+        emulator.chat(staff_id, first_name="Staff", language_code="cy")
+    author = x.add_user("nia_digital", description="Head of digital, Welsh public service")
+    x.mention(
+        "Happy to share how our <digital service> team at GDS built the service standard in Wales",
+        author=author,
+        lang="en",
+    )
+    [job] = [spec for spec in services.jobs if spec.name == "mentions-poll"]
+    result = await job.run(services)
+    [lead_id] = result.new_leads
+    lead = await _lead(services, lead_id)
+    assert lead.score >= services.settings.x_lead_announce_score
+    words = leads.staff_words(services.settings.questionnaire)
+    for staff_id in STAFF_CHATS:
+        [alert] = emulator.chat(staff_id).messages
+        assert alert.parse_mode == "HTML"
+        text = alert.text
+        welsh = words.text("cy", "alert.lead.title", id=lead_id)
+        english = words.text("en", "alert.lead.title", id=lead_id)
+        assert text.startswith(welsh) and english in text
+        assert text.index(welsh) < text.index(english)
+        assert text.count("<digital service>") == 1  # the tweet once, shown as written
+        assert "+2 yn enwi uned: 'GDS'" in text and "+2 names a unit: 'GDS'" in text
+        assert text.index("+2 yn enwi uned") < text.index("+2 names a unit")
+        assert "Agor ar X · Open on X" in text
+        links = {e.get("url") for e in alert.entities if e["type"] == "text_link"}
+        assert links == {lead.link, f"https://staff.example/mentions/leads/{lead_id}"}
+        assert _entities(alert, "code") == [leads.deep_link(services.bot_username, lead_id)]
+        assert _entities(alert, "bold") == [welsh, english]
+    assert emulator.violations == []

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import select
 
+from bot.interview import Catalogue
 from bot.mentions import leads
 from bot.mentions.client import RetryPolicy
 from bot.mentions.monitor import MentionMonitor
+from bot.mentions.scoring import reason_text, score_text
+from bot.sandbox.tghtml import parse_html
 from bot.services import Services
 from storage.coding_repo import list_tags
 from storage.database import Database
@@ -41,6 +45,48 @@ def test_invitation_is_bilingual_welsh_first_and_fits() -> None:
     assert "https://t.me/a_rather_long_bot_name_bot?start=lead-123456" in text
     assert leads.x_length("https://example.com/" + "a" * 300) == 23
     assert leads.x_length("漢字") == 4
+
+
+def _alert_lead(text: str, reasons: list[str]) -> Lead:
+    return Lead(
+        id=77, tweet_id="1", author_id="2", username="dai", text=text,
+        link="https://x.com/dai/status/1", score=9, reasons=reasons,
+    )  # fmt: skip
+
+
+def test_lead_alert_is_welsh_then_english_from_the_staff_catalogue() -> None:
+    words = leads.staff_words("prompts/dgu_landscape.yaml")
+    reasons = score_text("Happy to share how our team at GDS works in the UK").reasons
+    shown = parse_html(leads.announcement_html(_alert_lead("Happy to share", reasons), "b", words))
+    lines = shown.text.splitlines()
+    assert lines[:2] == [
+        f"{words.text('cy', 'alert.lead.title', id=77)} (sgôr 9, gan @dai)",
+        f"{words.text('en', 'alert.lead.title', id=77)} (score 9, from @dai)",
+    ]
+    for reason in reasons:  # each reason in Welsh, then in English (the staff pages' words)
+        welsh, english = (reason_text(partial(words.text, lang), reason) for lang in ("cy", "en"))
+        assert welsh != english
+        assert f"• {welsh}" in lines and f"   {english}" in lines
+        assert lines.index(f"   {english}") == lines.index(f"• {welsh}") + 1
+    assert words.text("cy", "alert.lead.invite_there") in lines  # no staff URL: where to go
+
+
+def test_lead_alert_escapes_cuts_a_long_post_and_fits_telegram() -> None:
+    words = leads.staff_words("prompts/dgu_landscape.yaml")
+    text = "<b>&amp; " + "ŵ😀" * 12_000
+    sent = leads.announcement_html(_alert_lead(text, ["made up reason <i>"]), "b", words)
+    shown = parse_html(sent)  # raises as Telegram would on bad HTML
+    assert shown.text.count("<b>&amp; ") == 1 and "<i>" in shown.text
+    assert shown.text.count("made up reason") == 1  # a reason we can't word: once, as stored
+    assert len(shown.text.encode("utf-16-le")) // 2 <= 4096
+
+
+def test_lead_alert_says_once_what_has_no_translation() -> None:
+    english = leads.staff_words("prompts/dgu_landscape.yaml").texts["en"]
+    words = Catalogue({"en": english, "cy": {}})
+    shown = parse_html(leads.announcement_html(_alert_lead("hi", []), "b", words)).text
+    assert shown.count("New lead 77") == 1 and "Arweinydd" not in shown
+    assert shown.count(english["lead.no_rule"]) == 1
 
 
 async def test_whole_path_lead_invitation_deep_link_completed(

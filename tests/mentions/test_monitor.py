@@ -235,5 +235,6 @@ async def test_announces_high_scoring_leads_escaped(
     await monitor.poll_once()
     await monitor.close()
     assert [chat for chat, _ in sent] == [11, 22]
-    assert "&lt;b&gt;service design&lt;/b&gt;" in sent[0][1]
+    assert sent[0][1].count("&lt;b&gt;service design&lt;/b&gt;") == 1
+    assert sent[0][1].index("Arweinydd newydd") < sent[0][1].index("New lead")  # Welsh first
     assert "start=lead-" in sent[0][1]

@@ -101,7 +101,8 @@ async def test_landscape_and_report_pack_count_not_asked_apart(client: TestClien
     page = unescape(await (await client.get("/landscape")).text())
     table = page.split("Interviews by level of government</caption>")[1]
     table = table.split("</table>", 1)[0]
-    assert f">{NOT_ASKED}</th>" in table and ">Not answered</th>" in table
+    assert f">{NOT_ASKED}</a></th>" in table and ">Not answered</th>" in table
+    assert f'href="/interviews?level=not_asked">{NOT_ASKED}</a>' in table  # the filter's option
     assert "Only questionnaire version 2026.1 asks the level of government" in page
     body = await (await client.get("/exports/report-pack.zip")).read()
     docx = zipfile.ZipFile(io.BytesIO(body)).read("report.docx")
@@ -109,3 +110,54 @@ async def test_landscape_and_report_pack_count_not_asked_apart(client: TestClien
         [c.text for c in row.cells] for t in Document(io.BytesIO(docx)).tables for row in t.rows
     ]
     assert [NOT_ASKED, "1"] in cells and ["Not answered", "1"] in cells
+
+
+def _ids(html: str) -> set[str]:
+    return {i for i in ("iv00001", "iv00002", "iv00003") if f"/interviews/{i}" in html}
+
+
+def _level_options(html: str) -> list[str]:
+    select = html.split('id="f-level"', 1)[1].split("</select>", 1)[0]
+    return [o.split(">", 1)[1].split("<", 1)[0] for o in select.split("<option")[1:]]
+
+
+async def test_filter_for_not_asked_finds_version_two_only(client: TestClient, db) -> None:
+    """A level filter option for "Not asked in version 2026.2": on the list, reading by
+    question, the matrix and the exports, never the v1 interview that skipped the level."""
+    await _seed(db)
+    await login(client, "viewer")
+    listing = unescape(await (await client.get("/interviews?level=not_asked")).text())
+    assert _ids(listing) == {"iv00002"}
+    assert _level_options(listing)[-1] == NOT_ASKED
+    assert f'<option value="not_asked" selected>{NOT_ASKED}</option>' in listing
+    assert "choose “Not asked in version 2026.2” to see only them" in listing
+    national = unescape(await (await client.get("/interviews?level=national")).text())
+    assert _ids(national) == {"iv00001"}
+    everyone = unescape(await (await client.get("/interviews")).text())
+    assert _ids(everyone) == {"iv00001", "iv00002", "iv00003"}
+    assert f'<option value="not_asked">{NOT_ASKED}</option>' in everyone
+
+    reading = unescape(
+        await (
+            await client.get("/reading?question=difference&area=platforms&level=not_asked")
+        ).text()
+    )
+    assert set(_level_cells(reading)) == {"iv00002"}
+    matrix = unescape(await (await client.get("/matrix?col=q:attempted&level=not_asked")).text())
+    assert _ids(matrix) == {"iv00002"}
+    body = await (await client.get("/exports/interviews.csv?level=not_asked")).text()
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [r["interview_id"] for r in rows] == ["iv00002"]
+    body = await (await client.get("/exports/matrix.csv?col=q:attempted&level=not_asked")).text()
+    assert [line[0] for line in csv.reader(io.StringIO(body.lstrip("\ufeff")))][1:] == ["iv00002"]
+
+
+async def test_not_asked_filter_in_welsh(client: TestClient, db) -> None:
+    await _seed(db)
+    csrf = await login(client, "viewer")
+    await client.post("/account/language", data={"csrf_token": csrf, "language": "cy"})
+    listing = unescape(await (await client.get("/interviews?level=not_asked")).text())
+    assert _ids(listing) == {"iv00002"}
+    assert _level_options(listing)[-1] == "Heb ei ofyn yn fersiwn 2026.2"
+    assert "dewiswch “Heb ei ofyn yn fersiwn 2026.2” i weld y rheini yn unig" in listing
+    assert NOT_ASKED not in listing
