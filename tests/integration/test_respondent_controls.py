@@ -42,7 +42,8 @@ async def test_language_offered_equally_and_suggested_from_telegram(bot, emulato
     assert "Pa iaith" in english.last_reply.text
     await welsh.tap("Cymraeg")
     assert welsh.last_reply.text.startswith((q.intro("cy") or "")[:40])  # then the notice
-    assert q.ui("cy", "consent.notice.intro") in welsh.last_reply.text
+    assert q.ui("cy", "consent.summary.title") in welsh.last_reply.text
+    assert q.ui("cy", "consent.notice.full") in welsh.last_reply.button_labels
     assert emulator.violations == []
 
 
