@@ -20,6 +20,7 @@ BUTTONS: tuple[tuple[callbacks.Kind, TapHandler], ...] = (
     (callbacks.LANGUAGE, respondent.on_language_button),
     (callbacks.AGREE, consent.on_notice),
     (callbacks.DECLINE, consent.on_notice),
+    (callbacks.NOTICE, consent.on_full_notice),
     (callbacks.QUOTE, consent.on_quote),
     (callbacks.RESUME, respondent.on_resume_button),
     (callbacks.RESTART, respondent.on_resume_button),

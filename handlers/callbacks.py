@@ -14,6 +14,7 @@ unknown tap) goes to the catch-all, `handlers.respondent.on_unknown_button`.
     language     L|<lang>[|<source>]      a language prompt's button (before consent)
     agree        C|y|<lang>[|<source>]    the privacy notice's "I agree"
     decline      C|n|<lang>               ... and its "No thanks"
+    notice       C|f|<lang>[|<source>]    ... and "Read the full privacy notice"
     quote        Q|<a|n|b>                how their words may be used
     resume       R|resume                 /start with an interview in progress
     restart      R|restart                ... or after one: start again
@@ -148,6 +149,7 @@ _LEVELS = {"attributable": "a", "anonymised": "n", "background": "b"}
 LANGUAGE = Kind("language", "L", (Field("lang"), Field("source", optional=True, droppable=True)))
 AGREE = Kind("agree", "C|y", (Field("lang"), Field("source", optional=True, droppable=True)))
 DECLINE = Kind("decline", "C|n", (Field("lang"),))
+NOTICE = Kind("notice", "C|f", (Field("lang"), Field("source", optional=True, droppable=True)))
 QUOTE = Kind("quote", "Q", (Field("level", codes=_LEVELS),))
 RESUME = Kind("resume", "R|resume")
 RESTART = Kind("restart", "R|restart")
@@ -170,6 +172,7 @@ KINDS: tuple[Kind, ...] = (
     LANGUAGE,
     AGREE,
     DECLINE,
+    NOTICE,
     QUOTE,
     RESUME,
     RESTART,

@@ -18,24 +18,47 @@ from storage.interviews import ACTIVE_STATUSES, InterviewStore
 NOTICE_VERSION = notice.VERSION  # recorded with each consent
 
 
-async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
-    buttons = [
+def _choices(turn: Turn, lang: str, source: str | None) -> render.Buttons:
+    return [
         [
             (turn.ui(lang, "consent.agree"), callbacks.AGREE.pack(lang, source)),
             (turn.ui(lang, "consent.decline"), callbacks.DECLINE.pack(lang)),
         ]
     ]
-    await turn.send(
-        [
-            *introduction(turn, lang),
-            *notice.messages(turn, lang, source, asking=True, buttons=buttons),
-        ]
-    )
+
+
+async def show_privacy_notice(turn: Turn, lang: str, source: str | None) -> None:
+    """The notice's first layer, one message: its choices, and the full notice a tap away."""
+    buttons = [
+        *_choices(turn, lang, source),
+        [(turn.ui(lang, "consent.notice.full"), callbacks.NOTICE.pack(lang, source))],
+    ]
+    await turn.send([render.Outgoing(notice.first_layer(turn, lang, source), buttons)])
+
+
+async def on_full_notice(turn: Turn, tap: Tap, data: Data) -> None:
+    """ "Read the full privacy notice": the whole notice, with the choices under it (they move
+    there: the first layer loses its buttons). After agreeing (an older copy of the first
+    layer), the notice as /privacy shows it, without choices."""
+    lang = data["lang"] if data["lang"] in turn.q.languages else turn.q.default_language
+    source = data.get("source")
+    if not await keyboards.first_tap(turn, tap, lang):  # a double tap: the first was taken
+        return
+    store = InterviewStore(turn.services.db)
+    existing = await store.respondent(turn.user.id)
+    if existing is not None and existing.id is not None:
+        interview = await store.current_interview(existing.id)
+        held = interview.source if interview is not None else None
+        lang = language_of(turn.q, existing)
+        await turn.send(notice.messages(turn, lang, held, asking=False))
+        return
+    buttons = _choices(turn, lang, source)
+    await turn.send(notice.messages(turn, lang, source, asking=True, buttons=buttons))
 
 
 def introduction(turn: Turn, lang: str) -> list[render.Outgoing]:
     """Who is asking and why, who should answer, how long (from the questionnaire's typical
-    path): before the privacy notice, and again on /help."""
+    path), as /help repeats it (the notice's first layer opens with it)."""
     intro = turn.q.intro(lang)
     return [render.simple(intro)] if intro else []
 

@@ -1,6 +1,14 @@
 """The privacy notice: what UK GDPR Art. 13 asks a controller to tell people, and Art. 14
 for someone first found through their public post on X (they came from a lead's deep link).
 
+Layered, as the ICO advises: the first layer (`first_layer`) is one short message after the
+language is chosen: the introduction (who asks, why, who should answer, how long), what is
+kept and for how long, who sees it, that taking part is voluntary and what they can do (skip,
+stop, see, delete, withdraw or object), that Telegram carries the chat; then the question, with
+"I agree", "No thanks" and "Read the full privacy notice" (handlers/consent.py), which answers
+with the full notice (`messages`) and the same two choices under it. /privacy shows the full
+notice at any time.
+
 Built from short paragraphs in `prompts/ui.<lang>.yaml` and settings: the lawful basis
 (`LAWFUL_BASIS`, with its matching right: withdraw consent, or object to a public task), where
 the data is kept (`DATA_HOSTING`), retention, contact and the full notice's address. The text
@@ -18,8 +26,9 @@ from handlers import render
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-VERSION = "2026-12"
-"""Bump whenever the meaning of the notice changes; each interview records the version agreed."""
+VERSION = "2026-12.2"
+"""Bump whenever the notice changes, either layer (2026-12: one long message; 2026-12.2: the short
+first layer with the full notice a tap away); each interview records the version agreed."""
 
 LEAD_SOURCE = re.compile(r"^lead-[0-9]{1,18}$")
 
@@ -56,9 +65,34 @@ def paragraphs(turn: Turn, lang: str, source: str | None, *, asking: bool) -> li
         ui("consent.notice.rights"),
         ui("consent.notice.contact", contact=contact, notice_url=settings.privacy_notice_url),
     ]
-    if asking:
-        return [ui("consent.notice.intro"), *found, ui("consent.notice.ask")]
-    return [ui("privacy.title", version=VERSION), *found]
+    title = ui("privacy.title", version=VERSION)
+    return [title, *found, ui("consent.notice.ask")] if asking else [title, *found]
+
+
+def first_layer(turn: Turn, lang: str, source: str | None) -> str:
+    """The notice's first layer, HTML: the introduction, the points that matter most in a few
+    lines and the question to agree (its "Read the full privacy notice" button is the rest; well
+    under Telegram's limit: the settings it quotes are a number and the X account)."""
+    settings = turn.services.settings
+
+    def ui(key: str, **params: object) -> str:
+        return turn.ui(lang, key, **params)
+
+    points = [
+        ui("consent.summary.kept", retention_days=settings.retention_days),
+        ui("consent.summary.use"),
+        ui(f"consent.summary.basis.{settings.lawful_basis}"),
+        ui("consent.summary.telegram"),
+    ]
+    if from_lead(source):
+        points.insert(0, ui("consent.summary.lead", x_account=settings.x_account))
+    summary = f"<b>{render.esc(ui('consent.summary.title'))}</b>\n" + "\n".join(
+        f"• {render.esc(point)}" for point in points
+    )
+    intro = turn.q.intro(lang)
+    blocks = [render.esc(intro)] if intro else []
+    blocks += [summary, render.esc(ui("consent.summary.ask"))]
+    return "\n\n".join(blocks)
 
 
 def messages(

@@ -101,6 +101,10 @@ _ALIASES: dict[str, str] = {
 }
 
 
+#: names two countries answer to: typed, both are offered (never one taken as meant)
+_AMBIGUOUS: dict[str, tuple[str, ...]] = {"congo": ("CD", "CG")}
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     code: str
@@ -144,8 +148,9 @@ def name(code: str, lang: str = "en") -> str:
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, str], list[str], list[str]]:
-    """normalised name -> code, plus parallel lists for fuzzy search."""
+def _index() -> tuple[dict[str, str], list[str], list[str], frozenset[str]]:
+    """normalised name -> code, parallel lists for fuzzy search, and which of those keys are
+    names (an alias, or a country's English or Welsh name) rather than three-letter codes."""
     names: dict[str, str] = {}
 
     def add(text: str, code: str) -> None:
@@ -169,9 +174,27 @@ def _index() -> tuple[dict[str, str], list[str], list[str]]:
             if value:
                 add(str(value), code)
                 add(cy.gettext(str(value)), code)
-        add(str(country.alpha_3), code)
+    named = frozenset(names)
+    for country in pycountry.countries:
+        add(str(country.alpha_3), str(country.alpha_2))
     keys = list(names)
-    return names, keys, [names[k] for k in keys]
+    return names, keys, [names[k] for k in keys], named
+
+
+def exact(query: str) -> str | None:
+    """The country a typed text names exactly (case, accents, punctuation and a leading "the",
+    "y" or "yr" aside), in English or Welsh, or by a common alias ("UK", "Cymru", "USA"); None
+    for anything else: a misspelling, a name two countries share, a bare ISO code ("can" and
+    "and" are words before they are Canada and Andorra)."""
+    text = normalise(query)
+    names, _keys, _codes, named = _index()
+    for article in ("", "the ", "y ", "yr "):
+        key = text[len(article) :] if text.startswith(article) else ""
+        if key in _AMBIGUOUS:
+            return None
+        if key in named:
+            return names[key]
+    return None
 
 
 #: the least similarity (rapidfuzz ratio, 0-100) of a typed name to a country's name
@@ -181,7 +204,7 @@ FUZZY_CUTOFF = 80
 @lru_cache(maxsize=1)
 def _fuzzy() -> tuple[list[str], list[str]]:
     """The names a misspelling is compared with: longer than a three-letter code."""
-    _names, keys, codes = _index()
+    _names, keys, codes, _named = _index()
     pairs = [(k, c) for k, c in zip(keys, codes, strict=True) if len(k) > 3]
     return [k for k, _ in pairs], [c for _, c in pairs]
 
@@ -191,8 +214,10 @@ def search(query: str, limit: int = 5) -> list[Match]:
     text = normalise(query)
     if not text:
         return []
-    names, _keys, _codes = _index()
+    names, _keys, _codes, _named = _index()
     for article in ("", "the ", "y ", "yr "):
+        if text.startswith(article) and text[len(article) :] in _AMBIGUOUS:
+            return [Match(code, 100.0) for code in _AMBIGUOUS[text[len(article) :]]]
         if text.startswith(article) and text[len(article) :] in names:
             return [Match(names[text[len(article) :]], 100.0)]
     if len(text) < 3:

@@ -38,6 +38,7 @@ ENGINE_UI_KEYS: tuple[str, ...] = (
     "merged",
     "amended",
     "country.matches",
+    "country.accepted",
     "country.not_found",
     "country.use_buttons",
     "invalid.choice",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.interview import countries, plan
@@ -130,8 +131,19 @@ def _typed_single(q: Questionnaire, state: State, question: Question, raw: str) 
 
 
 def _typed_country(q: Questionnaire, state: State, question: Question, raw: str) -> Step:
-    """A country typed by name or code: offer the matches as buttons."""
+    """A country typed by name or code: a country's exact name (or a common alias) is the
+    answer, noted with the country it was taken as ("Cymru" is the United Kingdom); anything
+    else offers the matches as buttons to confirm."""
     lang = state.language
+    named = countries.exact(raw)
+    if named is not None:
+        step = answer(q, state, named)
+        noted = q.ui(lang, "country.accepted", country=countries.name(named, lang))
+        events = [
+            replace(e, notice=noted) if isinstance(e, Ask) and not e.notice else e
+            for e in step.events[:1]
+        ]
+        return replace(step, events=[*events, *step.events[1:]])
     code = raw.upper()
     matches = [m.code for m in countries.search(raw)]
     if len(raw) == 2 and countries.is_code(code) and code not in matches:

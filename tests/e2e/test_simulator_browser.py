@@ -69,3 +69,54 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
             finally:
                 await browser.close()
         assert emulator.violations == [] and emulator.refused == []
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+async def test_simulator_layered_notice_on_a_phone(tmp_path, lang) -> None:
+    """On a 390 px phone: the notice's short first layer with its three buttons; "Read the full
+    privacy notice" shows the whole notice with the choices under it (one keyboard on screen);
+    agreeing from there goes on to how they may be quoted."""
+    from playwright.async_api import async_playwright
+
+    database_url = f"sqlite:///{tmp_path}/sim.sqlite3"
+    user = 14100 + list(LANGUAGES).index(lang)
+    async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
+        chat = bot.chat(user, language_code=lang)
+        await chat.send("/start")
+        await chat.tap(LANGUAGES[lang])
+        summary = chat.ui(lang, "consent.summary.title")
+        full, agree = chat.ui(lang, "consent.notice.full"), chat.ui(lang, "consent.agree")
+        page_app = web.Application()
+        setup_simulator_routes(page_app, emulator)
+        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                context = await browser.new_context(
+                    base_url=str(server.make_url("/")), viewport={"width": 390, "height": 844}
+                )
+                tab = await context.new_page()
+                tab.set_default_timeout(30_000)
+                await tab.goto("/simulator")
+                await tab.fill("#uid", str(user))
+                await tab.dispatch_event("#uid", "change")
+                first = tab.locator(f".msg.bot:has-text({summary!r})")
+                await first.wait_for()
+                buttons = await first.locator(".kb button").all_inner_texts()
+                assert buttons == [agree, chat.ui(lang, "consent.decline"), full]
+                ARTIFACTS.mkdir(exist_ok=True)
+                await tab.screenshot(path=str(ARTIFACTS / f"simulator-notice-{lang}.png"))
+                await first.locator(".kb button", has_text=full).click()
+                title = chat.ui(lang, "privacy.title", version="2026-12.2")
+                await tab.wait_for_selector(f".msg.bot:has-text({title!r}) .kb")
+                await chat.settle()
+                await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
+                assert await first.locator(".kb").count() == 0, "the choices moved down"
+                await tab.screenshot(path=str(ARTIFACTS / f"simulator-full-notice-{lang}.png"))
+                await tab.locator(".kb button", has_text=agree).click()
+                quote = chat.ui(lang, "consent.quote.question")
+                await tab.wait_for_selector(f".msg.bot:has-text({quote!r})")
+                await chat.settle()
+            finally:
+                await browser.close()
+        assert (await chat.state()) is not None, "agreed: the interview exists"
+        assert emulator.violations == [] and emulator.refused == []

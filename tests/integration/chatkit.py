@@ -365,14 +365,15 @@ class BotChat:
                 await self.tap(f"t|{key}|{pick}")
             await self.tap(f"d|{key}")
         elif kind == "country":
-            await self.send(wanted or "Estonia")
+            await self.send(wanted or "Estonia")  # an exact name is the answer ...
             data = [
                 b.callback_data
                 for row in self.last_reply.buttons
                 for b in row
                 if b.callback_data and b.callback_data.startswith(f"a|{key}|")
             ]
-            await self.tap(data[0])
+            if data:  # ... anything else is confirmed with a tap
+                await self.tap(data[0])
         elif kind == "number":
             low = question.minimum if question.minimum is not None else 0
             high = question.maximum if question.maximum is not None else low + 10

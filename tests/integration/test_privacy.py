@@ -51,9 +51,18 @@ async def test_notice_then_decline_stores_nothing(bot, emulator, label, lang):
     chat = bot.chat(2001, first_name="Dewi", username="dewi_dgu", language_code=lang)
     await chat.send("/start lead-7")
     await chat.tap(label)
+    first = chat.last_reply  # the notice's first layer: the points that matter most
+    assert "730" in first.text  # the retention period from settings
+    assert "/mydata" in first.text and "/delete" in first.text and "/consent" in first.text
+    assert first.button_labels == [
+        chat.ui(lang, "consent.agree"),
+        chat.ui(lang, "consent.decline"),
+        chat.ui(lang, "consent.notice.full"),
+    ]
+    await chat.tap(chat.ui(lang, "consent.notice.full"))  # reading it stores nothing either
     notice = chat.last_reply
     assert NOTICE_URL in notice.text and CONTACT in notice.text
-    assert "730" in notice.text  # the retention period from settings
+    assert "730" in notice.text
     assert "/mydata" in notice.text and "/delete" in notice.text and "/consent" in notice.text
     assert notice.button_labels == [
         chat.ui(lang, "consent.agree"),

@@ -11,13 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from bot import exports
 from bot.web.accounts import add_staff
+from handlers import notice
 from storage import coding_repo
 from storage.models import Interview
 from tests.integration.chatkit import LONG_TEXT, BotChat
@@ -66,15 +69,60 @@ MUST_SAY = {
 }
 
 
+#: what the first layer must say, in a few lines (written here independently of the ui files)
+FIRST_LAYER = {
+    "en": {
+        "who": "Centre for Digital Public Services (CDPS)",
+        "kept": "Telegram name and ID for 730 days",
+        "voluntary": "voluntary",
+        "skip": "skip optional questions",
+        "stop": "stop and carry on later",
+        "telegram": "not end-to-end encrypted",
+        "consent": "withdraw your consent",
+        "public_task": "object to our use of it",
+    },
+    "cy": {
+        "who": "Ganolfan Gwasanaethau Cyhoeddus Digidol (CDPS)",
+        "kept": "rhif adnabod Telegram am 730 diwrnod",
+        "voluntary": "wirfoddol",
+        "skip": "hepgor cwestiynau dewisol",
+        "stop": "stopio a pharhau wedyn",
+        "telegram": "ddim wedi'i hamgryptio o un pen i'r llall",
+        "consent": "thynnu eich caniatâd yn ôl",
+        "public_task": "gwrthwynebu ein defnydd ohono",
+    },
+}
+#: "comfortably under ~1,000 characters" on a phone: what the first layer may take at most,
+#: and with the sentence on how we found someone invited from their post on X
+FIRST_LAYER_MAX, FIRST_LAYER_LEAD_MAX = 1000, 1100
+
+
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
 async def _notice(chat: BotChat, label: str, start: str = "/start") -> list:
+    """The reply to choosing a language: the notice's first layer."""
     before = len(chat.messages)
     await chat.send(start)
     await chat.tap(label)
     return chat.messages[before + 1 :]  # after the language prompt
+
+
+async def _full(chat: BotChat, lang: str, **options) -> list:
+    """The reply to "Read the full privacy notice"."""
+    before = len(chat.messages)
+    await chat.tap(chat.ui(lang, "consent.notice.full"), **options)
+    return chat.messages[before:]
+
+
+def _now(chat: BotChat, message_id: int):
+    """A message as the person sees it now (after edits)."""
+    return next(m for m in chat.messages if m.message_id == message_id)
+
+
+def _choices(chat: BotChat, lang: str) -> list[str]:
+    return [chat.ui(lang, "consent.agree"), chat.ui(lang, "consent.decline")]
 
 
 @pytest.mark.parametrize(
@@ -83,17 +131,49 @@ async def _notice(chat: BotChat, label: str, start: str = "/start") -> list:
     ids=["consent", "public_task"],
 )
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
-async def test_notice_states_every_point_for_the_lawful_basis(
+async def test_first_layer_is_short_and_says_what_matters_most(
+    bot, emulator, bot_options, label, lang
+):
+    basis = bot_options["lawful_basis"]
+    chat = bot.chat(3001, language_code=lang)
+    (first,) = await _notice(chat, label)
+    text = first.text
+    words = FIRST_LAYER[lang]
+    other = "consent" if basis == "public_task" else "public_task"
+    q = bot.services.questionnaire
+    assert emulator.violations == []
+    assert _units(text) <= FIRST_LAYER_MAX, _units(text)
+    assert text.startswith(q.intro(lang).split("\n")[0])  # who is asking and why, first
+    assert f" {q.minutes} " in text  # how long it takes
+    for point in ("who", "kept", "voluntary", "skip", "stop", "telegram", basis):
+        assert words[point] in text, point
+    assert words[other] not in text
+    assert "/mydata" in text and "/delete" in text and "/consent" in text
+    assert MUST_SAY[lang]["lead"] not in text
+    # the choices, and the full notice one tap away
+    assert first.button_labels == [*_choices(chat, lang), chat.ui(lang, "consent.notice.full")]
+    assert [len(row) for row in first.buttons] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    "bot_options",
+    [{"lawful_basis": basis, **SETTINGS} for basis in ("consent", "public_task")],
+    ids=["consent", "public_task"],
+)
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_full_notice_states_every_point_for_the_lawful_basis(
     bot, emulator, bot_options, label, lang
 ):
     basis = bot_options["lawful_basis"]
     chat = bot.chat(3101, language_code=lang)
-    sent = await _notice(chat, label)
+    (first,) = await _notice(chat, label)
+    sent = await _full(chat, lang)
     assert emulator.violations == []
     assert len(sent) == 1 and _units(sent[0].text) <= 4096
     text = sent[0].text
     words = MUST_SAY[lang]
     other = "consent" if basis == "public_task" else "public_task"
+    assert text.startswith(chat.ui(lang, "privacy.title", version=notice.VERSION))
     assert "6(1)(e)" in text if basis == "public_task" else "6(1)(a)" in text
     assert words[basis] in text and words[other] not in text
     for point in ("telegram", "voluntary", "published", "correct"):
@@ -103,36 +183,86 @@ async def test_notice_states_every_point_for_the_lawful_basis(
     assert "730" in text and "ico.org.uk" in text
     assert "/mydata" in text and "/delete" in text and "/consent" in text and "/review" in text
     assert words["lead"] not in text, "only someone invited from their post is told that"
-    assert sent[0].button_labels == [
-        chat.ui(lang, "consent.agree"),
-        chat.ui(lang, "consent.decline"),
-    ]
+    assert text.endswith(chat.ui(lang, "consent.notice.ask"))
+    # the choices moved under the full notice: the first layer keeps its text, not its buttons
+    assert sent[0].button_labels == _choices(chat, lang)
+    assert _now(chat, first.message_id).buttons == []
+    assert _now(chat, first.message_id).text == first.text
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    assert chat.last_reply.text.startswith(chat.ui(lang, "consent.thanks"))
+    assert _now(chat, sent[0].message_id).buttons == []
+    async with bot.services.db.reading() as session:
+        interview = (await session.execute(select(Interview))).scalar_one()
+    assert interview.consent_version == notice.VERSION
+    assert emulator.violations == []
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_agreeing_on_the_first_layer_records_the_layered_notice(bot, emulator, label, lang):
+    chat = bot.chat(3151, language_code=lang)
+    (first,) = await _notice(chat, label)
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    assert chat.last_reply.text.startswith(chat.ui(lang, "consent.thanks"))
+    assert _now(chat, first.message_id).buttons == []
+    async with bot.services.db.reading() as session:
+        interview = (await session.execute(select(Interview))).scalar_one()
+    assert interview.consent_version == notice.VERSION == "2026-12.2"
+    assert emulator.violations == []
+
+
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_full_notice_tapped_on_an_older_first_layer_after_agreeing(
+    bot, emulator, label, lang
+):
+    """Two copies of the first layer (a second /start before agreeing); agreed on the second:
+    the first's "Read the full privacy notice" shows the notice as /privacy does, without
+    choices to agree again, and a second tap on it changes nothing."""
+    chat = bot.chat(3161, language_code=lang)
+    (older,) = await _notice(chat, label)
+    await _notice(chat, label)
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
+    question = chat.last_reply
+    assert question.buttons, "the first question, live"
+    sent = await _full(chat, lang, message_id=older.message_id)
+    assert len(sent) == 1 and sent[0].buttons == []
+    assert sent[0].text.startswith(chat.ui(lang, "privacy.title", version=notice.VERSION))
+    assert _now(chat, older.message_id).buttons == []
+    assert _now(chat, question.message_id).buttons == question.buttons
+    assert emulator.violations == []
 
 
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 @pytest.mark.bot(**SETTINGS)
 async def test_a_lead_deep_link_is_told_we_found_their_post_on_x(bot, emulator, label, lang):
     chat = bot.chat(3201, language_code=lang)
-    sent = await _notice(chat, label, "/start lead-7")
-    (notice,) = sent
-    assert MUST_SAY[lang]["lead"] in notice.text and "@cdps_cymru" in notice.text
-    assert "dpo@example.org" in notice.text
+    (first,) = await _notice(chat, label, "/start lead-7")
+    assert MUST_SAY[lang]["lead"] in first.text and "@cdps_cymru" in first.text
+    assert _units(first.text) <= FIRST_LAYER_LEAD_MAX, _units(first.text)
+    (notice_,) = await _full(chat, lang)
+    assert MUST_SAY[lang]["lead"] in notice_.text and "@cdps_cymru" in notice_.text
+    assert "dpo@example.org" in notice_.text
     # /privacy repeats the whole notice at any time, the X paragraph included
     await chat.tap(chat.ui(lang, "consent.agree"))
     await chat.tap(chat.ui(lang, "consent.quote.anonymised"))
+    async with bot.services.db.reading() as session:
+        interview = (await session.execute(select(Interview))).scalar_one()
+    assert interview.source == "lead-7", "the source travels through the full notice's buttons"
     await chat.send("/privacy")
     again = chat.last_reply
     # someone who came another way hears nothing about X, before or after agreeing
     plain = bot.chat(3202, language_code=lang)
-    (plain_notice,) = await _notice(plain, label, "/start newsletter")
+    (plain_first,) = await _notice(plain, label, "/start newsletter")
+    (plain_notice,) = await _full(plain, lang)
     await plain.tap(chat.ui(lang, "consent.agree"))
     await plain.tap(chat.ui(lang, "consent.quote.anonymised"))
     await plain.send("/privacy")
     plain_again = plain.last_reply
     assert emulator.violations == []
-    assert again.text.startswith(chat.ui(lang, "privacy.title", version="2026-12"))
+    assert again.text.startswith(chat.ui(lang, "privacy.title", version=notice.VERSION))
     assert MUST_SAY[lang]["lead"] in again.text and again.buttons == []
     assert MUST_SAY[lang]["telegram"] in again.text
+    assert MUST_SAY[lang]["lead"] not in plain_first.text
     assert MUST_SAY[lang]["lead"] not in plain_notice.text
     assert MUST_SAY[lang]["lead"] not in plain_again.text
     assert MUST_SAY[lang]["telegram"] in plain_again.text
@@ -152,7 +282,9 @@ async def test_a_notice_too_long_for_one_message_is_split_never_cut(bot, emulato
     contact, hosting, url = LONGEST["contact"], LONGEST["hosting"], LONGEST["url"]
     assert len(contact) == len(hosting) == len(url) == 1500
     chat = bot.chat(3301, language_code=lang)
-    sent = await _notice(chat, label, "/start lead-9")
+    (first,) = await _notice(chat, label, "/start lead-9")
+    assert _units(first.text) <= FIRST_LAYER_LEAD_MAX, "the long settings stay in the full notice"
+    sent = await _full(chat, lang)
     await chat.tap(chat.ui(lang, "consent.agree"))
     agreed = chat.last_reply.text
     assert emulator.violations == []
@@ -312,3 +444,37 @@ async def test_starting_again_keeps_the_name_to_credit(bot, emulator):
     assert {(r.quote_consent, r.credit) for r in rows} == {
         ("attributable", "Gwen Price, Service Designer")
     }
+
+
+#: the fingerprint of every word of the notice (both layers, both languages, the introduction
+#: the first layer opens with) for each version: a changed notice is a new version, recorded
+#: with each consent (interview.consent_version)
+NOTICE_WORDS = {"2026-12.2": "773852abf026"}
+PROMPTS = Path(__file__).parents[2] / "prompts"
+
+
+def _notice_words() -> str:
+    def load(name: str) -> dict:
+        return yaml.safe_load((PROMPTS / name).read_text(encoding="utf-8"))
+
+    def text(entry: object) -> str:
+        return str(entry["text"] if isinstance(entry, dict) else entry)
+
+    words: list[tuple[str, str, str]] = []
+    for lang, ui, questionnaire in (
+        ("en", load("ui.en.yaml")["strings"], {"intro": load("dgu_landscape.yaml")["intro"]}),
+        ("cy", load("ui.cy.yaml")["strings"], load("dgu_landscape.cy.yaml")["strings"]),
+    ):
+        words.append((lang, "intro", text(questionnaire["intro"])))
+        for key, entry in ui.items():
+            notice_key = key.startswith(("consent.notice.", "consent.summary.", "privacy.title"))
+            if notice_key and key != "consent.notice.full":  # not the button's label
+                words.append((lang, key, text(entry)))
+    return sha256(repr(sorted(words)).encode()).hexdigest()[:12]
+
+
+def test_a_changed_notice_is_a_new_version():
+    assert NOTICE_WORDS.get(notice.VERSION) == _notice_words(), (
+        "the notice's words changed: bump VERSION in handlers/notice.py and record "
+        f"NOTICE_WORDS[{notice.VERSION!r}] = {_notice_words()!r}"
+    )

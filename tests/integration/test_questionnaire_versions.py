@@ -85,14 +85,15 @@ async def test_introduction_comes_before_the_privacy_notice_and_on_help(label, l
     await chat.send("/start")
     await chat.tap(label)
     shown = chat.last_reply.text
-    notice_start = q.ui(lang, "consent.notice.intro")
-    first_line = intro.split("\n")[0]
-    assert shown.startswith(first_line)  # the introduction first ...
-    assert shown.index(first_line) < shown.index(notice_start[:30])  # ... then the notice
+    summary = q.ui(lang, "consent.summary.title")
+    assert shown.startswith(intro.split("\n")[0])  # the introduction first, whole ...
+    assert intro in shown and shown.index(intro) < shown.index(summary)  # ... then the notice
     assert chat.last_reply.button_labels == [
         q.ui(lang, "consent.agree"),
         q.ui(lang, "consent.decline"),
+        q.ui(lang, "consent.notice.full"),
     ]
+    first_line = intro.split("\n")[0]
     await chat.send("/help")
     helped = "\n".join(m.text for m in chat.messages[-2:])
     assert first_line in helped and q.ui(lang, "help").split("\n")[0] in helped

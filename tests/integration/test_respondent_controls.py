@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import exports
+from bot.interview import countries
 from storage.models import Answer
 from tests.integration.chatkit import running_bot
 
@@ -42,7 +43,8 @@ async def test_language_offered_equally_and_suggested_from_telegram(bot, emulato
     assert "Pa iaith" in english.last_reply.text
     await welsh.tap("Cymraeg")
     assert welsh.last_reply.text.startswith((q.intro("cy") or "")[:40])  # then the notice
-    assert q.ui("cy", "consent.notice.intro") in welsh.last_reply.text
+    assert q.ui("cy", "consent.summary.title") in welsh.last_reply.text
+    assert q.ui("cy", "consent.notice.full") in welsh.last_reply.button_labels
     assert emulator.violations == []
 
 
@@ -201,7 +203,7 @@ async def test_country_typed_in_welsh_or_english_finds_iso_code(bot, emulator):
     await chat.consent("Cymraeg")
     await chat.advance_to("country", limit=60)
     assert "Estonia" in " ".join(chat.last_reply.button_labels) or chat.last_reply.buttons
-    await chat.send("Yr Almaen")  # Germany in Welsh
+    await chat.send("Yr Almen")  # Germany in Welsh, misspelt: confirmed with a tap
     data = [
         b.callback_data
         for row in chat.last_reply.buttons
@@ -211,6 +213,39 @@ async def test_country_typed_in_welsh_or_english_finds_iso_code(bot, emulator):
     assert "a|country|DE" in data
     await chat.tap("a|country|DE")
     assert (await _answers(bot.services))["country"].value == "DE"
+    assert emulator.violations == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "typed", "code"),
+    [
+        ("en", "English", "united kingdom", "GB"),
+        ("en", "English", "Cymru", "GB"),
+        ("cy", "Cymraeg", "Wales", "GB"),
+        ("cy", "Cymraeg", "YR ALMAEN", "DE"),
+    ],
+)
+@pytest.mark.bot(questionnaire=V1)
+async def test_an_exact_country_name_is_the_answer_without_a_confirmation(
+    bot, emulator, lang, label, typed, code
+):
+    chat = bot.chat(2085)
+    await chat.consent(label)
+    await chat.advance_to("country", limit=60)
+    asked = chat.last_reply.message_id
+    before = len(chat.messages)
+    await chat.send(typed)
+    state = await chat.state()
+    reply = chat.messages[before:]
+    q = bot.services.questionnaire
+    assert (await _answers(bot.services))["country"].value == code
+    assert state.cursor != "country", "on to the next question"
+    assert len(reply) == 1, "one reply: the note and the next question"
+    noted = q.ui(lang, "country.accepted", country=countries.name(code, lang))
+    assert reply[0].text.startswith(noted)
+    assert q.question_text(state.cursor, lang) in reply[0].text
+    assert next(m for m in chat.messages if m.message_id == asked).buttons == []
+    assert emulator.violations == []
 
 
 @pytest.mark.bot(questionnaire=V1)

@@ -227,12 +227,8 @@ class Respondent:
             self.intended[key] = picks
             await self.tap(f"d|{key}")
         elif kind == "country":
-            await self.send("Estonia")
-            data = self._find(f"a|{key}|")
-            if data is None:
-                return  # the candidates got lost: the next round nudges
-            self.intended[key] = data.rsplit("|", 1)[1]
-            await self.tap(data)
+            await self.send("Estonia")  # an exact name is the answer: no confirmation to tap
+            self.intended[key] = "EE"  # (lost on the way, the next round asks and sends again)
         elif kind == "number":
             low = question.minimum if question.minimum is not None else 0
             high = question.maximum if question.maximum is not None else low + 10

@@ -25,8 +25,8 @@ def at_things(mini: Questionnaire) -> Chat:
     """A respondent in `mini` up to its multi-select question `things`."""
     chat = Chat(mini)
     chat.say("Ada")
-    chat.say("Estonia")
-    chat.send(Choice("where", "EE"))
+    chat.say("Estonia")  # an exact name is the answer
+    assert chat.records["where"] == "EE"
     chat.send(Choice("level", "national"))
     chat.say("12")
     chat.send(Choice("agile", "4"))

@@ -62,3 +62,33 @@ def test_ordinary_words_are_not_countries(word: str) -> None:
 )
 def test_misspelt_names_still_match(typed: str, code: str) -> None:
     assert countries.search(typed)[0].code == code
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("United Kingdom", "GB"),
+        ("UNITED KINGDOM", "GB"),
+        ("Cymru", "GB"),
+        ("wales", "GB"),
+        ("the UK", "GB"),
+        ("Y Deyrnas Unedig", "GB"),
+        ("USA", "US"),
+        ("Yr Almaen", "DE"),
+        ("Côte d'Ivoire", "CI"),
+        ("estonia", "EE"),
+    ],
+)
+def test_an_exact_name_in_either_language_is_one_country(typed: str, code: str) -> None:
+    assert countries.exact(typed) == code
+
+
+@pytest.mark.parametrize(
+    "typed", ["Estonai", "United Kingdon", "Congo", "the Congo", "can", "and", "EE", "", "hello"]
+)
+def test_a_misspelling_a_shared_name_or_a_bare_code_is_not_exact(typed: str) -> None:
+    assert countries.exact(typed) is None
+
+
+def test_a_name_two_countries_share_offers_both() -> None:
+    assert [m.code for m in countries.search("Congo")] == ["CD", "CG"]

@@ -52,6 +52,43 @@ def test_country_typed_then_confirmed_with_a_tap(mini: Questionnaire) -> None:
     assert chat.records["where"] == "EE"
 
 
+def test_an_exact_country_name_in_either_language_is_the_answer_noted(
+    mini: Questionnaire,
+) -> None:
+    """(mini is English only: the Welsh interview is in test_respondent_controls.py)"""
+    for typed, code, shown in [
+        ("United Kingdom", "GB", "United Kingdom"),
+        ("  united KINGDOM. ", "GB", "United Kingdom"),
+        ("Cymru", "GB", "United Kingdom"),
+        ("Wales", "GB", "United Kingdom"),
+        ("the Netherlands", "NL", "Netherlands"),
+        ("Y Deyrnas Unedig", "GB", "United Kingdom"),
+        ("yr almaen", "DE", "Germany"),
+    ]:
+        chat = Chat(mini)
+        chat.say("Ada")
+        chat.say(typed)
+        assert chat.records["where"] == code, typed
+        assert chat.ask.view.key == "level", "on to the next question, no confirmation"
+        assert chat.ask.notice == mini.ui("en", "country.accepted", country=shown)
+
+
+def test_a_misspelt_shared_or_coded_country_is_still_confirmed(mini: Questionnaire) -> None:
+    for typed, offered in [
+        ("United Kingdon", ["GB"]),
+        ("Estonai", ["EE"]),
+        ("Congo", ["CD", "CG"]),  # two countries answer to it
+        ("can", ["CA"]),  # a word before it is Canada's code
+        ("EE", ["EE"]),
+    ]:
+        chat = Chat(mini)
+        chat.say("Ada")
+        chat.say(typed)
+        assert "where" not in chat.records, typed
+        assert chat.ask.view.key == "where" and chat.ask.notice
+        assert [c.id for c in chat.ask.view.choices][: len(offered)] == offered, typed
+
+
 def test_number_and_scale(mini: Questionnaire) -> None:
     chat = Chat(mini)
     chat.say("Ada")
@@ -115,8 +152,7 @@ def test_split_paste_is_collected_until_done_and_never_glued_after(mini: Questio
     chat = Chat(q)
     chat.say("Ada")
     chat.say("Wales", gap=1)  # a quick reply after a short answer answers the next question
-    assert chat.records["name"] == "Ada" and chat.ask.view.choices[0].id == "GB"
-    chat.send(Choice("where", "GB"))
+    assert chat.records["name"] == "Ada" and chat.records["where"] == "GB"
     chat.send(Choice("level", "local"))
     first = "x" * 4000  # Telegram cuts a long paste at 4096 characters
     chat.say(first)
