@@ -3,10 +3,15 @@
 Every step that shows something records which of the bot's messages now carries the
 interview's keyboard (`interview.keyboard_message_id`); the message that carried it before
 loses its buttons (editMessageReplyMarkup; a removal that fails is kept in
-`interview.stale_keyboards` and retried). A multi-select toggle or the acknowledgement of
-another part of a long answer edits the message in place instead of sending a copy. A tap
-on buttons that act on a question the respondent has left (an old message, a double tap)
-only gets a short "that question has moved on" on the tap itself, and loses its buttons.
+`interview.stale_keyboards` and retried). Removals are housekeeping: they start once the reply
+is out and run in the background (`later`), taking the flood budget only when a reply would
+not need it (`bot.ratelimit.yielding`), so neither this reply nor the person's next update
+waits for one; until done they are listed in `stale_keyboards`, so a restart retries them.
+
+A multi-select toggle or the acknowledgement of another part of a long answer edits the
+message in place instead of sending a copy. A tap on buttons that act on a question the
+respondent has left (an old message, a double tap) only gets a short "that question has
+moved on" on the tap itself, and loses its buttons.
 A prompt beside the interview (/consent, /language, a confirmation) is `aside`: the question
 keeps its buttons, the prompt is kept with the stale ones, and the next prompt or step removes
 it. /cancel `retire`s them all (a paused interview shows no live buttons).
@@ -18,9 +23,11 @@ message that has one, and an edit is skipped when it would change nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
@@ -28,6 +35,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
+from bot import ratelimit
 from handlers import callbacks, render
 from handlers.callbacks import Data
 from handlers.turn import Tap, Turn, language_of
@@ -94,17 +102,91 @@ def _removed(turn: Turn) -> OrderedDict[tuple[int, int], None]:
     return turn.services.removed_keyboards
 
 
+@dataclass
+class _Removal:
+    """A removal running in the background; `sending` once its request may be on its way."""
+
+    task: asyncio.Task[bool] | None = None
+    sending: bool = False
+
+
+def _pending(turn: Turn) -> dict[tuple[int, int], _Removal]:
+    return turn.services.keyboard_removals
+
+
 async def drop(turn: Turn, message_id: int) -> bool:
     """Remove one message's buttons (it no longer acts on anything). False when Telegram failed
     and it should be tried again; True when done, or when there is nothing left to do."""
     key = (turn.chat_id, message_id)
-    removed = _removed(turn)
-    if key in removed:
+    if key in _removed(turn):
         return True
+    running = _pending(turn).get(key)
+    if running is not None and running.task is not None:  # already under way: its outcome
+        return await asyncio.shield(running.task)
+    return await _remove(turn, message_id)
+
+
+def later(turn: Turn, message_ids: Sequence[int]) -> None:
+    """Remove these messages' buttons in the background, once the flood budget has room (a
+    reply never waits for it, and neither does the person's next update)."""
+    pending = _pending(turn)
+    for message_id in message_ids:
+        key = (turn.chat_id, message_id)
+        if key in _removed(turn) or key in pending:
+            continue
+        removal = _Removal()
+        removal.task = asyncio.create_task(_in_background(turn, message_id, removal))
+        pending[key] = removal
+        removal.task.add_done_callback(functools.partial(_forget, pending, key, removal))
+
+
+def _forget(
+    pending: dict[tuple[int, int], _Removal],
+    key: tuple[int, int],
+    removal: _Removal,
+    _task: object,
+) -> None:
+    if pending.get(key) is removal:
+        del pending[key]
+
+
+async def _in_background(turn: Turn, message_id: int, removal: _Removal) -> bool:
     try:
-        await turn.bot.edit_message_reply_markup(
-            chat_id=turn.chat_id, message_id=message_id, reply_markup=None
-        )
+        await ratelimit.room(turn.bot, turn.chat_id)
+        removal.sending = True  # from here it may reach Telegram: no longer called off
+        return await _remove(turn, message_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a removal is housekeeping: its failure must not go unseen, nor spread
+        log.exception("keyboard removal failed")
+        return False
+
+
+def call_off(turn: Turn, message_id: int) -> None:
+    """A message shown with buttons again: a removal of it that has not started is dropped."""
+    removal = _pending(turn).get((turn.chat_id, message_id))
+    if removal is not None and removal.task is not None and not removal.sending:
+        removal.task.cancel()
+
+
+async def drain(services: Any, within: float = 5.0) -> None:
+    """Let the removals under way finish (before the bot's connections close); the rest wait in
+    their interview's `stale_keyboards` for the next step."""
+    tasks = [r.task for r in services.keyboard_removals.values() if r.task is not None]
+    if tasks:
+        _done, late = await asyncio.wait(tasks, timeout=within)
+        for task in late:
+            task.cancel()
+
+
+async def _remove(turn: Turn, message_id: int) -> bool:
+    key = (turn.chat_id, message_id)
+    removed = _removed(turn)
+    try:
+        with ratelimit.yielding():  # housekeeping: never ahead of a reply in the flood budget
+            await turn.bot.edit_message_reply_markup(
+                chat_id=turn.chat_id, message_id=message_id, reply_markup=None
+            )
     except Forbidden:
         await turn.mark_unreachable()
         return True
@@ -124,8 +206,12 @@ async def drop(turn: Turn, message_id: int) -> bool:
 def already_answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> bool:
     """Whether this process removed the tapped message's buttons already: the second tap of a
     double tap (or a redelivered tap) arrives with the message as it was, buttons and all, and
-    freezing it again would be "message is not modified"."""
-    return message is not None and (turn.chat_id, message.message_id) in _removed(turn)
+    freezing it again would be "message is not modified". A removal still under way in the
+    background (`later`) counts: the first tap was taken."""
+    if message is None:
+        return False
+    key = (turn.chat_id, message.message_id)
+    return key in _removed(turn) or key in _pending(turn)
 
 
 async def first_tap(turn: Turn, tap: Tap, lang: str) -> bool:
@@ -142,9 +228,10 @@ async def first_tap(turn: Turn, tap: Tap, lang: str) -> bool:
 
 
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
-    """A prompt that has been answered (language, notice, quote, resume) loses its buttons."""
+    """A prompt that has been answered (language, notice, quote, resume) loses its buttons, in
+    the background (`later`): the reply does not wait for it."""
     if message is not None and has_buttons(message):
-        await drop(turn, message.message_id)
+        later(turn, [message.message_id])
 
 
 async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
@@ -171,27 +258,31 @@ async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None 
 
 async def handover(turn: Turn, interview_id: str) -> None:
     """After a step was shown: its last message with buttons carries the interview's keyboard,
-    and every message that carried one before loses its buttons (a removal Telegram refuses
-    for a moment is kept and retried). Nothing shown: nothing moves."""
+    and every message that carried one before loses its buttons, in the background; until
+    that is done they are recorded as stale (so a removal that fails, or a restart, is retried
+    at the next step). Nothing shown: nothing moves."""
     if not turn.shown:
         return
     removed = _removed(turn)
     for mid, buttons in turn.shown:  # an edit can give a message buttons again (a tap on an
         if buttons:  # old copy of a question it is on again): its removal is no longer done
             removed.pop((turn.chat_id, mid), None)
+            call_off(turn, mid)
     live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
     known = turn.keyboards.get(interview_id)
     previous, stale_ids = known if known is not None else await turn.store.keyboards(interview_id)
     earlier = [mid for mid, buttons in turn.shown if buttons and mid != live]
     candidates = dict.fromkeys(m for m in (previous, *stale_ids, *earlier) if m is not None)
-    doomed = [m for m in candidates if m != live and m not in turn.cleared]
-    # The record and the removals at once (a turn's latency is the respondent's wait).
-    writes = [turn.store.set_keyboards(interview_id, live, [])] if (live, []) != known else []
-    done = await asyncio.gather(*writes, *(drop(turn, m) for m in doomed))
-    still = [m for m, ok in zip(doomed, done[len(writes) :], strict=True) if not ok]
-    if still:
-        await turn.store.set_keyboards(interview_id, live, still[-20:])
-    turn.keyboards[interview_id] = (live, still[-20:])
+    doomed = [
+        m
+        for m in candidates
+        if m != live and m not in turn.cleared and (turn.chat_id, m) not in removed
+    ]
+    record = (live, doomed[-20:])
+    if record != known:
+        await turn.store.set_keyboards(interview_id, *record)
+    turn.keyboards[interview_id] = record
+    later(turn, doomed)
 
 
 async def aside(turn: Turn, interview_id: str) -> None:
