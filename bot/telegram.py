@@ -255,7 +255,7 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         assert query is not None
         queue = self._arrived.get(key)
         if self.services is not None and queue and queue[0] == update.update_id:
-            return await keyboards.arrival_notice(self.services, query)
+            return await keyboards.arrival_notice(self.services, query, update.update_id)
         await self.answers.answered(query.id, HANDLER_GRACE)
         return None
 

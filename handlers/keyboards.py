@@ -69,14 +69,18 @@ def stale(interview: Interview | None, data: Data | None) -> bool:
     return False
 
 
-async def arrival_notice(services: Services, query: CallbackQuery) -> str | None:
+async def arrival_notice(
+    services: Services, query: CallbackQuery, update_id: int | None = None
+) -> str | None:
     """What a tap's handler would answer it with, read before the handler runs: "that question
     has moved on" for a tap on a question the respondent has left (`stale`, as `on_button`
     decides it), None for any other tap. bot/telegram.py answers a tap with this on arrival
     when its handler is late and nothing of the person's is ahead of it, so a stale tap's
     note is not lost under load. The state read here is the one the handler decides on
     because `on_button` answers every tap of these kinds BEFORE it changes anything: keep
-    that order (an answer after a change could be read here as "moved on")."""
+    that order (an answer after a change could be read here as "moved on"). A tap whose own
+    change was stored before (`update_id` delivered again after a crash) has not moved on:
+    its handler shows the current question again."""
     data = callbacks.parse(query.data)
     if data is None or (data.kind not in callbacks.QUESTION and data.kind not in callbacks.REVIEW):
         return None
@@ -86,6 +90,8 @@ async def arrival_notice(services: Services, query: CallbackQuery) -> str | None
         return None
     if interview is not None and interview.status == "completed":
         return None  # its handler answers with a message instead (the thank-you)
+    if update_id is not None and await store.applied(update_id):
+        return None
     q = services.questionnaire
     return q.ui(language_of(q, respondent), "stale.tap")
 
