@@ -156,11 +156,24 @@ def _forget(
         del pending[key]
 
 
+#: a background removal that failed (after the transport's own retries) is tried again after
+#: these pauses before it is left to the interview's next step: the last step of an interview
+#: has no next step, and its buttons must not stay live
+RETRY_PAUSES = (1.0, 2.0, 4.0)
+
+
 async def _in_background(turn: Turn, message_id: int, removal: _Removal) -> bool:
     try:
         await ratelimit.room(turn.bot, turn.chat_id)
         removal.sending = True  # from here it may reach Telegram: no longer called off
-        return await _remove(turn, message_id)
+        for pause in (*RETRY_PAUSES, None):
+            if await _remove(turn, message_id):
+                return True
+            if pause is not None:
+                removal.sending = False  # between tries it may be called off again
+                await asyncio.sleep(pause)
+                removal.sending = True
+        return False
     except asyncio.CancelledError:
         raise
     except Exception:  # a removal is housekeeping: its failure must not go unseen, nor spread
