@@ -26,6 +26,19 @@ class CrowdResult:
     unanswered: int = 0  # actions still waiting for their next question at the cut-off
     errors: list[str] = field(default_factory=list)
     finished: int = 0  # respondents who answered all their questions
+    #: which step each entry of `steps` was (the script's action label), in the same order
+    labels: list[str] = field(default_factory=list)
+
+    def by_label(self, start: float, end: float) -> dict[str, dict[str, float | None]]:
+        """Latency quantiles of each kind of step that ended in [start, end)."""
+        groups: dict[str, list[float]] = {}
+        for (done, lat, _), label in zip(self.steps, self.labels, strict=True):
+            if start <= done < end:
+                groups.setdefault(label, []).append(lat)
+        return {
+            label: {f"p{p}": percentile(values, p) for p in (50, 95)} | {"n": len(values)}
+            for label, values in groups.items()
+        }
 
     def latencies(self, answers_only: bool = False, since: float = 0.0) -> list[float]:
         return [lat for done, lat, ans in self.steps if (ans or not answers_only) and done >= since]
@@ -89,6 +102,7 @@ async def run_crowd(
                 result.unanswered += 1
                 return
             result.steps.append((done, done - sent, action.answer))
+            result.labels.append(action.label)
         result.finished += 1
 
     await asyncio.gather(*(respondent(n) for n in range(users)))

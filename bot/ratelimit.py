@@ -8,6 +8,11 @@ its chat's budget and then in the bot's overall budget. Slots are handed out in 
 bot sends at a steady rate just under the ceiling. Calls that are not messages (answerCallbackQuery,
 getUpdates, sendChatAction...) go straight through. A 429 that still arrives (from a second
 instance, say) is retried after `retry_after` without stopping the other chats.
+
+Housekeeping messages (taking the buttons off a message that no longer acts on anything: see
+handlers/keyboards.py) are sent `yielding()`: they take a slot of the bot's overall budget only
+while it has room to spare, so a reply never queues behind one; one that found no room for
+`yield_for` seconds (the bot saturated that long) takes its turn like any other message.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +35,19 @@ log = logging.getLogger(__name__)
 #: Bot API methods that post or change a message, and so count against the flood limits
 PACED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage", "stopPoll")
 UNPACED = frozenset({"sendChatAction"})
+
+_YIELDING: ContextVar[bool] = ContextVar("flood_yielding", default=False)
+
+
+@contextmanager
+def yielding() -> Iterator[None]:
+    """Messages sent inside are housekeeping: they wait for room in the bot's overall budget
+    rather than take a slot a reply could have had (see `FloodPacer`)."""
+    token = _YIELDING.set(True)
+    try:
+        yield
+    finally:
+        _YIELDING.reset(token)
 
 
 @dataclass
@@ -47,13 +67,18 @@ class Pace:
     def postpone(self, until: float) -> None:
         self.tat = max(self.tat, until + self.interval)
 
+    def room_at(self, spare: int) -> float:
+        """When `spare` messages could start back to back (the budget has that much room)."""
+        return self.tat - (self.burst - spare) * self.interval
+
 
 class FloodPacer(BaseRateLimiter[int]):
     """Per-chat and overall pacing; the defaults stay a little under Telegram's limits.
 
     `overall_rate` 29/s and a burst of 10 (Telegram: ~30/s), `chat_interval` 1 s with a burst
     of 2 (Telegram: ~1/s with short bursts), groups 20/min. `rate_limit_args` (an int) overrides
-    `max_retries` for one call, as with AIORateLimiter.
+    `max_retries` for one call, as with AIORateLimiter. A message sent `yielding()` first waits
+    (up to `yield_for` seconds) until the overall budget has `yield_spare` slots free.
     """
 
     def __init__(
@@ -66,6 +91,8 @@ class FloodPacer(BaseRateLimiter[int]):
         group_interval: float = 3.0,
         group_burst: int = 3,
         max_retries: int = 3,
+        yield_spare: int = 5,
+        yield_for: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -74,6 +101,8 @@ class FloodPacer(BaseRateLimiter[int]):
         self._group_pace = (group_interval, group_burst)
         self._chats: dict[int | str, Pace] = {}
         self._max_retries = max_retries
+        self._yield_spare = max(1, min(yield_spare, overall_burst))
+        self._yield_for = yield_for
         self._clock = clock
         self._sleep = sleep  # with `clock`, tests run the pacer on time they control
         self._new_chats = 0
@@ -97,6 +126,8 @@ class FloodPacer(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         paced = endpoint.startswith(PACED_PREFIXES) and endpoint not in UNPACED
         max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        if paced and _YIELDING.get():
+            await self.room(chat_id)
         for attempt in range(max_retries + 1):
             if paced:
                 await self._wait_turn(chat_id)
@@ -123,10 +154,23 @@ class FloodPacer(BaseRateLimiter[int]):
         if delay > 0:
             await self._sleep(delay)
 
+    async def room(self, chat_id: Any = None) -> None:
+        """Until the overall budget has `yield_spare` slots free and the chat's has two (room
+        for this message and a reply), or `yield_for` has passed."""
+        deadline = self._clock() + self._yield_for
+        while True:
+            now = self._clock()
+            at = self._overall.room_at(self._yield_spare)
+            chat = self._chats.get(_key(chat_id)) if chat_id is not None else None
+            if chat is not None:
+                at = max(at, chat.room_at(min(2, chat.burst)))
+            wait = min(at, deadline) - now
+            if wait <= 0:
+                return
+            await self._sleep(wait)
+
     def _pace_of(self, chat_id: Any) -> Pace:
-        key: int | str = chat_id
-        if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
-            key = int(chat_id)
+        key = _key(chat_id)
         pace = self._chats.get(key)
         if pace is None:
             self._new_chats += 1
@@ -142,6 +186,20 @@ class FloodPacer(BaseRateLimiter[int]):
         now = self._clock()
         for key in [k for k, p in self._chats.items() if p.tat <= now]:
             del self._chats[key]
+
+
+async def room(bot: Any, chat_id: Any) -> None:
+    """Wait, as a message sent `yielding()` would, until `bot`'s pacer has room for one to
+    `chat_id` (at once when the bot has no FloodPacer)."""
+    pacer = getattr(bot, "rate_limiter", None)
+    if isinstance(pacer, FloodPacer):
+        await pacer.room(chat_id)
+
+
+def _key(chat_id: Any) -> int | str:
+    if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+        return int(chat_id)
+    return chat_id  # type: ignore[no-any-return]
 
 
 def _seconds(exc: RetryAfter) -> float:

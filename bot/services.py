@@ -80,6 +80,8 @@ class Services:
     """The running mention monitor's X client, reused by invitations (bot/mentions/leads.py)."""
     removed_keyboards: OrderedDict[tuple[int, int], None] = field(default_factory=OrderedDict)
     """(chat, message) whose buttons this process removed lately (handlers/keyboards.py)."""
+    keyboard_removals: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """(chat, message) whose buttons are being removed in the background (handlers/keyboards)."""
 
 
 SERVICES = web.AppKey("services", Services)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
@@ -62,6 +63,12 @@ ARRIVAL_TEXT_WITHIN = 0.5
 #: long past PRE_ANSWER_AFTER to answer with its own text
 HANDLER_GRACE = 0.35
 
+#: the answers a handler started in the update being handled: awaited at the end of its turn,
+#: so one person's answers stay in order (a 429's retry_after is kept for their next one)
+_TURN_ANSWERS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar(
+    "turn_answers", default=None
+)
+
 
 class CallbackAnswers:
     """answerCallbackQuery exactly once per query: by the handler if it answers within
@@ -101,9 +108,30 @@ class CallbackAnswers:
         (asked then, bounded by ARRIVAL_TEXT_WITHIN) gives the answer's text, if any."""
         if query_id in self._answered:  # a redelivery in this process: answered already
             return
-        task = asyncio.create_task(self._answer_later(bot, query_id, text))
+        self._start(self._answer_later(bot, query_id, text))
+
+    def send(self, answer: Awaitable[Any]) -> None:
+        """A handler's answer goes out without the handler waiting for it: the spinner stops
+        as soon as Telegram has it, and the reply is not held back a round trip (nothing a
+        handler does depends on the answer's result; a failure is logged). The update's turn
+        ends only once it is done (`PerUserSequentialProcessor`)."""
+        task = self._start(self._sent(answer))
+        turn = _TURN_ANSWERS.get()
+        if turn is not None:
+            turn.append(task)
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
+
+    @staticmethod
+    async def _sent(answer: Awaitable[Any]) -> None:
+        try:
+            await answer
+        except TelegramError as exc:  # expired, say: the update's work goes on regardless
+            log.debug("answerCallbackQuery failed: %s", exc)
 
     async def answered(self, query_id: str, within: float) -> None:
         """Wait until the query is answered, at most `within` seconds."""
@@ -135,6 +163,11 @@ class CallbackAnswers:
         except TelegramError as exc:  # expired (a redelivery after a restart): harmless
             log.debug("answerCallbackQuery on arrival failed: %s", exc)
 
+    async def drain(self, within: float = 5.0) -> None:
+        """Let the answers in flight finish (before the bot's connections close)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=within)
+
     async def shutdown(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -156,7 +189,8 @@ class DeliveryBot(ExtBot[Any]):
             if text:
                 log.info("callback answer text not shown: the query was answered on arrival")
             return True
-        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+        self._answers.send(super().answer_callback_query(callback_query_id, text, *args, **kwargs))
+        return True
 
 
 class PerUserSequentialProcessor(BaseUpdateProcessor):
@@ -221,7 +255,7 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
         assert query is not None
         queue = self._arrived.get(key)
         if self.services is not None and queue and queue[0] == update.update_id:
-            return await keyboards.arrival_notice(self.services, query)
+            return await keyboards.arrival_notice(self.services, query, update.update_id)
         await self.answers.answered(query.id, HANDLER_GRACE)
         return None
 
@@ -262,6 +296,8 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             return
         delivery = outbox.Delivery(update.update_id)
         token = outbox.CURRENT.set(delivery)
+        answers: list[asyncio.Task[None]] = []
+        answering = _TURN_ANSWERS.set(answers)
         try:
             await coroutine
         except BaseException:  # an error, or cancelled (the webhook's caller hung up): the
@@ -269,6 +305,9 @@ class PerUserSequentialProcessor(BaseUpdateProcessor):
             raise
         finally:
             outbox.CURRENT.reset(token)
+            _TURN_ANSWERS.reset(answering)
+            if answers:  # the person's next update waits for them (they keep their order)
+                await asyncio.wait(answers)
             if delivery.redeliver and self.webhook:
                 self.redeliver.add(update.update_id)
             try:
@@ -408,6 +447,10 @@ def telegram_context(token: str, api_url_of: Any) -> Any:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            processor = application.update_processor
+            if isinstance(processor, PerUserSequentialProcessor):
+                await processor.answers.drain()  # before the bot's connections close
+            await keyboards.drain(services)  # the rest are retried at their next step
             if initialized:
                 await application.shutdown()
             else:  # PTB's shutdown skips an application that never finished initialising

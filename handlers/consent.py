@@ -14,6 +14,7 @@ from handlers.conversation import start_interview
 from handlers.turn import Tap, Turn, ensure_respondent, language_of, questionnaire_for
 from storage import counters, privacy
 from storage.interviews import ACTIVE_STATUSES, InterviewStore
+from storage.models import Respondent
 
 NOTICE_VERSION = notice.VERSION  # recorded with each consent
 
@@ -85,8 +86,8 @@ async def on_notice(turn: Turn, tap: Tap, data: Data) -> None:
     store = InterviewStore(turn.services.db)
     existing = await store.respondent(turn.user.id)
     held = existing is not None and existing.id is not None
-    if held and agreed:  # an older copy of the notice, after agreeing: nothing to do
-        assert existing is not None
+    if held and agreed and not await _agreeing_again(turn, existing):
+        assert existing is not None  # an older copy of the notice, after agreeing: nothing to do
         await tap.answer(turn.ui(language_of(turn.q, existing), "consent.already"))
         await keyboards.answered(turn, tap.message)
         return
@@ -105,9 +106,24 @@ async def on_notice(turn: Turn, tap: Tap, data: Data) -> None:
     assert respondent.id is not None
     await store.set_language(respondent.id, lang)
     started = await start_interview(turn, respondent, lang, source, consent_version=NOTICE_VERSION)
-    if started is None:  # a redelivered tap: the interview was created the first time
-        return
+    if started is None:  # a redelivered tap: the interview was created the first time...
+        current = await store.current_interview(respondent.id)
+        if current is None or current.quote_consent is not None:
+            return  # ...and they have gone on since
     await turn.send([render.simple(turn.ui(lang, "consent.thanks")), quoting.question(turn, lang)])
+
+
+async def _agreeing_again(turn: Turn, respondent: Respondent | None) -> bool:
+    """Is this "I agree", from someone held, the same agreement delivered again because its
+    reply never went out (the process died after storing it)? Then it carries on where it
+    stopped: the interview is started if it was not, and the quote question asked. Otherwise
+    it is an older copy of the notice tapped after agreeing, and changes nothing."""
+    if respondent is None or respondent.id is None:
+        return False
+    current = await InterviewStore(turn.services.db).current_interview(respondent.id)
+    if current is None:  # stored as a respondent, died before the interview was
+        return True
+    return current.quote_consent is None and await turn.store.applied(turn.update_id)
 
 
 def _from_consent_view(tap: Tap) -> bool:

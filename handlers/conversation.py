@@ -85,7 +85,7 @@ async def start_again(
     if started is None:  # a redelivered restart tap: its reply may never have gone out
         current = await turn.store.current_interview(respondent.id)
         if current is not None:
-            await _reask(turn, current.id)
+            await reask(turn, current.id)
         return
     interview, first = started
     await send_or_mark(
@@ -129,7 +129,7 @@ async def step(
             # Telegram redelivers an update when we did not answer 200 in time (a crash, a slow
             # reply), so its reply may never have gone out: ask the current question again.
             log.info("update %s already applied; re-asking", turn.update_id)
-            await _reask(turn, interview.id)
+            await reask(turn, interview.id)
             return
         except StaleVersion:
             fresh = await turn.store.get(interview.id)
@@ -175,7 +175,7 @@ async def send_or_mark(
         await turn.store.mark_reask(interview_id, version)
 
 
-async def _reask(turn: Turn, interview_id: str) -> None:
+async def reask(turn: Turn, interview_id: str) -> None:
     """This update's change was stored before, but its reply did not go out (it failed, or the
     process died): ask the current question again."""
     fresh = await turn.store.get(interview_id)

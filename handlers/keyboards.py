@@ -3,10 +3,15 @@
 Every step that shows something records which of the bot's messages now carries the
 interview's keyboard (`interview.keyboard_message_id`); the message that carried it before
 loses its buttons (editMessageReplyMarkup; a removal that fails is kept in
-`interview.stale_keyboards` and retried). A multi-select toggle or the acknowledgement of
-another part of a long answer edits the message in place instead of sending a copy. A tap
-on buttons that act on a question the respondent has left (an old message, a double tap)
-only gets a short "that question has moved on" on the tap itself, and loses its buttons.
+`interview.stale_keyboards` and retried). Removals are housekeeping: they start once the reply
+is out and run in the background (`later`), taking the flood budget only when a reply would
+not need it (`bot.ratelimit.yielding`), so neither this reply nor the person's next update
+waits for one; until done they are listed in `stale_keyboards`, so a restart retries them.
+
+A multi-select toggle or the acknowledgement of another part of a long answer edits the
+message in place instead of sending a copy. A tap on buttons that act on a question the
+respondent has left (an old message, a double tap) only gets a short "that question has
+moved on" on the tap itself, and loses its buttons.
 A prompt beside the interview (/consent, /language, a confirmation) is `aside`: the question
 keeps its buttons, the prompt is kept with the stale ones, and the next prompt or step removes
 it. /cancel `retire`s them all (a paused interview shows no live buttons).
@@ -18,9 +23,11 @@ message that has one, and an edit is skipped when it would change nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage
@@ -28,6 +35,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import interview as engine
+from bot import ratelimit
 from handlers import callbacks, render
 from handlers.callbacks import Data
 from handlers.turn import Tap, Turn, language_of
@@ -61,14 +69,18 @@ def stale(interview: Interview | None, data: Data | None) -> bool:
     return False
 
 
-async def arrival_notice(services: Services, query: CallbackQuery) -> str | None:
+async def arrival_notice(
+    services: Services, query: CallbackQuery, update_id: int | None = None
+) -> str | None:
     """What a tap's handler would answer it with, read before the handler runs: "that question
     has moved on" for a tap on a question the respondent has left (`stale`, as `on_button`
     decides it), None for any other tap. bot/telegram.py answers a tap with this on arrival
     when its handler is late and nothing of the person's is ahead of it, so a stale tap's
     note is not lost under load. The state read here is the one the handler decides on
     because `on_button` answers every tap of these kinds BEFORE it changes anything: keep
-    that order (an answer after a change could be read here as "moved on")."""
+    that order (an answer after a change could be read here as "moved on"). A tap whose own
+    change was stored before (`update_id` delivered again after a crash) has not moved on:
+    its handler shows the current question again."""
     data = callbacks.parse(query.data)
     if data is None or (data.kind not in callbacks.QUESTION and data.kind not in callbacks.REVIEW):
         return None
@@ -78,6 +90,8 @@ async def arrival_notice(services: Services, query: CallbackQuery) -> str | None
         return None
     if interview is not None and interview.status == "completed":
         return None  # its handler answers with a message instead (the thank-you)
+    if update_id is not None and await store.applied(update_id):
+        return None
     q = services.questionnaire
     return q.ui(language_of(q, respondent), "stale.tap")
 
@@ -94,17 +108,104 @@ def _removed(turn: Turn) -> OrderedDict[tuple[int, int], None]:
     return turn.services.removed_keyboards
 
 
+@dataclass
+class _Removal:
+    """A removal running in the background; `sending` once its request may be on its way."""
+
+    task: asyncio.Task[bool] | None = None
+    sending: bool = False
+
+
+def _pending(turn: Turn) -> dict[tuple[int, int], _Removal]:
+    return turn.services.keyboard_removals
+
+
 async def drop(turn: Turn, message_id: int) -> bool:
     """Remove one message's buttons (it no longer acts on anything). False when Telegram failed
     and it should be tried again; True when done, or when there is nothing left to do."""
     key = (turn.chat_id, message_id)
-    removed = _removed(turn)
-    if key in removed:
+    if key in _removed(turn):
         return True
+    running = _pending(turn).get(key)
+    if running is not None and running.task is not None:  # already under way: its outcome
+        return await asyncio.shield(running.task)
+    return await _remove(turn, message_id)
+
+
+def later(turn: Turn, message_ids: Sequence[int]) -> None:
+    """Remove these messages' buttons in the background, once the flood budget has room (a
+    reply never waits for it, and neither does the person's next update)."""
+    pending = _pending(turn)
+    for message_id in message_ids:
+        key = (turn.chat_id, message_id)
+        if key in _removed(turn) or key in pending:
+            continue
+        removal = _Removal()
+        removal.task = asyncio.create_task(_in_background(turn, message_id, removal))
+        pending[key] = removal
+        removal.task.add_done_callback(functools.partial(_forget, pending, key, removal))
+
+
+def _forget(
+    pending: dict[tuple[int, int], _Removal],
+    key: tuple[int, int],
+    removal: _Removal,
+    _task: object,
+) -> None:
+    if pending.get(key) is removal:
+        del pending[key]
+
+
+#: a background removal that failed (after the transport's own retries) is tried again after
+#: these pauses before it is left to the interview's next step: the last step of an interview
+#: has no next step, and its buttons must not stay live
+RETRY_PAUSES = (1.0, 2.0, 4.0)
+
+
+async def _in_background(turn: Turn, message_id: int, removal: _Removal) -> bool:
     try:
-        await turn.bot.edit_message_reply_markup(
-            chat_id=turn.chat_id, message_id=message_id, reply_markup=None
-        )
+        await ratelimit.room(turn.bot, turn.chat_id)
+        removal.sending = True  # from here it may reach Telegram: no longer called off
+        for pause in (*RETRY_PAUSES, None):
+            if await _remove(turn, message_id):
+                return True
+            if pause is not None:
+                removal.sending = False  # between tries it may be called off again
+                await asyncio.sleep(pause)
+                removal.sending = True
+        return False
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a removal is housekeeping: its failure must not go unseen, nor spread
+        log.exception("keyboard removal failed")
+        return False
+
+
+def call_off(turn: Turn, message_id: int) -> None:
+    """A message shown with buttons again: a removal of it that has not started is dropped."""
+    removal = _pending(turn).get((turn.chat_id, message_id))
+    if removal is not None and removal.task is not None and not removal.sending:
+        removal.task.cancel()
+
+
+async def drain(services: Any, within: float = 5.0) -> None:
+    """Let the removals under way finish (before the bot's connections close); the rest wait in
+    their interview's `stale_keyboards` for the next step."""
+    tasks = [r.task for r in services.keyboard_removals.values() if r.task is not None]
+    if tasks:
+        _done, late = await asyncio.wait(tasks, timeout=within)
+        for task in late:
+            task.cancel()
+
+
+async def _remove(turn: Turn, message_id: int) -> bool:
+    key = (turn.chat_id, message_id)
+    removed = _removed(turn)
+    try:
+        with ratelimit.yielding():  # housekeeping: never ahead of a reply in the flood budget
+            await turn.bot.edit_message_reply_markup(
+                chat_id=turn.chat_id, message_id=message_id, reply_markup=None
+            )
     except Forbidden:
         await turn.mark_unreachable()
         return True
@@ -124,8 +225,12 @@ async def drop(turn: Turn, message_id: int) -> bool:
 def already_answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> bool:
     """Whether this process removed the tapped message's buttons already: the second tap of a
     double tap (or a redelivered tap) arrives with the message as it was, buttons and all, and
-    freezing it again would be "message is not modified"."""
-    return message is not None and (turn.chat_id, message.message_id) in _removed(turn)
+    freezing it again would be "message is not modified". A removal still under way in the
+    background (`later`) counts: the first tap was taken."""
+    if message is None:
+        return False
+    key = (turn.chat_id, message.message_id)
+    return key in _removed(turn) or key in _pending(turn)
 
 
 async def first_tap(turn: Turn, tap: Tap, lang: str) -> bool:
@@ -142,9 +247,10 @@ async def first_tap(turn: Turn, tap: Tap, lang: str) -> bool:
 
 
 async def answered(turn: Turn, message: MaybeInaccessibleMessage | None) -> None:
-    """A prompt that has been answered (language, notice, quote, resume) loses its buttons."""
+    """A prompt that has been answered (language, notice, quote, resume) loses its buttons, in
+    the background (`later`): the reply does not wait for it."""
     if message is not None and has_buttons(message):
-        await drop(turn, message.message_id)
+        later(turn, [message.message_id])
 
 
 async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None = None) -> None:
@@ -171,27 +277,31 @@ async def moved_on(turn: Turn, tap: Tap, lang: str, interview: Interview | None 
 
 async def handover(turn: Turn, interview_id: str) -> None:
     """After a step was shown: its last message with buttons carries the interview's keyboard,
-    and every message that carried one before loses its buttons (a removal Telegram refuses
-    for a moment is kept and retried). Nothing shown: nothing moves."""
+    and every message that carried one before loses its buttons, in the background; until
+    that is done they are recorded as stale (so a removal that fails, or a restart, is retried
+    at the next step). Nothing shown: nothing moves."""
     if not turn.shown:
         return
     removed = _removed(turn)
     for mid, buttons in turn.shown:  # an edit can give a message buttons again (a tap on an
         if buttons:  # old copy of a question it is on again): its removal is no longer done
             removed.pop((turn.chat_id, mid), None)
+            call_off(turn, mid)
     live = next((mid for mid, buttons in reversed(turn.shown) if buttons), None)
     known = turn.keyboards.get(interview_id)
     previous, stale_ids = known if known is not None else await turn.store.keyboards(interview_id)
     earlier = [mid for mid, buttons in turn.shown if buttons and mid != live]
     candidates = dict.fromkeys(m for m in (previous, *stale_ids, *earlier) if m is not None)
-    doomed = [m for m in candidates if m != live and m not in turn.cleared]
-    # The record and the removals at once (a turn's latency is the respondent's wait).
-    writes = [turn.store.set_keyboards(interview_id, live, [])] if (live, []) != known else []
-    done = await asyncio.gather(*writes, *(drop(turn, m) for m in doomed))
-    still = [m for m, ok in zip(doomed, done[len(writes) :], strict=True) if not ok]
-    if still:
-        await turn.store.set_keyboards(interview_id, live, still[-20:])
-    turn.keyboards[interview_id] = (live, still[-20:])
+    doomed = [
+        m
+        for m in candidates
+        if m != live and m not in turn.cleared and (turn.chat_id, m) not in removed
+    ]
+    record = (live, doomed[-20:])
+    if record != known:
+        await turn.store.set_keyboards(interview_id, *record)
+    turn.keyboards[interview_id] = record
+    later(turn, doomed)
 
 
 async def aside(turn: Turn, interview_id: str) -> None:

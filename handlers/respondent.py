@@ -15,7 +15,7 @@ from bot import interview as engine
 from bot import logs
 from handlers import callbacks, consent, credit, keyboards, media, quoting, render
 from handlers.callbacks import Data
-from handlers.conversation import completed_again, keep_addendum, start_again, step
+from handlers.conversation import completed_again, keep_addendum, reask, start_again, step
 from handlers.turn import (
     Context,
     Tap,
@@ -279,7 +279,9 @@ async def on_question_button(turn: Turn, tap: Tap, data: Data) -> None:
     interview is, answered once.
 
     A button that acts on a question the respondent has left gets only a short "that
-    question has moved on" on the tap, and loses its buttons; nothing else changes.
+    question has moved on" on the tap, and loses its buttons; nothing else changes. A tap
+    delivered again after its own change moved the interview on (its reply was lost in a
+    crash) is no such button: the current question is shown again.
     """
     await _on_question_tap(turn, tap, data)
 
@@ -310,6 +312,19 @@ async def _on_question_tap(turn: Turn, tap: Tap, data: Data | None) -> None:
         return
     lang = language_of(turn.q, respondent)
     if keyboards.stale(interview, data):
+        if (
+            interview is not None
+            and interview.status in ACTIVE_STATUSES
+            and await turn.store.applied(turn.update_id)
+        ):
+            # Not a question left behind: this very tap moved the interview on, and Telegram
+            # delivers it again because its reply never went out (the process died after
+            # storing it, or the reply failed). Show where it led: otherwise they have nothing
+            # to answer, and what they write next would be taken as the answer to a question
+            # they never saw. (A tap that completed it gets the thank-you below.)
+            await tap.answer()
+            await reask(turn, interview.id)
+            return
         if interview is not None and interview.status == "completed":
             # a button of the finished interview (its removal failed, or the tap crossed it):
             # the buttons go, and the thank-you says where to go from here

@@ -339,6 +339,15 @@ class InterviewStore:
             result = await session.execute(query.values(reply=None, processed_at=now))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def applied(self, update_id: int) -> bool:
+        """Whether this update's change was stored (`claim_in`): handled before, by a process
+        that may have died before its reply went out."""
+        async with self.db.reading() as session:
+            found = await session.execute(
+                select(_PROCESSED.c.applied).where(_PROCESSED.c.update_id == update_id)
+            )
+            return bool(found.scalar_one_or_none())
+
     async def reply_of(self, update_id: int) -> tuple[bool, str | None, datetime | None]:
         """Whether the update was seen, what became of its reply, and when it was claimed."""
         async with self.db.reading() as session:

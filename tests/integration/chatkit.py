@@ -180,6 +180,7 @@ class RunningBot:
             busy = (
                 application.update_queue.qsize() > 0
                 or application.update_processor.current_concurrent_updates > 0
+                or bool(self.services.keyboard_removals)  # buttons going in the background
             )
             if self.emulator is not None:
                 busy = (

@@ -7,7 +7,7 @@ import os
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import FloodPacer, Pace
+from bot.ratelimit import FloodPacer, Pace, room, yielding
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -85,3 +85,50 @@ async def test_a_429_is_retried_then_given_up():
 
     with pytest.raises(RetryAfter):
         await pacer.process_request(always, (), {}, "sendMessage", {"chat_id": 4}, None)
+
+
+async def test_housekeeping_waits_for_room_and_leaves_it_to_replies():
+    """A message sent `yielding()` (a keyboard removal) starts only once the overall budget
+    has `yield_spare` slots free, so a reply that follows it still goes at once."""
+    time = VirtualTime()
+    pacer = FloodPacer(overall_rate=8, overall_burst=4, yield_spare=2, clock=time, sleep=time.sleep)
+    for n in range(4):  # four replies take the whole burst
+        await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": n}, None)
+    assert time.waits == []
+    with yielding():
+        await pacer.process_request(_ok, (), {}, "editMessageReplyMarkup", {"chat_id": 9}, None)
+    assert time.waits == [0.25]  # until two slots are free again, then it takes one
+    await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert time.waits == [0.25]  # the reply after it did not wait
+    with yielding():  # calls that are not messages are never held back
+        await pacer.process_request(_ok, (), {}, "answerCallbackQuery", {"chat_id": 9}, None)
+    assert time.waits == [0.25]
+
+
+async def test_housekeeping_yields_for_a_bounded_time():
+    """A bot saturated longer than `yield_for`: the housekeeping message takes its turn."""
+    time = VirtualTime()
+    pacer = FloodPacer(
+        overall_rate=1, overall_burst=2, yield_spare=2, yield_for=1.5, clock=time, sleep=time.sleep
+    )
+    for _ in range(10):  # ten replies queued at once: the budget is taken for 9 s
+        pacer._overall.reserve(time.now)
+    with yielding():
+        await pacer.process_request(_ok, (), {}, "editMessageReplyMarkup", {"chat_id": 9}, None)
+    assert time.waits[0] == 1.5  # yielded that long, then queued like any other message
+    assert sum(time.waits) == pytest.approx(9.0)
+
+
+async def test_housekeeping_leaves_a_chat_room_for_its_next_reply():
+    """A housekeeping message to a chat waits until that chat's budget has two slots free:
+    the reply that follows it there is not held back by it."""
+    time = VirtualTime()
+    pacer = FloodPacer(chat_interval=1.0, chat_burst=2, clock=time, sleep=time.sleep)
+    await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)  # the reply
+    with yielding():
+        await pacer.process_request(_ok, (), {}, "editMessageReplyMarkup", {"chat_id": 7}, None)
+    assert time.waits == [1.0]  # until the chat's budget is full again
+    await pacer.process_request(_ok, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert time.waits == [1.0]  # the next reply goes at once
+    await room(object(), 7)  # a bot without a FloodPacer: nothing to wait for
+    assert time.waits == [1.0]
