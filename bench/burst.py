@@ -189,12 +189,33 @@ def _content(report: Report, s: str, run: dict[str, Any]) -> None:
         f"{content['doubled']}, different {content['different']}, unexpected "
         f"{content['unexpected']}" + (f" (e.g. {examples})" if examples else ""),
     )
+    unanswered = run["unanswered_at_cutoff"]
     report.add(
         s,
         f"{label}: steps unanswered at the cut-off",
-        run["unanswered_at_cutoff"],
+        unanswered,
         target="0",
-        ok=run["unanswered_at_cutoff"] == 0,
+        ok=unanswered == 0,
+        profile=_unanswered_profile(run) if unanswered else "",
+    )
+
+
+def _unanswered_profile(run: dict[str, Any]) -> str:
+    """Why steps were still waiting when the drain ended: how long the drain was against the
+    backlog the ceiling lets through in that time, then where a step's time went."""
+    window = run["window"]
+    per_step = run["messages_per_step"] or 1
+    return "\n".join(
+        [
+            f"{run['unanswered_at_cutoff']} steps had no reply when the run was cut off (after "
+            f"the load window {window[0]}-{window[1]} s and the drain). At the ceiling the bot "
+            f"answers at most {CEILING:g} / {per_step} = {CEILING / per_step:.1f} steps a "
+            "second, so a backlog larger than the drain allows is still queued in the pacer "
+            "when the run ends; whether any answer was lost is the content figure above, "
+            "which compares every answer sent with what is stored.",
+            "",
+            _steps_profile(run),
+        ]
     )
 
 
