@@ -252,6 +252,32 @@ async def test_editing_an_earlier_answer_keeps_the_question_usable(bot, chat):
     assert bot.emulator.violations == []
 
 
+@pytest.mark.parametrize("chat", LANGS, indirect=True)
+async def test_after_an_edit_the_next_reply_takes_the_keyboard_from_the_note(bot, chat):
+    """The note of an edit carries the question's buttons (Back, at a text question); the
+    answer's "Got it" then carries the one live keyboard and the note's buttons go (in the
+    simulator, with flood pacing, the note's Back stayed live beside Done for a second or two:
+    the removal is housekeeping and waits behind replies for the chat's budget)."""
+    await chat.consent()
+    await chat.advance_to("organisation")
+    sent = await chat.raw.send("Goverment Digital Service")
+    await bot.idle()
+    await chat.raw.send("united kingdom")  # taken at once (an exact name), as in the simulator
+    await bot.idle()
+    assert (await chat.state()).cursor == "mattered_most"
+    await chat.raw.edit(sent, "Government Digital Service")
+    await bot.idle()
+    note = chat.last_reply
+    assert chat.ui(chat.raw.language_code, "amended") in note.text
+    assert _live(chat) == [note.message_id]
+    await chat.raw.send("GOV.UK Notify mattered most: one service every team could use.")
+    await bot.idle()
+    got_it = chat.last_reply
+    assert got_it.message_id != note.message_id
+    assert _live(chat) == [got_it.message_id]
+    assert bot.emulator.violations == []
+
+
 # 6. a message after the thank-you is kept as an addendum
 
 
