@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -186,15 +187,20 @@ def exact(query: str) -> str | None:
     "y" or "yr" aside), in English or Welsh, or by a common alias ("UK", "Cymru", "USA"); None
     for anything else: a misspelling, a name two countries share, a bare ISO code ("can" and
     "and" are words before they are Canada and Andorra)."""
-    text = normalise(query)
     names, _keys, _codes, named = _index()
-    for article in ("", "the ", "y ", "yr "):
-        key = text[len(article) :] if text.startswith(article) else ""
+    for key in _bare(normalise(query)):
         if key in _AMBIGUOUS:
             return None
         if key in named:
             return names[key]
     return None
+
+
+def _bare(text: str) -> Iterator[str]:
+    """A normalised text, then the same without a leading "the", "y" or "yr"."""
+    for article in ("", "the ", "y ", "yr "):
+        if text.startswith(article):
+            yield text[len(article) :]
 
 
 #: the least similarity (rapidfuzz ratio, 0-100) of a typed name to a country's name
@@ -215,11 +221,11 @@ def search(query: str, limit: int = 5) -> list[Match]:
     if not text:
         return []
     names, _keys, _codes, _named = _index()
-    for article in ("", "the ", "y ", "yr "):
-        if text.startswith(article) and text[len(article) :] in _AMBIGUOUS:
-            return [Match(code, 100.0) for code in _AMBIGUOUS[text[len(article) :]]]
-        if text.startswith(article) and text[len(article) :] in names:
-            return [Match(names[text[len(article) :]], 100.0)]
+    for key in _bare(text):
+        if key in _AMBIGUOUS:
+            return [Match(code, 100.0) for code in _AMBIGUOUS[key]]
+        if key in names:
+            return [Match(names[key], 100.0)]
     if len(text) < 3:
         return []
     found: list[Match] = []

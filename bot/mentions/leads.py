@@ -21,11 +21,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.exports import contribution_json
-from bot.interview import Catalogue, staff_catalogue
+from bot.interview import Catalogue
 from bot.mentions.client import XApi, XError
 from bot.mentions.scoring import reason_text
 from storage import contribution_repo, lead_repo
@@ -100,12 +99,6 @@ def invitation_text(lead: Lead, bot_username: str | None) -> str:
 ALERT_LANGUAGES: tuple[str, ...] = ("cy", "en")
 #: the tweet's share of the alert (X's own limit is far below; a long post is cut, not refused)
 ALERT_TWEET_CHARS = 1200
-
-
-def staff_words(questionnaire: str | Path) -> Catalogue:
-    """The staff catalogue (prompts/staff.*.yaml) beside the configured questionnaire, or the
-    project's own, as the staff app loads it."""
-    return staff_catalogue(questionnaire)
 
 
 def _reason_html(reason: str, t: Callable[..., str]) -> str:

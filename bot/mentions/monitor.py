@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.interview import staff_catalogue
 from bot.mentions import leads as lead_rules
 from bot.mentions.client import RetryPolicy, XApi, XError, XRateLimited
 from bot.mentions.scoring import exclusion, score_text
@@ -382,7 +383,7 @@ class MentionMonitor:
                 text = lead_rules.announcement_html(
                     lead,
                     self.services.bot_username,
-                    lead_rules.staff_words(self.settings.questionnaire),
+                    staff_catalogue(self.settings.questionnaire),
                     staff_url=self.settings.public_base_url,
                 )
                 for staff_id in self.settings.staff_telegram_ids:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.interview import staff_catalogue
 from bot.mentions import leads
 from bot.mentions.monitor import poll_once
 from bot.web.accounts import add_staff
@@ -223,7 +224,7 @@ async def test_lead_alert_reaches_staff_chats_in_welsh_then_english(
     [lead_id] = result.new_leads
     lead = await _lead(services, lead_id)
     assert lead.score >= services.settings.x_lead_announce_score
-    words = leads.staff_words(services.settings.questionnaire)
+    words = staff_catalogue(services.settings.questionnaire)
     for staff_id in STAFF_CHATS:
         [alert] = emulator.chat(staff_id).messages
         assert alert.parse_mode == "HTML"

@@ -7,7 +7,7 @@ from functools import partial
 
 from sqlalchemy import select
 
-from bot.interview import Catalogue
+from bot.interview import Catalogue, staff_catalogue
 from bot.mentions import leads
 from bot.mentions.client import RetryPolicy
 from bot.mentions.monitor import MentionMonitor
@@ -55,7 +55,7 @@ def _alert_lead(text: str, reasons: list[str]) -> Lead:
 
 
 def test_lead_alert_is_welsh_then_english_from_the_staff_catalogue() -> None:
-    words = leads.staff_words("prompts/dgu_landscape.yaml")
+    words = staff_catalogue("prompts/dgu_landscape.yaml")
     reasons = score_text("Happy to share how our team at GDS works in the UK").reasons
     shown = parse_html(leads.announcement_html(_alert_lead("Happy to share", reasons), "b", words))
     lines = shown.text.splitlines()
@@ -72,7 +72,7 @@ def test_lead_alert_is_welsh_then_english_from_the_staff_catalogue() -> None:
 
 
 def test_lead_alert_escapes_cuts_a_long_post_and_fits_telegram() -> None:
-    words = leads.staff_words("prompts/dgu_landscape.yaml")
+    words = staff_catalogue("prompts/dgu_landscape.yaml")
     text = "<b>&amp; " + "ŵ😀" * 12_000
     sent = leads.announcement_html(_alert_lead(text, ["made up reason <i>"]), "b", words)
     shown = parse_html(sent)  # raises as Telegram would on bad HTML
@@ -82,7 +82,7 @@ def test_lead_alert_escapes_cuts_a_long_post_and_fits_telegram() -> None:
 
 
 def test_lead_alert_says_once_what_has_no_translation() -> None:
-    english = leads.staff_words("prompts/dgu_landscape.yaml").texts["en"]
+    english = staff_catalogue("prompts/dgu_landscape.yaml").texts["en"]
     words = Catalogue({"en": english, "cy": {}})
     shown = parse_html(leads.announcement_html(_alert_lead("hi", []), "b", words)).text
     assert shown.count("New lead 77") == 1 and "Arweinydd" not in shown
