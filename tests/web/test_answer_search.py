@@ -4,13 +4,22 @@ trigram index and the planner can use it."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from typing import Any
+
+from sqlalchemy import event, func, select, text
 from sqlmodel import col
 
 from storage import answer_search
 from storage.database import Database
 from storage.models import Answer
-from storage.review_query import Filters, count, filtered, interview_page, json_text
+from storage.review_query import (
+    Filters,
+    count,
+    distinct_values,
+    filtered,
+    interview_page,
+    json_text,
+)
 from tests.web.seed import add_interview
 
 TEXTS = {
@@ -84,5 +93,57 @@ async def test_postgresql_has_a_trigram_index_the_search_can_use(migrated_url: s
             shown = "\n".join(row[0] for row in plan)
             assert "ix_answer_text_trgm" in shown, shown
         assert await answer_search.common(db, "%sprints%") in (True, False)
+    finally:
+        await db.dispose()
+
+
+async def test_a_searched_page_counts_every_match_and_a_page_past_the_end_still_does(
+    migrated_url: str,
+) -> None:
+    db = Database(migrated_url)
+    try:
+        for n in range(1, 8):  # 7 match, 2 do not
+            await add_interview(db, n, {"remit": f"Shared platforms, team {n}"})
+        for n in (8, 9):
+            await add_interview(db, n, {"remit": "nothing to see"})
+        for q in ("platforms", "PLATFORMS", "pl"):  # the index (3+ characters) and LIKE
+            pages = [
+                await interview_page(db, Filters(q=q), "newest", p, per_page=3)
+                for p in (1, 2, 3, 4)
+            ]
+            assert [total for _, total in pages] == [7, 7, 7, 7], q
+            assert [len(rows) for rows, _ in pages] == [3, 3, 1, 0], q
+            seen = [row.interview.id for rows, _ in pages for row in rows]
+            assert seen == [f"iv{n:05d}" for n in range(7, 0, -1)], q
+        rows, total = await interview_page(db, Filters(), "oldest", 4, per_page=3)
+        assert total == 9 and [r.interview.id for r in rows] == []
+    finally:
+        await db.dispose()
+
+
+async def test_the_country_choices_come_from_their_partial_index(migrated_url: str) -> None:
+    db = Database(migrated_url)
+    try:
+        for n, country in enumerate(("GB", "EE", "GB", "AR", None), start=1):
+            await add_interview(db, n, {"remit": "x", **({"country": country} if country else {})})
+        statements: list[tuple[str, Any]] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+            statements.append((statement, params))
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+        assert (await distinct_values(db))["country"] == ["AR", "EE", "GB"]
+        event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+        if db.backend == "sqlite":  # PostgreSQL picks by statistics; the index is in 0025
+            asked = [(s, p) for s, p in statements if "'country'" in s]
+            assert len(asked) == 1, statements
+            async with db.reading() as session:
+                connection = await session.connection()
+                plan = await connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + asked[0][0], asked[0][1]
+                )
+                shown = " ".join(str(row[-1]) for row in plan)
+                # the index answers the DISTINCT too (its expression is the query's)
+                assert "ix_answer_country" in shown and "TEMP B-TREE" not in shown, shown
     finally:
         await db.dispose()
