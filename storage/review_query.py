@@ -273,6 +273,7 @@ async def distinct_values(db: Database) -> dict[str, list[str]]:
             values = await session.scalars(select(column).distinct().where(column.is_not(None)))
             out[name] = sorted(str(v) for v in values)
         # literals, as in the partial index that serves this (migration 0025_answer_country)
+        country: ColumnElement[Any]
         if db.backend == "sqlite":
             country = func.json_extract(col(Answer.value), literal_column("'$'"))
         else:
