@@ -101,10 +101,13 @@ async def crowd_run(
             figures["cpu_seconds"] = round(proc.cpu_seconds() - cpu_before, 2)
             figures["http_429"] = (emulator.flood.hits if emulator.flood else 0) - hits_before
     if bot == "ours":
-        meant = {uid: intended(uid, n) for uid, n in result.answers_sent.items()}
-        content = compare(meant, await stored_answers(url))
+        meant = {uid: intended(uid, n) for uid, n in result.steps_sent.items()}
+        held = await stored_answers(url)
+        content = compare(meant, held)
         figures["content"] = content.as_dict()
-        figures["answers_stored"] = content.stored
+        figures["answers_stored"] = sum(
+            1 for rows in held.values() for key, _ in rows if not key.startswith("@")
+        )
         figures["answers_lost"] = content.missing
     figures.update(
         bot=bot,
@@ -170,7 +173,8 @@ def _label(run: dict[str, Any]) -> str:
 
 
 def _content(report: Report, s: str, run: dict[str, Any]) -> None:
-    """Answers lost: every intended (question, value) against what is stored, plus errors."""
+    """Answers lost: every intended (question, value), and each consent given, against what is
+    stored, plus errors."""
     label = _label(run)
     content = run["content"]
     bad = content["missing"] + content["doubled"] + content["different"] + content["unexpected"]
@@ -178,11 +182,11 @@ def _content(report: Report, s: str, run: dict[str, Any]) -> None:
     empty = content["intended"] == 0 and content["stored"] == 0
     report.add(
         s,
-        f"{label}: answers missing, doubled or different",
+        f"{label}: answers or consent missing, doubled or different",
         None if empty else bad,
         target="" if empty else "0",
         ok=None if empty else bad == 0,
-        note="no respondent reached an answer in this run: nothing to compare"
+        note="no respondent agreed to the notice in this run: nothing to compare"
         if empty
         else f"{content['intended']} intended, {content['stored']} stored, "
         f"{content['matched']} identical; missing {content['missing']}, doubled "

@@ -23,6 +23,8 @@ class CrowdResult:
     #: (done at, latency, is an answer) per completed step
     steps: list[tuple[float, float, bool]] = field(default_factory=list)
     answers_sent: dict[int, int] = field(default_factory=dict)
+    #: script steps each respondent sent (consent and answers), for the content comparison
+    steps_sent: dict[int, int] = field(default_factory=dict)
     unanswered: int = 0  # actions still waiting for their next question at the cut-off
     errors: list[str] = field(default_factory=list)
     finished: int = 0  # respondents who answered all their questions
@@ -80,6 +82,7 @@ async def run_crowd(
         uid = first_user + n
         chat = emulator.chat(uid, first_name=f"R{n}", language_code="en")
         result.answers_sent[uid] = 0
+        result.steps_sent[uid] = 0
         await asyncio.sleep(rng.uniform(0, ramp))
         for i, action in enumerate(script):
             if i:
@@ -93,6 +96,7 @@ async def run_crowd(
             except LookupError as exc:
                 result.errors.append(f"{uid} {action.label}: {exc}")
                 return
+            result.steps_sent[uid] += 1
             if action.answer:
                 result.answers_sent[uid] += 1
             try:

@@ -1,6 +1,7 @@
 """What the database holds after a run, compared by content with what the respondents meant.
 
-Each respondent's intended `(question, value)` pairs (bench.script.intended) are compared with
+Each respondent's intended `(question, value)` pairs, with their consent (bench.script's "@"
+keys), (bench.script.intended) are compared with
 the answer rows stored for that Telegram user, over all their interviews: an intended answer
 with no row is *missing*, one with two or more rows is *doubled*, one whose stored value is not
 what was sent is *different*, and a stored row nobody meant is *unexpected*. Any of the four
@@ -104,7 +105,8 @@ def _same(stored: Any, sent: Any) -> bool:
 
 
 async def stored_answers(url: str) -> dict[int, list[tuple[str, Any]]]:
-    """Every answer row, as (key, decoded value), per Telegram user id."""
+    """Every answer row, as (key, decoded value), per Telegram user id; and each interview's
+    consent as "@consent" (True when agreed), "@language" (once agreed) and "@quote"."""
     db = Database(url)
     try:
         async with db.reading() as session:
@@ -115,9 +117,25 @@ async def stored_answers(url: str) -> dict[int, list[tuple[str, Any]]]:
                     .join(Answer, col(Answer.interview_id) == col(Interview.id))
                 )
             ).all()
+            interviews = (
+                await session.execute(
+                    select(
+                        col(Respondent.telegram_user_id),
+                        col(Interview.consented_at),
+                        col(Interview.language),
+                        col(Interview.quote_consent),
+                    ).join(Interview, col(Interview.respondent_id) == col(Respondent.id))
+                )
+            ).all()
     finally:
         await db.dispose()
     out: dict[int, list[tuple[str, Any]]] = {}
     for user, key, value in rows:
         out.setdefault(int(user), []).append((key, value))
+    for user, consented_at, language, quote in interviews:
+        held = out.setdefault(int(user), [])
+        if consented_at is not None:
+            held += [("@consent", True), ("@language", language)]
+        if quote is not None:
+            held.append(("@quote", quote))
     return out

@@ -72,12 +72,27 @@ def personal(text: str, uid: int) -> str:
     return text.replace("{uid}", str(uid))
 
 
-def intended(uid: int, answers_sent: int) -> dict[str, object]:
-    """What respondent `uid` meant to answer with their first `answers_sent` answers."""
-    return {
-        qid: personal(value, uid) if isinstance(value, str) else value
-        for qid, value in list(STORED.items())[:answers_sent]
-    }
+#: what the bot must hold once a consent step is sent, as keys beside the answers' (the "@"
+#: keys are read from the interview row by `bench.dbcheck.stored_answers`): agreeing to the
+#: notice stores a consented interview in the chosen language, "without my name" stores
+#: anonymised quotes; the language tap and /start alone store nothing
+CONSENT_STORED: dict[str, dict[str, object]] = {
+    "privacy": {"@consent": True, "@language": LANG},
+    "quote": {"@quote": "anonymised"},
+}
+
+
+def intended(uid: int, steps_sent: int) -> dict[str, object]:
+    """What respondent `uid` meant the bot to hold after sending the first `steps_sent` steps
+    of the script (consent included, so a run where nobody reaches an answer still compares)."""
+    out: dict[str, object] = {}
+    for action in actions()[:steps_sent]:
+        if action.answer:
+            value = STORED[action.label]
+            out[action.label] = personal(value, uid) if isinstance(value, str) else value
+        else:
+            out.update(CONSENT_STORED.get(action.label, {}))
+    return out
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import json
 from bench.burst import report_burst, report_steady
 from bench.dbcheck import compare
 from bench.report import Report, gap, redact, render, trim_profile
-from bench.script import ANSWER_STEPS, STORED, intended
+from bench.script import ANSWER_STEPS, CONSENT_STEPS, STORED, intended
 
 # -------------------------------------------------------------------- content comparison
 
@@ -52,10 +52,13 @@ def test_respondents_nobody_meant_to_store_show_as_unexpected():
 
 def test_intended_follows_the_script_and_is_personal():
     assert len(STORED) == ANSWER_STEPS
-    mine = intended(1_000_042, 3)
-    assert list(mine) == ["role", "organisation", "country"]
+    assert intended(1_000_042, 2) == {}  # /start and a language: nothing held before consent
+    assert intended(1_000_042, 3) == {"@consent": True, "@language": "en"}
+    mine = intended(1_000_042, CONSENT_STEPS + 3)
+    assert list(mine) == ["@consent", "@language", "@quote", "role", "organisation", "country"]
+    assert mine["@quote"] == "anonymised"
     assert "1000042" in mine["role"] and "{uid}" not in mine["organisation"]
-    assert intended(1_000_043, 3)["role"] != mine["role"]
+    assert intended(1_000_043, CONSENT_STEPS + 3)["role"] != mine["role"]
 
 
 # -------------------------------------------------------------------- figures and the document
@@ -127,7 +130,7 @@ def test_errors_content_and_extra_metrics_decide_the_outcome():
     report = Report()
     report_burst(report, [ours, broken_stock], flood=True)
     failed = {f.name for f in report.failed}
-    assert "ours (sqlite): answers missing, doubled or different" in failed
+    assert "ours (sqlite): answers or consent missing, doubled or different" in failed
     assert "stock PTB (default): respondent errors" in failed
     assert "ours (sqlite): tap -> answerCallbackQuery p95" in failed
 

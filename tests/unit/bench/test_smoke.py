@@ -34,7 +34,8 @@ async def test_two_respondents_take_the_interview_through_the_real_process():
     assert ours["errors"] == [] and ours["unanswered_at_cutoff"] == 0
     assert ours["respondents_finished"] == 2
     assert ours["answers_sent"] == ours["answers_stored"] == 2 * ANSWER_STEPS
-    assert ours["content"]["matched"] == 2 * ANSWER_STEPS
+    # each answer and each respondent's consent (agreed, in English, quotes anonymised)
+    assert ours["content"]["matched"] == 2 * (ANSWER_STEPS + 3)
     assert ours["answers_lost"] == 0 and ours["http_429"] == 0
     report = Report()
     report_steady(report, [ours])
