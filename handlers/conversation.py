@@ -76,9 +76,10 @@ async def start_interview(
 
 
 async def start_again(
-    turn: Turn, respondent: Respondent, source: str | None, previous: Interview | None = None
+    turn: Turn, respondent: Respondent, source: str | None, previous: Interview
 ) -> None:
-    """Start again after an earlier interview: consent carries over, the old one is set aside."""
+    """Start again after an earlier interview: consent carries over, the old one is set aside.
+    (With no earlier interview there is no agreement on record: the notice comes first.)"""
     assert respondent.id is not None
     lang = language_of(turn.q, respondent)
     started = await start_interview(turn, respondent, lang, source, previous=previous)

@@ -70,7 +70,9 @@ async def on_start(update: Update, context: Context) -> None:
     turn = turn_of(update, context)
     source = _payload(context.args)
     respondent, interview = await _known(turn)
-    if respondent is None:
+    if respondent is None or interview is None:
+        # no interview, so no agreement on record (a respondent row outlived its interview: a
+        # crash between the two writes, or retention): the notice is asked for again
         await turn.send([_language_prompt(turn, source)])
         return
     await ensure_respondent(turn)
@@ -302,6 +304,9 @@ async def on_resume_button(turn: Turn, tap: Tap, data: Data) -> None:
         return
     await tap.answer()
     await keyboards.answered(turn, tap.message)
+    if interview is None:  # erased since the offer: nothing agreed on record, ask again
+        await turn.send([_language_prompt(turn)])
+        return
     await _resume_or_restart(turn, respondent, interview, restart=data.kind is callbacks.RESTART)
 
 
@@ -413,19 +418,22 @@ async def on_language_button(turn: Turn, tap: Tap, data: Data) -> None:
     source = source if source is not None and PAYLOAD.match(source) else None
     respondent, interview = await _known(turn)
     message = tap.message
-    if respondent is not None and respondent.language == lang:
+    if respondent is None or respondent.id is None or interview is None:
+        # before consent, or with no agreement on record (see on_start)
+        await tap.answer()
+        await keyboards.answered(turn, message)
+        await consent.show_privacy_notice(turn, lang, source)
+        return
+    if respondent.language == lang:
         # an older prompt, or the language they already have: nothing changes
         await tap.answer(turn.ui(lang, "choice.kept"))
         await keyboards.answered(turn, message)
         return
     await tap.answer()
     await keyboards.answered(turn, message)
-    if respondent is None or respondent.id is None:
-        await consent.show_privacy_notice(turn, lang, source)
-        return
     store = InterviewStore(turn.services.db)
     await store.set_language(respondent.id, lang)
-    if interview is not None and interview.status in ACTIVE_STATUSES:
+    if interview.status in ACTIVE_STATUSES:
         await turn.send([render.simple(turn.ui(lang, "language.changed"))])
         await step(turn, interview, lambda q, state: engine.set_language(q, state, lang))
         return
@@ -433,10 +441,10 @@ async def on_language_button(turn: Turn, tap: Tap, data: Data) -> None:
 
 
 async def _resume_or_restart(
-    turn: Turn, respondent: Respondent, interview: Interview | None, *, restart: bool
+    turn: Turn, respondent: Respondent, interview: Interview, *, restart: bool
 ) -> None:
-    if restart or interview is None or interview.status not in ACTIVE_STATUSES:
-        await start_again(turn, respondent, interview.source if interview else None, interview)
+    if restart or interview.status not in ACTIVE_STATUSES:
+        await start_again(turn, respondent, interview.source, interview)
         return
     if interview.quote_consent is None:  # how they may be quoted comes before any question
         await turn.send([quoting.question(turn, language_of(turn.q, respondent))])

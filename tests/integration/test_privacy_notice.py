@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import exports
 from bot.web.accounts import add_staff
 from handlers import notice
 from storage import coding_repo
-from storage.models import Interview
+from storage.models import Interview, Respondent
 from tests.integration.chatkit import LONG_TEXT, BotChat
 from tests.web.conftest import login
 
@@ -478,3 +478,31 @@ def test_a_changed_notice_is_a_new_version():
         "the notice's words changed: bump VERSION in handlers/notice.py and record "
         f"NOTICE_WORDS[{notice.VERSION!r}] = {_notice_words()!r}"
     )
+
+
+@pytest.mark.parametrize(("label", "lang"), [("English", "en"), ("Cymraeg", "cy")])
+async def test_no_interview_on_record_means_no_agreement_on_record(bot, emulator, label, lang):
+    """A respondent row whose interview is gone (the process died between the two writes of
+    "I agree", or the interview was erased since an offer was shown) holds no agreement: /start
+    and an old "start again" button ask for it again, never begin without it."""
+    chat = bot.chat(3801, language_code=lang)
+    await chat.consent(label)
+    await chat.send("/start")
+    offer = chat.last_reply
+    assert chat.ui(lang, "restart.button") in offer.button_labels
+    async with bot.services.db.transaction() as session:  # as if it never got that far
+        await session.execute(delete(Interview))
+    async with bot.services.db.reading() as session:  # the respondent row outlived it
+        assert (await session.execute(select(Respondent.telegram_user_id))).scalar_one() == 3801
+    await chat.tap(chat.ui(lang, "restart.button"), message_id=offer.message_id)
+    assert sorted(chat.last_reply.button_labels) == ["Cymraeg", "English"]
+    await chat.send("/start")
+    assert sorted(chat.last_reply.button_labels) == ["Cymraeg", "English"]
+    async with bot.services.db.reading() as session:
+        assert (await session.execute(select(Interview))).first() is None
+    await chat.tap(label)
+    await chat.tap(chat.ui(lang, "consent.agree"))
+    async with bot.services.db.reading() as session:
+        agreed = (await session.execute(select(Interview))).scalar_one()
+    assert agreed.consent_version == notice.VERSION and agreed.consented_at is not None
+    assert emulator.violations == []
