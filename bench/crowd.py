@@ -26,6 +26,8 @@ class CrowdResult:
     #: script steps each respondent sent (consent and answers), for the content comparison
     steps_sent: dict[int, int] = field(default_factory=dict)
     unanswered: int = 0  # actions still waiting for their next question at the cut-off
+    #: when each of those was sent
+    waiting: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     finished: int = 0  # respondents who answered all their questions
     #: which step each entry of `steps` was (the script's action label), in the same order
@@ -47,6 +49,20 @@ class CrowdResult:
 
     def quantiles(self, answers_only: bool = False, since: float = 0.0) -> dict[str, float | None]:
         values = self.latencies(answers_only, since)
+        return {f"p{p}": percentile(values, p) for p in (50, 95, 99)} | {"n": len(values)}
+
+    def at_cutoff(self, start: float, end: float, cutoff: float) -> dict[str, float | None]:
+        """Latency quantiles of every step sent in [start, end) as seen at `cutoff`: a step
+        answered after it, or never, counts the time it had waited by then (a lower bound).
+        Two bots compared at the same cut-off after their windows compare alike, whatever
+        their drains: leaving out the steps still waiting would flatter the one that answered
+        fewer."""
+        values = [
+            min(done, cutoff) - (done - lat)
+            for done, lat, _ in self.steps
+            if start <= done - lat < end
+        ]
+        values += [cutoff - sent for sent in self.waiting if start <= sent < end]
         return {f"p{p}": percentile(values, p) for p in (50, 95, 99)} | {"n": len(values)}
 
     def rate(self, start: float, end: float, answers_only: bool = False) -> float:
@@ -104,6 +120,7 @@ async def run_crowd(
                 done = await asyncio.wait_for(future, max(0.0, limit))
             except TimeoutError:
                 result.unanswered += 1
+                result.waiting.append(sent)
                 return
             result.steps.append((done, done - sent, action.answer))
             result.labels.append(action.label)

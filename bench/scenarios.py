@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench import postgres
-from bench.burst import STOCK, Load, crowd_run, report_burst, report_steady
+from bench.burst import CUTOFF_AFTER, STOCK, Load, crowd_run, report_burst, report_steady
 from bench.report import Report
 from bench.sizes import Sizes
 
@@ -36,7 +36,7 @@ async def _ours(
 async def _stock(load: Load, sizes: Sizes, cpus: Cpus, flood: bool) -> list[dict[str, Any]]:
     # the stock bots store nothing to check, and a backlog left at the cut-off is outside the
     # window either way: a short drain
-    short = replace(load, drain=min(load.drain, 3))
+    short = replace(load, drain=min(load.drain, CUTOFF_AFTER))
     return [await crowd_run(bot, short, latency=sizes.rtt, flood=flood, cpus=cpus) for bot in STOCK]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bench.burst import report_burst, report_steady
+from bench.crowd import CrowdResult
 from bench.dbcheck import compare
 from bench.report import Report, gap, redact, render, trim_profile
 from bench.script import ANSWER_STEPS, CONSENT_STEPS, STORED, intended
@@ -76,6 +77,7 @@ def _run(bot: str, **over: object) -> dict[str, object]:
         "messages_per_s": 20.0,
         "messages_per_step": 1.0,
         "latency_steps": {"p50": 0.1, "p95": 0.2, "p99": 0.3, "n": 50},
+        "latency_at_cutoff": {"p50": 0.1, "p95": 0.2, "p99": 0.3, "n": 50},
         "latency_answers": {"p50": 0.1, "p95": 0.2, "p99": 0.3, "n": 40},
         "http_429": 0,
         "unanswered_at_cutoff": 0,
@@ -110,6 +112,29 @@ def test_burst_ratios_are_per_baseline_in_the_same_window():
     assert concurrent.value == 1.25 and concurrent.ok is False
     assert "sendMessage" in concurrent.profile
     assert not any("interview mix" in f.name for f in report.figures)
+
+
+def test_latency_ratio_compares_every_step_at_one_cut_off():
+    # a baseline that answered fewer, faster (its slow steps still waiting at the cut-off) does
+    # not look quicker: the ratio is of every step sent, seen at the same moment
+    stock = _run(
+        "stock",
+        latency_steps={"p50": 0.1, "p95": 0.15, "p99": 0.2, "n": 10},
+        latency_at_cutoff={"p50": 2.0, "p95": 4.0, "p99": 5.0, "n": 50},
+    )
+    report = Report()
+    report_burst(report, [_run("ours"), stock], flood=True)
+    figure = next(f for f in report.figures if f.name.startswith("p95 latency"))
+    assert figure.value == 20.0 and figure.ok is True and "200.0 ms ours" in figure.note
+
+
+def test_at_cutoff_counts_a_step_still_waiting_by_its_wait_so_far():
+    result = CrowdResult(users=3, started_at=0.0, window_end=10.0)
+    result.steps = [(2.0, 1.0, True), (30.0, 25.0, True), (1.0, 0.5, False)]  # sent 1, 5, 0.5
+    result.waiting = [9.0]
+    seen = result.at_cutoff(1.0, 10.0, cutoff=13.0)
+    # sent in [1, 10): the 1 s step, the one answered at 30 (8 s by 13), the one waiting (4 s)
+    assert seen["n"] == 3 and seen["p50"] == 4.0 and seen["p99"] == 8.0
 
 
 def test_errors_content_and_extra_metrics_decide_the_outcome():
