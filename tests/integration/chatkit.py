@@ -224,6 +224,13 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **extra: Any) -> S
     return Settings(**values)
 
 
+#: a chat's quiet margin (the emulator's `quiet`: no Bot API call for this long) with the bot
+#: in this process, whose idleness `RunningBot.idle` also checks exactly (updates queued or in
+#: handlers, keyboards going in the background, calls in flight); a bot in another process has
+#: only the margin, and keeps the emulator's 0.1 s
+IN_PROCESS_QUIET = 0.03
+
+
 @asynccontextmanager
 async def running_bot(
     emulator: BotApiEmulator,
@@ -256,9 +263,11 @@ async def running_bot(
     await client.start_server()
     running = RunningBot(app, server, client, emulator)
     emulator.settle_hooks.append(running.idle)
+    quiet, emulator.quiet = emulator.quiet, min(emulator.quiet, IN_PROCESS_QUIET)
     try:
         yield running
     finally:
+        emulator.quiet = quiet
         emulator.settle_hooks.remove(running.idle)
         await client.close()
         bot.telegram.rate_limiter = original_limiter  # type: ignore[assignment]
