@@ -26,9 +26,10 @@ from handlers import render
 if TYPE_CHECKING:
     from handlers.turn import Turn
 
-VERSION = "2026-12.2"
+VERSION = "2026-12.3"
 """Bump whenever the notice changes, either layer (2026-12: one long message; 2026-12.2: the short
-first layer with the full notice a tap away); each interview records the version agreed."""
+first layer with the full notice a tap away; 2026-12.3: with no contact set, the notice's link
+is given once, as where to contact us); each interview records the version agreed."""
 
 LEAD_SOURCE = re.compile(r"^lead-[0-9]{1,18}$")
 
@@ -63,7 +64,9 @@ def paragraphs(turn: Turn, lang: str, source: str | None, *, asking: bool) -> li
         else ui("consent.notice.hosting_unset"),
         ui("consent.notice.retention", retention_days=settings.retention_days),
         ui("consent.notice.rights"),
-        ui("consent.notice.contact", contact=contact, notice_url=settings.privacy_notice_url),
+        ui("consent.notice.contact", contact=contact, notice_url=settings.privacy_notice_url)
+        if settings.privacy_contact
+        else ui("consent.notice.contact_unset", notice_url=settings.privacy_notice_url),
     ]
     title = ui("privacy.title", version=VERSION)
     return [title, *found, ui("consent.notice.ask")] if asking else [title, *found]

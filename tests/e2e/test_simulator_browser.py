@@ -106,7 +106,7 @@ async def test_simulator_layered_notice_on_a_phone(tmp_path, lang) -> None:
                 ARTIFACTS.mkdir(exist_ok=True)
                 await tab.screenshot(path=str(ARTIFACTS / f"simulator-notice-{lang}.png"))
                 await first.locator(".kb button", has_text=full).click()
-                title = chat.ui(lang, "privacy.title", version="2026-12.2")
+                title = chat.ui(lang, "privacy.title", version="2026-12.3")
                 await tab.wait_for_selector(f".msg.bot:has-text({title!r}) .kb")
                 await chat.settle()
                 await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")

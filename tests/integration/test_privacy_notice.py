@@ -197,6 +197,22 @@ async def test_full_notice_states_every_point_for_the_lawful_basis(
     assert emulator.violations == []
 
 
+@pytest.mark.bot(privacy_notice_url="https://example.org/privacy-notice", **HOSTING)
+@pytest.mark.parametrize(("label", "lang"), LANGUAGES)
+async def test_with_no_contact_set_the_notice_gives_its_link_once(bot, emulator, label, lang):
+    chat = bot.chat(3151, language_code=lang)
+    await _notice(chat, label)
+    (sent,) = await _full(chat, lang)
+    assert sent.text.count("https://example.org/privacy-notice") == 1
+    assert (
+        chat.ui(
+            lang, "consent.notice.contact_unset", notice_url="https://example.org/privacy-notice"
+        )
+        in sent.text
+    )
+    assert emulator.violations == []
+
+
 @pytest.mark.parametrize(("label", "lang"), LANGUAGES)
 async def test_agreeing_on_the_first_layer_records_the_layered_notice(bot, emulator, label, lang):
     chat = bot.chat(3151, language_code=lang)
@@ -206,7 +222,7 @@ async def test_agreeing_on_the_first_layer_records_the_layered_notice(bot, emula
     assert _now(chat, first.message_id).buttons == []
     async with bot.services.db.reading() as session:
         interview = (await session.execute(select(Interview))).scalar_one()
-    assert interview.consent_version == notice.VERSION == "2026-12.2"
+    assert interview.consent_version == notice.VERSION == "2026-12.3"
     assert emulator.violations == []
 
 
@@ -449,7 +465,7 @@ async def test_starting_again_keeps_the_name_to_credit(bot, emulator):
 #: the fingerprint of every word of the notice (both layers, both languages, the introduction
 #: the first layer opens with) for each version: a changed notice is a new version, recorded
 #: with each consent (interview.consent_version)
-NOTICE_WORDS = {"2026-12.2": "773852abf026"}
+NOTICE_WORDS = {"2026-12.2": "773852abf026", "2026-12.3": "dcd311fc0aca"}
 PROMPTS = Path(__file__).parents[2] / "prompts"
 
 
