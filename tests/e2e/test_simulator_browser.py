@@ -120,3 +120,40 @@ async def test_simulator_layered_notice_on_a_phone(tmp_path, lang) -> None:
                 await browser.close()
         assert (await chat.state()) is not None, "agreed: the interview exists"
         assert emulator.violations == [] and emulator.refused == []
+
+
+async def test_a_refresh_keeps_the_messages_that_did_not_change(tmp_path) -> None:
+    """The page redraws only what changed: when the language prompt loses its buttons and the
+    notice arrives, the messages before stay the same elements, so a click on a button there
+    cannot be lost to a redraw in the middle of it (seen: mousedown on the old button, mouseup on
+    its replacement, no click)."""
+    from playwright.async_api import async_playwright
+
+    user = 14200
+    async with (
+        running_emulator() as emulator,
+        running_bot(emulator, f"sqlite:///{tmp_path}/sim.sqlite3") as bot,
+    ):
+        chat = bot.chat(user, language_code="en")
+        await chat.send("/start")
+        page_app = web.Application()
+        setup_simulator_routes(page_app, emulator)
+        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                tab = await browser.new_page(base_url=str(server.make_url("/")))
+                tab.set_default_timeout(30_000)
+                await show_chat(tab, user)
+                prompt = tab.locator(".msg.bot", has=tab.locator(".kb button", has_text="English"))
+                await prompt.wait_for()
+                start = await tab.locator(".msg.user", has_text="/start").element_handle()
+                await chat.tap("English")  # the prompt changes (buttons go), the notice arrives
+                await tab.wait_for_selector(".msg.bot:has-text('I agree')")
+                await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
+                assert await start.evaluate("e => e.isConnected"), (
+                    "an unchanged message was redrawn"
+                )
+                assert await tab.locator(".msg").count() == 3
+            finally:
+                await browser.close()
+        assert emulator.violations == []

@@ -37,6 +37,7 @@ This module is long but one thing: what a test needs to hold a conversation with
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -224,6 +225,9 @@ def bot_settings(emulator: BotApiEmulator, database_url: str, **extra: Any) -> S
     return Settings(**values)
 
 
+#: tries to bind a webhook bot's port (chosen before the server starts, so another test process
+#: can take it in between)
+PORT_TRIES = 5
 #: a chat's quiet margin (the emulator's `quiet`: no Bot API call for this long) with the bot
 #: in this process, whose idleness `RunningBot.idle` also checks exactly (updates queued or in
 #: handlers, keyboards going in the background, calls in flight); a bot in another process has
@@ -252,15 +256,24 @@ async def running_bot(
     original_limiter = bot.telegram.rate_limiter
     if not pacing:
         bot.telegram.rate_limiter = lambda: None  # type: ignore[assignment]
-    port = free_port()
-    if webhook:
-        settings.setdefault("telegram_webhook_url", f"http://127.0.0.1:{port}/telegram/webhook")
-        settings.setdefault("telegram_webhook_secret", WEBHOOK_SECRET)
     overrides = Overrides(jobs=jobs) if clock is None else Overrides(jobs=jobs, clock=clock)
-    app = create_app(bot_settings(emulator, database_url, **settings), overrides)
-    server = TestServer(app, host="127.0.0.1", port=port)
-    client = TestClient(server)
-    await client.start_server()
+    for attempt in range(PORT_TRIES):
+        port = None  # the server binds a free port itself
+        chosen = dict(settings)
+        if webhook:  # Telegram is told the URL before the server starts: a port chosen first
+            port = free_port()
+            chosen.setdefault("telegram_webhook_url", f"http://127.0.0.1:{port}/telegram/webhook")
+            chosen.setdefault("telegram_webhook_secret", WEBHOOK_SECRET)
+        app = create_app(bot_settings(emulator, database_url, **chosen), overrides)
+        server = TestServer(app, host="127.0.0.1", port=port)
+        client = TestClient(server)
+        try:
+            await client.start_server()
+            break
+        except OSError as exc:  # another test process took the port between choice and bind
+            await client.close()
+            if exc.errno != errno.EADDRINUSE or attempt == PORT_TRIES - 1:
+                raise
     running = RunningBot(app, server, client, emulator)
     emulator.settle_hooks.append(running.idle)
     quiet, emulator.quiet = emulator.quiet, min(emulator.quiet, IN_PROCESS_QUIET)
