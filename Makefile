@@ -39,7 +39,7 @@ migrate: $(RUNTIME_STAMP)
 	$(PY) -m bot migrate
 
 test: $(TEST_STAMP) $(TEST_PREREQS)
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 4 $(PYTEST_ARGS)
 
 check: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
