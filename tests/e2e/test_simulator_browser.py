@@ -6,7 +6,10 @@ test-artifacts/.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -25,6 +28,25 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
 
 
+@asynccontextmanager
+async def simulator_tab(emulator, **context: Any) -> AsyncIterator[Any]:
+    """A Chromium tab on the simulator's page for this emulator (`context`: the browser
+    context's options, e.g. a phone's viewport)."""
+    from playwright.async_api import async_playwright
+
+    page_app = web.Application()
+    setup_simulator_routes(page_app, emulator)
+    async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            opened = await browser.new_context(base_url=str(server.make_url("/")), **context)
+            tab = await opened.new_page()
+            tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
+            yield tab
+        finally:
+            await browser.close()
+
+
 async def show_chat(tab, user: int) -> None:
     """Open /simulator on one user's chat."""
     await tab.goto("/simulator")
@@ -34,8 +56,6 @@ async def show_chat(tab, user: int) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
 async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> None:
-    from playwright.async_api import async_playwright
-
     database_url = f"sqlite:///{tmp_path}/sim.sqlite3"
     user = 14000 + list(LANGUAGES).index(lang)
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
@@ -44,30 +64,22 @@ async def test_simulator_shows_a_multi_select_question_once(tmp_path, lang) -> N
         await chat.consent(LANGUAGES[lang])
         await chat.advance_to("attempted", limit=40)
         text = q.question_text("attempted", lang)
-        page_app = web.Application()
-        setup_simulator_routes(page_app, emulator)
-        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = await browser.new_page(base_url=str(server.make_url("/")))
-                tab.set_default_timeout(30_000)  # a loaded machine: the page polls every 0.7 s
-                await show_chat(tab, user)
-                await tab.wait_for_selector(f".msg.bot:has-text({text!r})")
-                labels = [q.choice_label("attempted", c, lang) for c in ("uptake", "platforms")]
-                for n, label in enumerate(labels, start=1):
-                    await tab.click(f".kb button:has-text({label!r})")
-                    await chat.settle()
-                    await tab.wait_for_function(
-                        "n => [...document.querySelectorAll('.kb button')]"
-                        ".filter(b => b.textContent.startsWith('☑')).length === n",
-                        arg=n,
-                    )
-                assert await tab.locator(f".msg.bot:has-text({text!r})").count() == 1
-                assert await tab.locator(".kb").count() == 1  # no dead buttons anywhere
-                ARTIFACTS.mkdir(exist_ok=True)
-                await tab.screenshot(path=str(ARTIFACTS / f"simulator-multi-{lang}.png"))
-            finally:
-                await browser.close()
+        async with simulator_tab(emulator) as tab:
+            await show_chat(tab, user)
+            await tab.wait_for_selector(f".msg.bot:has-text({text!r})")
+            labels = [q.choice_label("attempted", c, lang) for c in ("uptake", "platforms")]
+            for n, label in enumerate(labels, start=1):
+                await tab.click(f".kb button:has-text({label!r})")
+                await chat.settle()
+                await tab.wait_for_function(
+                    "n => [...document.querySelectorAll('.kb button')]"
+                    ".filter(b => b.textContent.startsWith('☑')).length === n",
+                    arg=n,
+                )
+            assert await tab.locator(f".msg.bot:has-text({text!r})").count() == 1
+            assert await tab.locator(".kb").count() == 1  # no dead buttons anywhere
+            ARTIFACTS.mkdir(exist_ok=True)
+            await tab.screenshot(path=str(ARTIFACTS / f"simulator-multi-{lang}.png"))
         assert emulator.violations == [] and emulator.refused == []
 
 
@@ -76,8 +88,6 @@ async def test_simulator_layered_notice_on_a_phone(tmp_path, lang) -> None:
     """On a 390 px phone: the notice's short first layer with its three buttons; "Read the full
     privacy notice" shows the whole notice with the choices under it (one keyboard on screen);
     agreeing from there goes on to how they may be quoted."""
-    from playwright.async_api import async_playwright
-
     database_url = f"sqlite:///{tmp_path}/sim.sqlite3"
     user = 14100 + list(LANGUAGES).index(lang)
     async with running_emulator() as emulator, running_bot(emulator, database_url) as bot:
@@ -86,38 +96,26 @@ async def test_simulator_layered_notice_on_a_phone(tmp_path, lang) -> None:
         await chat.tap(LANGUAGES[lang])
         summary = chat.ui(lang, "consent.summary.title")
         full, agree = chat.ui(lang, "consent.notice.full"), chat.ui(lang, "consent.agree")
-        page_app = web.Application()
-        setup_simulator_routes(page_app, emulator)
-        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                context = await browser.new_context(
-                    base_url=str(server.make_url("/")), viewport={"width": 390, "height": 844}
-                )
-                tab = await context.new_page()
-                tab.set_default_timeout(30_000)
-                await tab.goto("/simulator")
-                await tab.fill("#uid", str(user))
-                await tab.dispatch_event("#uid", "change")
-                first = tab.locator(f".msg.bot:has-text({summary!r})")
-                await first.wait_for()
-                buttons = await first.locator(".kb button").all_inner_texts()
-                assert buttons == [agree, chat.ui(lang, "consent.decline"), full]
-                ARTIFACTS.mkdir(exist_ok=True)
-                await tab.screenshot(path=str(ARTIFACTS / f"simulator-notice-{lang}.png"))
-                await first.locator(".kb button", has_text=full).click()
-                title = chat.ui(lang, "privacy.title", version="2026-12.3")
-                await tab.wait_for_selector(f".msg.bot:has-text({title!r}) .kb")
-                await chat.settle()
-                await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
-                assert await first.locator(".kb").count() == 0, "the choices moved down"
-                await tab.screenshot(path=str(ARTIFACTS / f"simulator-full-notice-{lang}.png"))
-                await tab.locator(".kb button", has_text=agree).click()
-                quote = chat.ui(lang, "consent.quote.question")
-                await tab.wait_for_selector(f".msg.bot:has-text({quote!r})")
-                await chat.settle()
-            finally:
-                await browser.close()
+        async with simulator_tab(emulator, viewport={"width": 390, "height": 844}) as tab:
+            await show_chat(tab, user)  # the user-id field keeps the focus: the click below
+            # blurs it, whose "change" once cleared the page between mousedown and mouseup
+            first = tab.locator(f".msg.bot:has-text({summary!r})")
+            await first.wait_for()
+            buttons = await first.locator(".kb button").all_inner_texts()
+            assert buttons == [agree, chat.ui(lang, "consent.decline"), full]
+            ARTIFACTS.mkdir(exist_ok=True)
+            await tab.screenshot(path=str(ARTIFACTS / f"simulator-notice-{lang}.png"))
+            await first.locator(".kb button", has_text=full).click()
+            title = chat.ui(lang, "privacy.title", version="2026-12.3")
+            await tab.wait_for_selector(f".msg.bot:has-text({title!r}) .kb")
+            await chat.settle()
+            await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
+            assert await first.locator(".kb").count() == 0, "the choices moved down"
+            await tab.screenshot(path=str(ARTIFACTS / f"simulator-full-notice-{lang}.png"))
+            await tab.locator(".kb button", has_text=agree).click()
+            quote = chat.ui(lang, "consent.quote.question")
+            await tab.wait_for_selector(f".msg.bot:has-text({quote!r})")
+            await chat.settle()
         assert (await chat.state()) is not None, "agreed: the interview exists"
         assert emulator.violations == [] and emulator.refused == []
 
@@ -127,8 +125,6 @@ async def test_a_refresh_keeps_the_messages_that_did_not_change(tmp_path) -> Non
     notice arrives, the messages before stay the same elements, so a click on a button there
     cannot be lost to a redraw in the middle of it (seen: mousedown on the old button, mouseup on
     its replacement, no click)."""
-    from playwright.async_api import async_playwright
-
     user = 14200
     async with (
         running_emulator() as emulator,
@@ -136,24 +132,14 @@ async def test_a_refresh_keeps_the_messages_that_did_not_change(tmp_path) -> Non
     ):
         chat = bot.chat(user, language_code="en")
         await chat.send("/start")
-        page_app = web.Application()
-        setup_simulator_routes(page_app, emulator)
-        async with TestServer(page_app, host="127.0.0.1") as server, async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                tab = await browser.new_page(base_url=str(server.make_url("/")))
-                tab.set_default_timeout(30_000)
-                await show_chat(tab, user)
-                prompt = tab.locator(".msg.bot", has=tab.locator(".kb button", has_text="English"))
-                await prompt.wait_for()
-                start = await tab.locator(".msg.user", has_text="/start").element_handle()
-                await chat.tap("English")  # the prompt changes (buttons go), the notice arrives
-                await tab.wait_for_selector(".msg.bot:has-text('I agree')")
-                await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
-                assert await start.evaluate("e => e.isConnected"), (
-                    "an unchanged message was redrawn"
-                )
-                assert await tab.locator(".msg").count() == 3
-            finally:
-                await browser.close()
+        async with simulator_tab(emulator) as tab:
+            await show_chat(tab, user)
+            prompt = tab.locator(".msg.bot", has=tab.locator(".kb button", has_text="English"))
+            await prompt.wait_for()
+            start = await tab.locator(".msg.user", has_text="/start").element_handle()
+            await chat.tap("English")  # the prompt changes (buttons go), the notice arrives
+            await tab.wait_for_selector(".msg.bot:has-text('I agree')")
+            await tab.wait_for_function("() => document.querySelectorAll('.kb').length === 1")
+            assert await start.evaluate("e => e.isConnected"), "an unchanged message was redrawn"
+            assert await tab.locator(".msg").count() == 3
         assert emulator.violations == []
