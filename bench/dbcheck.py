@@ -1,8 +1,8 @@
 """What the database holds after a run, compared by content with what the respondents meant.
 
-Each respondent's intended `(question, value)` pairs, with their consent (bench.script's "@"
-keys), (bench.script.intended) are compared with
-the answer rows stored for that Telegram user, over all their interviews: an intended answer
+Each respondent's intended `(question, value)` pairs and consent ("@" keys; both from
+bench.script.intended) are compared with the answer rows and interview rows stored for that
+Telegram user, over all their interviews: an intended answer
 with no row is *missing*, one with two or more rows is *doubled*, one whose stored value is not
 what was sent is *different*, and a stored row nobody meant is *unexpected*. Any of the four
 fails the run.

@@ -76,7 +76,9 @@ class Filters:
 def json_text(column: SQLCoreOperations[Any], backend: str) -> ColumnElement[Any]:
     """A JSON string value as plain text (SQLAlchemy stores JSON with \\u escapes)."""
     if backend == "sqlite":
-        return func.json_extract(column, "$")
+        # the path as a literal, not a bound parameter: an expression index (0025) matches only
+        # the same expression
+        return func.json_extract(column, literal_column("'$'"))
     # typed as text: as JSON, `== value` compared with '"value"' and ILIKE was not allowed
     return column.op("#>>", return_type=Text())(literal_column("'{}'"))
 
@@ -272,12 +274,8 @@ async def distinct_values(db: Database) -> dict[str, list[str]]:
         for name, column in columns:
             values = await session.scalars(select(column).distinct().where(column.is_not(None)))
             out[name] = sorted(str(v) for v in values)
-        # literals, as in the partial index that serves this (migration 0025_answer_country)
-        country: ColumnElement[Any]
-        if db.backend == "sqlite":
-            country = func.json_extract(col(Answer.value), literal_column("'$'"))
-        else:
-            country = json_text(col(Answer.value), db.backend)
+        # the key as a literal, as the partial index that serves this says it (0025)
+        country = json_text(col(Answer.value), db.backend)
         countries = await session.scalars(
             select(country).distinct().where(col(Answer.key) == literal_column("'country'"))
         )
